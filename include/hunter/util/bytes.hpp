@@ -1,0 +1,72 @@
+#pragma once
+// Byte strings, fixed-size byte arrays, u128 and hex conversion.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hunter/util/result.hpp"
+
+namespace hunter {
+
+using Bytes = std::vector<uint8_t>;
+using ByteSpan = std::span<const uint8_t>;
+template <size_t N>
+using FixedBytes = std::array<uint8_t, N>;
+using H256 = FixedBytes<32>;
+using H128 = FixedBytes<16>;
+
+__extension__ typedef unsigned __int128 u128;
+
+// Lower-case hex with 0x prefix.
+std::string toHex(ByteSpan data);
+template <size_t N>
+std::string toHex(const FixedBytes<N>& data) {
+  return toHex(ByteSpan(data.data(), N));
+}
+// Accepts "0x"/"0X" prefix (optional) and upper or lower case; rejects odd length and non-hex
+// characters. `what` names the input in the error message.
+Result<Bytes> fromHex(std::string_view hex, std::string_view what = "hex");
+// Same, and requires exactly N bytes.
+template <size_t N>
+Result<FixedBytes<N>> fixedFromHex(std::string_view hex, std::string_view what = "hex") {
+  auto bytes = fromHex(hex, what);
+  if (!bytes.ok()) return bytes.error();
+  if (bytes->size() != N) {
+    return makeError("bad_length", std::string(what) + ": expected " + std::to_string(N) +
+                                       " bytes, got " + std::to_string(bytes->size()));
+  }
+  FixedBytes<N> out{};
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
+template <size_t N>
+FixedBytes<N> toFixed(ByteSpan s) {  // caller guarantees s.size() >= N
+  FixedBytes<N> out{};
+  for (size_t i = 0; i < N; ++i) out[i] = s[i];
+  return out;
+}
+
+inline Bytes concat(std::initializer_list<ByteSpan> parts) {
+  Bytes out;
+  size_t n = 0;
+  for (auto p : parts) n += p.size();
+  out.reserve(n);
+  for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+inline ByteSpan span(const Bytes& b) { return ByteSpan(b.data(), b.size()); }
+template <size_t N>
+ByteSpan span(const FixedBytes<N>& b) {
+  return ByteSpan(b.data(), N);
+}
+inline Bytes toBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+// Decimal conversion for u128 (balances are u128 and JSON carries them as decimal strings).
+std::string u128ToString(u128 v);
+Result<u128> u128FromString(std::string_view s, std::string_view what = "number");
+Result<uint64_t> u64FromString(std::string_view s, std::string_view what = "number");
+
+}  // namespace hunter

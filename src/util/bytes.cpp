@@ -1,0 +1,77 @@
+#include "hunter/util/bytes.hpp"
+
+namespace hunter {
+
+std::string toHex(ByteSpan data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.resize(2 + data.size() * 2);
+  out[0] = '0';
+  out[1] = 'x';
+  for (size_t i = 0; i < data.size(); ++i) {
+    out[2 + 2 * i] = kDigits[data[i] >> 4];
+    out[3 + 2 * i] = kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+static int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+Result<Bytes> fromHex(std::string_view hex, std::string_view what) {
+  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
+  if (hex.size() % 2 != 0) {
+    return makeError("bad_hex", std::string(what) + ": odd number of hex digits (" +
+                                    std::to_string(hex.size()) + ")");
+  }
+  Bytes out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = hexValue(hex[2 * i]);
+    int lo = hexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      size_t pos = hi < 0 ? 2 * i : 2 * i + 1;
+      return makeError("bad_hex", std::string(what) + ": invalid hex character at position " +
+                                      std::to_string(pos));
+    }
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+std::string u128ToString(u128 v) {
+  if (v == 0) return "0";
+  std::string s;
+  while (v > 0) {
+    s.push_back(static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  }
+  return std::string(s.rbegin(), s.rend());
+}
+
+Result<u128> u128FromString(std::string_view s, std::string_view what) {
+  if (s.empty()) return makeError("bad_number", std::string(what) + ": empty number");
+  u128 v = 0;
+  const u128 max = ~static_cast<u128>(0);
+  for (char c : s) {
+    if (c < '0' || c > '9') {
+      return makeError("bad_number", std::string(what) + ": not a decimal number");
+    }
+    unsigned d = static_cast<unsigned>(c - '0');
+    if (v > (max - d) / 10) return makeError("bad_number", std::string(what) + ": too large");
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+Result<uint64_t> u64FromString(std::string_view s, std::string_view what) {
+  auto v = u128FromString(s, what);
+  if (!v.ok()) return v.error();
+  if (*v > UINT64_MAX) return makeError("bad_number", std::string(what) + ": exceeds u64");
+  return static_cast<uint64_t>(*v);
+}
+
+}  // namespace hunter
