@@ -60,8 +60,8 @@ Result<ClusterCall> decodeCall(codec::Decoder& d) {
     call.items.push_back(std::move(item));
   } else if (index == kCallSyncBatch) {
     call.batch = true;
-    // Each item is at least 1 + 32 + 1 + 1 + 8 + 32 + 32 + 1 bytes.
-    HUNTER_TRY(size_t n, d.length(kMaxBatch, 108));
+    // Each item is at least 1 (origin without data) + 1 + 1 + 8 + 32 + 32 + 1 bytes.
+    HUNTER_TRY(size_t n, d.length(kMaxBatch, 76));
     call.items.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       auto item = decodeItem(d);
@@ -113,8 +113,7 @@ Result<DecodedExtrinsic> decodeExtrinsic(ByteSpan bytes) {
   if (!len.ok()) return len.error().context("extrinsic length");
   if (*len != d.remaining()) {
     return makeError("bad_format", "extrinsic length prefix says " + u128ToString(*len) +
-                                       " bytes but " + std::to_string(d.remaining()) +
-                                       " follow");
+                                       " bytes but " + std::to_string(d.remaining()) + " follow");
   }
   DecodedExtrinsic x;
   HUNTER_TRY(uint8_t version, d.u8());

@@ -109,7 +109,7 @@ Result<crypto::PublicKey> recoverMessageSigner(const crypto::Signature& sig, con
 
 bool isValidDestination(ByteSpan destination) {
   if (destination.empty()) return false;
-  static constexpr std::string_view kReserved = "`~!@#$%&*_+-=|<>?,./;:'";
+  static constexpr std::string_view kReserved = "~!@#$%&*_+-=|<>?,./;:'";
   return kReserved.find(static_cast<char>(destination[0])) == std::string_view::npos;
 }
 
@@ -149,8 +149,10 @@ Status checkHashChain(const std::vector<HashedMessage>& run, const std::optional
                                          std::to_string(before.msg.sn));
       }
     } else if (prev && cur.msg.prev_hash != *prev) {
-      return makeError("bad_link", at + ": prev_hash does not match the known hash of sn " +
-                                       std::to_string(cur.msg.sn - 1));
+      return makeError("bad_link",
+                       at + (cur.msg.sn == 0 ? std::string(": prev_hash of sn 0 is not zero")
+                                             : ": prev_hash does not match the known hash of sn " +
+                                                   std::to_string(cur.msg.sn - 1)));
     }
   }
   return okStatus();

@@ -42,8 +42,7 @@ Result<Bytes> base58Decode(std::string_view text) {
   for (size_t i = zeros; i < text.size(); ++i) {
     const char* p = std::char_traits<char>::find(kAlphabet, 58, text[i]);
     if (p == nullptr) {
-      return makeError("bad_address",
-                       "invalid base58 character at position " + std::to_string(i));
+      return makeError("bad_address", "invalid base58 character at position " + std::to_string(i));
     }
     int carry = static_cast<int>(p - kAlphabet);
     for (auto& b : bytes) {
@@ -62,6 +61,8 @@ Result<Bytes> base58Decode(std::string_view text) {
 }
 
 std::string ss58Encode(const AccountId32& account, uint16_t prefix) {
+  // SS58 prefixes end at 16383; callers pass constants, so clamp rather than fail.
+  if (prefix > 16383) prefix = kPhalaSs58Prefix;
   Bytes body;
   if (prefix < 64) {
     body.push_back(static_cast<uint8_t>(prefix));

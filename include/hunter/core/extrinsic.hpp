@@ -66,7 +66,7 @@ struct DecodedExtrinsic {
 
 // Decodes a whole encoded extrinsic (length prefix included). Errors name the field:
 // "bad_format" for a wrong version, address or signature type or a length prefix that does not
-// match, "unknown_call", "truncated", "bad_value", "bad_era", "trailing_bytes".
+// match, "unknown_call", "truncated", "bad_value", "bad_compact", "bad_era", "trailing_bytes".
 Result<DecodedExtrinsic> decodeExtrinsic(ByteSpan bytes);
 
 // Checks the signer's signature over the signing payload built from `params` and the era block

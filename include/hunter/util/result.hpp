@@ -25,7 +25,7 @@ inline Error makeError(std::string code, std::string message) {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT implicit
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT implicit
 
   bool ok() const { return v_.index() == 0; }
@@ -39,7 +39,8 @@ class [[nodiscard]] Result {
     if (!ok()) std::abort();
     return std::get<0>(v_);
   }
-  T&& value() && {
+  // By value, so `for (auto& x : f().value())` does not dangle.
+  T value() && {
     if (!ok()) std::abort();
     return std::get<0>(std::move(v_));
   }
@@ -72,8 +73,8 @@ inline Status okStatus() { return Unit{}; }
   if (!tmp.ok()) return tmp.error();    \
   lhs = std::move(tmp).value()
 #define HUNTER_TRY(lhs, expr) HUNTER_TRY_IMPL(HUNTER_CONCAT(_hunter_try_, __LINE__), lhs, expr)
-#define HUNTER_CHECK(expr)                             \
-  do {                                                 \
-    auto _hunter_st = (expr);                          \
-    if (!_hunter_st.ok()) return _hunter_st.error();   \
+#define HUNTER_CHECK(expr)                           \
+  do {                                               \
+    auto _hunter_st = (expr);                        \
+    if (!_hunter_st.ok()) return _hunter_st.error(); \
   } while (0)
