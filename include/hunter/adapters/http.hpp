@@ -1,0 +1,95 @@
+#pragma once
+// HTTP on loopback or the network, for the worker and chain clients (libcurl) and for the
+// service's own API and the devnet (cpprestsdk listener).
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hunter/util/result.hpp"
+
+namespace hunter::adapters {
+
+// ---- server -------------------------------------------------------------------------------
+struct ServerRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string path;    // "/prpc/PhactoryAPI.GetClusterInfo"
+  std::string query;   // "json" (without '?'), may be empty
+  std::string body;
+};
+
+struct ServerResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+using ServerHandler = std::function<ServerResponse(const ServerRequest&)>;
+
+// An HTTP/1.1 server on host:port serving one handler on a small thread pool. Port 0 picks a
+// free port; port() tells which. The handler may be called from several threads at once.
+// A request body over max_body bytes is answered 413 without calling the handler; an exception
+// escaping the handler is answered 500. stop() (and the destructor) waits for in-flight requests.
+// ServerRequest::path and ::query are as sent (still percent-encoded). While stop() lets in-flight
+// requests finish (at most 10 s, then their connections are closed) new requests get 503; after
+// it the port refuses connections. Never call stop() from inside the handler (it would wait for
+// itself). Handlers run on cpprestsdk's shared thread pool; a handler that blocks holds a thread.
+class HttpServer {
+ public:
+  static Result<std::unique_ptr<HttpServer>> start(const std::string& host, uint16_t port,
+                                                   ServerHandler handler,
+                                                   size_t max_body = 16u << 20);
+  virtual ~HttpServer() = default;
+  virtual uint16_t port() const = 0;
+  virtual std::string baseUrl() const = 0;  // "http://127.0.0.1:PORT"
+  virtual void stop() = 0;
+};
+
+// ---- client -------------------------------------------------------------------------------
+struct HttpCall {
+  std::string url;
+  std::string body;  // POSTed as application/json
+  std::chrono::milliseconds timeout{5000};
+  size_t max_response = 16u << 20;  // larger bodies are refused with "response_too_large"
+};
+
+struct HttpReply {
+  long status = 0;
+  std::string body;
+  std::chrono::microseconds elapsed{0};
+};
+
+// libcurl client. One instance keeps its connections alive between calls (keep-alive) and runs
+// several calls in parallel with curl_multi. Not thread-safe: one instance per thread.
+// Transport errors come back as Error codes "timeout", "unreachable", "response_too_large",
+// "transport" with a message naming the URL (never a request body).
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  Result<HttpReply> post(const HttpCall& call);
+  // All calls at once; results in the order of `calls`. Returns when every call has finished
+  // or timed out.
+  std::vector<Result<HttpReply>> postAll(const std::vector<HttpCall>& calls);
+  // GET, for the service API tests and health probes.
+  Result<HttpReply> get(const HttpCall& call);
+
+  // TLS: CA bundle file for https:// URLs (empty = system default).
+  void setCaFile(std::string path) { ca_file_ = std::move(path); }
+
+  // New TCP connections opened so far (curl's CURLINFO_NUM_CONNECTS summed over every call);
+  // stays flat while keep-alive reuses connections. For metrics and tests.
+  uint64_t connectionsOpened() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string ca_file_;
+};
+
+}  // namespace hunter::adapters
