@@ -1,0 +1,354 @@
+// The devnet chain's JSON-RPC 2.0 surface (PROTOCOL.md §4). Parameters are positional arrays.
+// state_getStorage / state_queryStorageAt accept an `at` block hash but always answer from the
+// latest state (the devnet keeps no historical state); `at` must still be a known block hash.
+#include <algorithm>
+#include <functional>
+#include <unordered_map>
+
+#include "chain_impl.hpp"
+#include "hunter/crypto/ss58.hpp"
+
+namespace hunter::devnet {
+namespace {
+
+using detail::Impl;
+using nlohmann::json;
+
+// Thrown inside the dispatcher only, caught in handleRpc: never crosses the public API.
+struct RpcError {
+  int code;
+  std::string message;
+  json data;
+};
+
+RpcError invalidParams(const std::string& detail) {
+  return RpcError{-32602, "Invalid params: " + detail, detail};
+}
+
+json errorResponse(const json& id, int code, const std::string& message,
+                   const json& data = nullptr) {
+  json err = {{"code", code}, {"message", message}};
+  if (!data.is_null()) err["data"] = data;
+  return json{{"jsonrpc", "2.0"}, {"error", std::move(err)}, {"id", id}};
+}
+
+void expectCount(const json& params, size_t min, size_t max) {
+  if (params.size() < min || params.size() > max) {
+    std::string want =
+        min == max ? std::to_string(min) : std::to_string(min) + ".." + std::to_string(max);
+    throw invalidParams("expected " + want + " parameter(s), got " + std::to_string(params.size()));
+  }
+}
+
+bool present(const json& params, size_t i) { return i < params.size() && !params[i].is_null(); }
+
+const std::string& stringParam(const json& params, size_t i, const std::string& name) {
+  if (i >= params.size() || !params[i].is_string()) {
+    throw invalidParams(name + " must be a string");
+  }
+  return params[i].get_ref<const std::string&>();
+}
+
+Bytes hexParam(const json& params, size_t i, const std::string& name, size_t max_bytes) {
+  const std::string& s = stringParam(params, i, name);
+  if (s.size() > 2 * max_bytes + 2) {
+    throw invalidParams(name + " is longer than " + std::to_string(max_bytes) + " bytes");
+  }
+  auto b = fromHex(s, name);
+  if (!b.ok()) throw invalidParams(b.error().message);
+  return std::move(b).value();
+}
+
+H256 hashParam(const json& params, size_t i, const std::string& name) {
+  const std::string& s = stringParam(params, i, name);
+  if (s.size() > 66) throw invalidParams(name + ": expected 32 bytes of hex");
+  auto h = fixedFromHex<32>(s, name);
+  if (!h.ok()) throw invalidParams(h.error().message);
+  return *h;
+}
+
+// Substrate's NumberOrHex: a non-negative integer or a "0x" hex string.
+uint64_t blockNumber(const json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer()) {
+    if (v.get<int64_t>() < 0) throw invalidParams("block number must not be negative");
+    return static_cast<uint64_t>(v.get<int64_t>());
+  }
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && s.size() <= 18) {
+      uint64_t n = 0;
+      for (size_t i = 2; i < s.size(); ++i) {
+        char c = s[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) throw invalidParams("block number: invalid hex '" + s + "'");
+        n = n << 4 | static_cast<uint64_t>(d);
+      }
+      return n;
+    }
+    throw invalidParams("block number must be an integer or a 0x-hex string of at most 8 bytes");
+  }
+  throw invalidParams("block number must be an integer or a 0x-hex string");
+}
+
+std::string hexNumber(uint64_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s;
+  do {
+    s.insert(s.begin(), kDigits[n & 0xf]);
+    n >>= 4;
+  } while (n != 0);
+  return "0x" + s;
+}
+
+class Dispatcher {
+ public:
+  Dispatcher(DevChain& chain, Impl& impl) : chain_(chain), impl_(impl) {}
+
+  json call(const std::string& method, const json& params) {
+    using Handler = json (Dispatcher::*)(const json&);
+    static const std::unordered_map<std::string, Handler> kMethods = {
+        {"system_chain", &Dispatcher::systemChain},
+        {"system_name", &Dispatcher::systemName},
+        {"system_version", &Dispatcher::systemVersion},
+        {"system_health", &Dispatcher::systemHealth},
+        {"system_properties", &Dispatcher::systemProperties},
+        {"system_accountNextIndex", &Dispatcher::accountNextIndex},
+        {"account_nextIndex", &Dispatcher::accountNextIndex},
+        {"chain_getBlockHash", &Dispatcher::getBlockHash},
+        {"chain_getHead", &Dispatcher::getBlockHash},
+        {"chain_getHeader", &Dispatcher::getHeader},
+        {"chain_getFinalizedHead", &Dispatcher::getFinalizedHead},
+        {"chain_getFinalisedHead", &Dispatcher::getFinalizedHead},
+        {"state_getRuntimeVersion", &Dispatcher::runtimeVersion},
+        {"chain_getRuntimeVersion", &Dispatcher::runtimeVersion},
+        {"state_getStorage", &Dispatcher::getStorage},
+        {"state_getStorageAt", &Dispatcher::getStorage},
+        {"state_queryStorageAt", &Dispatcher::queryStorageAt},
+        {"author_submitExtrinsic", &Dispatcher::submitExtrinsic},
+        {"author_pendingExtrinsics", &Dispatcher::pendingExtrinsics},
+        {"payment_queryInfo", &Dispatcher::queryInfo},
+        {"pha_clusterMqNextSn", &Dispatcher::clusterMqNextSn},
+        {"rpc_methods", &Dispatcher::rpcMethods},
+    };
+    auto it = kMethods.find(method);
+    if (it == kMethods.end()) {
+      throw RpcError{-32601, "Method not found", "unknown method '" + method + "'"};
+    }
+    if (method == "rpc_methods") {
+      json names = json::array();
+      for (const auto& [name, h] : kMethods) names.push_back(name);
+      std::sort(names.begin(), names.end());
+      return json{{"version", 1}, {"methods", std::move(names)}};
+    }
+    return (this->*(it->second))(params);
+  }
+
+ private:
+  json systemChain(const json& p) {
+    expectCount(p, 0, 0);
+    return impl_.config.chain_name;
+  }
+  json systemName(const json& p) {
+    expectCount(p, 0, 0);
+    return "hunter-devnet";
+  }
+  json systemVersion(const json& p) {
+    expectCount(p, 0, 0);
+    return "1.0.0";
+  }
+  json systemHealth(const json& p) {
+    expectCount(p, 0, 0);
+    return json{{"peers", 0}, {"isSyncing", false}, {"shouldHavePeers", false}};
+  }
+  json systemProperties(const json& p) {
+    expectCount(p, 0, 0);
+    return json{
+        {"ss58Format", crypto::kPhalaSs58Prefix}, {"tokenDecimals", 12}, {"tokenSymbol", "PHA"}};
+  }
+  json accountNextIndex(const json& p) {
+    expectCount(p, 1, 1);
+    auto a = crypto::parseAccount(stringParam(p, 0, "account"));
+    if (!a.ok()) throw invalidParams(a.error().message);
+    return chain_.accountNextIndex(*a);
+  }
+  json getBlockHash(const json& p) {
+    expectCount(p, 0, 1);
+    auto one = [&](const json& v) -> json {
+      auto h = chain_.blockHash(blockNumber(v));
+      return h ? json(toHex(*h)) : json(nullptr);
+    };
+    if (!present(p, 0)) return toHex(*chain_.blockHash(chain_.bestNumber()));
+    if (p[0].is_array()) {
+      if (p[0].size() > 4096) throw invalidParams("at most 4096 block numbers");
+      json out = json::array();
+      for (const auto& v : p[0]) out.push_back(one(v));
+      return out;
+    }
+    return one(p[0]);
+  }
+  json getHeader(const json& p) {
+    expectCount(p, 0, 1);
+    std::lock_guard lock(impl_.mu);
+    uint32_t n = impl_.best();
+    if (present(p, 0)) {
+      H256 h = hashParam(p, 0, "block hash");
+      auto it = impl_.number_by_hash.find(h);
+      if (it == impl_.number_by_hash.end()) return nullptr;
+      n = it->second;
+    }
+    const auto& hd = impl_.headers[n];
+    return json{{"parentHash", toHex(hd.parent)},
+                {"number", hexNumber(hd.number)},
+                {"stateRoot", toHex(hd.state_root)},
+                {"extrinsicsRoot", toHex(hd.extrinsics_root)},
+                {"digest", {{"logs", json::array()}}}};
+  }
+  json getFinalizedHead(const json& p) {
+    expectCount(p, 0, 0);
+    return toHex(*chain_.blockHash(chain_.bestNumber()));  // instant finality
+  }
+  json runtimeVersion(const json& p) {
+    expectCount(p, 0, 1);
+    if (present(p, 0)) requireKnownBlock(p, 0);
+    return json{{"specName", "phala-devnet"},
+                {"implName", "hunter-devnet"},
+                {"authoringVersion", 1},
+                {"specVersion", impl_.config.spec_version},
+                {"implVersion", 0},
+                {"apis", json::array()},
+                {"transactionVersion", impl_.config.transaction_version},
+                {"stateVersion", 1}};
+  }
+  void requireKnownBlock(const json& p, size_t i) {
+    H256 h = hashParam(p, i, "block hash");
+    std::lock_guard lock(impl_.mu);
+    if (!impl_.number_by_hash.count(h)) throw invalidParams("unknown block " + toHex(h));
+  }
+  json getStorage(const json& p) {
+    expectCount(p, 1, 2);
+    Bytes key = hexParam(p, 0, "storage key", 4096);
+    if (present(p, 1)) requireKnownBlock(p, 1);
+    auto v = chain_.storage(key);
+    return v ? json(toHex(*v)) : json(nullptr);
+  }
+  json queryStorageAt(const json& p) {
+    expectCount(p, 1, 2);
+    if (!p[0].is_array()) throw invalidParams("keys must be an array of hex strings");
+    if (p[0].size() > 65536) throw invalidParams("at most 65536 keys");
+    std::vector<Bytes> keys;
+    keys.reserve(p[0].size());
+    for (size_t i = 0; i < p[0].size(); ++i) {
+      keys.push_back(hexParam(p[0], i, "storage key " + std::to_string(i), 4096));
+    }
+    if (present(p, 1)) requireKnownBlock(p, 1);
+    std::lock_guard lock(impl_.mu);
+    json changes = json::array();
+    for (const auto& k : keys) {
+      auto it = impl_.storage.find(std::string(k.begin(), k.end()));
+      json value = it == impl_.storage.end() ? json(nullptr) : json(toHex(it->second));
+      changes.push_back(json::array({json(toHex(k)), std::move(value)}));
+    }
+    return json::array(
+        {json{{"block", toHex(impl_.headers.back().hash)}, {"changes", std::move(changes)}}});
+  }
+  json submitExtrinsic(const json& p) {
+    expectCount(p, 1, 1);
+    Bytes x = hexParam(p, 0, "extrinsic", kMaxExtrinsicBytes);
+    auto r = chain_.submit(x);
+    if (!r.tx_hash) {
+      throw RpcError{r.error.value("code", -32603), r.error.value("message", "error"),
+                     r.error.contains("data") ? r.error["data"] : json(nullptr)};
+    }
+    return toHex(*r.tx_hash);
+  }
+  json pendingExtrinsics(const json& p) {
+    expectCount(p, 0, 0);
+    std::lock_guard lock(impl_.mu);
+    json out = json::array();
+    for (const auto& [seq, id] : impl_.ready) out.push_back(toHex(impl_.txs.at(id).bytes));
+    return out;
+  }
+  json queryInfo(const json& p) {
+    expectCount(p, 1, 2);
+    Bytes x = hexParam(p, 0, "extrinsic", kMaxExtrinsicBytes);
+    if (present(p, 1)) requireKnownBlock(p, 1);
+    auto decoded = core::decodeExtrinsic(x);
+    if (!decoded.ok())
+      throw RpcError{1001, "Extrinsic has invalid format", decoded.error().message};
+    // A nominal weight: the devnet's fee depends on the length only.
+    uint64_t weight = 100'000'000 + 50'000'000 * static_cast<uint64_t>(decoded->call.items.size());
+    return json{{"weight", {{"refTime", weight}, {"proofSize", 0}}},
+                {"class", "normal"},
+                {"partialFee", u128ToString(chain_.feeFor(x.size()))}};
+  }
+  json clusterMqNextSn(const json& p) {
+    expectCount(p, 1, 1);
+    return chain_.nextSn(hashParam(p, 0, "cluster"));
+  }
+  json rpcMethods(const json&) { return nullptr; }  // answered in call()
+
+  DevChain& chain_;
+  Impl& impl_;
+};
+
+}  // namespace
+
+json DevChain::handleRpc(const json& request) {
+  if (!request.is_object()) return errorResponse(nullptr, -32600, "Invalid request");
+  json id = nullptr;
+  if (auto it = request.find("id"); it != request.end()) {
+    if (!it->is_string() && !it->is_number() && !it->is_null()) {
+      return errorResponse(nullptr, -32600, "Invalid request", "id must be a string or number");
+    }
+    id = *it;
+  }
+  auto version = request.find("jsonrpc");
+  if (version == request.end() || *version != "2.0") {
+    return errorResponse(id, -32600, "Invalid request", "jsonrpc must be \"2.0\"");
+  }
+  auto method = request.find("method");
+  if (method == request.end() || !method->is_string()) {
+    return errorResponse(id, -32600, "Invalid request", "method must be a string");
+  }
+  json params = json::array();
+  if (auto it = request.find("params"); it != request.end() && !it->is_null()) {
+    if (!it->is_array()) {
+      return errorResponse(id, -32602, "Invalid params: params must be an array",
+                           "params must be an array");
+    }
+    params = *it;
+  }
+  try {
+    Dispatcher d(*this, *impl_);
+    json result = d.call(method->get<std::string>(), params);
+    return json{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}};
+  } catch (const RpcError& e) {
+    return errorResponse(id, e.code, e.message, e.data);
+  } catch (const std::exception& e) {
+    return errorResponse(id, -32603, "Internal error", e.what());
+  }
+}
+
+std::string DevChain::handleRpcBody(const std::string& body) {
+  json out;
+  json request = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (request.is_discarded()) {
+    out = errorResponse(nullptr, -32700, "Parse error");
+  } else if (request.is_array()) {
+    if (request.empty()) {
+      out = errorResponse(nullptr, -32600, "Invalid request", "empty batch");
+    } else {
+      out = json::array();
+      for (const auto& r : request) out.push_back(handleRpc(r));
+    }
+  } else {
+    out = handleRpc(request);
+  }
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace hunter::devnet
