@@ -1,0 +1,78 @@
+#pragma once
+// MemoryStore: core::Store kept in memory, for the relay's unit tests and for tools that need a
+// throwaway store. Same contract as adapters::SqliteStore (the shared store tests run against
+// both), minus durability: everything is lost with the object.
+//
+// Details of the contract both stores implement, beyond the comments of core::Store:
+// - An empty `states` list in messages() / countMessages() means "any state".
+// - Message sns (and so from_sn ranges) are at most INT64_MAX; addMessages refuses larger ones
+//   with "bad_value" (SQLite integers are signed 64-bit, and sns order the queue).
+// - addMessages is all-or-nothing: on "conflict" (a stored message, final or not, or an earlier
+//   message of the same batch, has that sn with another hash) nothing of the batch is written.
+// - markSigned only moves messages that are still pending; others (gone, already signed,
+//   final) are left alone. The answers are recorded either way.
+// - setRetry and recordOutcomes skip sns that are not stored.
+// - addSubmission stores status "sending" whatever s.status says, and moves only the non-final
+//   messages of first_sn..last_sn (final ones keep their outcome); first_sn > last_sn is
+//   "bad_value".
+// - updateSubmission / releaseSubmission of an unknown id fail with "not_found".
+// - releaseSubmission increments each released message's stored attempts by one and ignores
+//   retry.sn and retry.attempts; the messages get submission_id 0.
+// - Lists come back in a stable order: answers and outcomes by insertion, submissions by id,
+//   workers by (cluster bytes, endpoint).
+// Thread-safe: every method takes one mutex.
+#include <map>
+#include <mutex>
+
+#include "hunter/core/ports.hpp"
+
+namespace hunter::core {
+
+class MemoryStore final : public Store {
+ public:
+  Status addMessages(const std::vector<StoredMessage>& msgs) override;
+  Result<std::optional<std::pair<uint64_t, H256>>> tip(const H256& cluster) override;
+  Result<std::optional<StoredMessage>> message(const H256& cluster, uint64_t sn) override;
+  Result<std::vector<StoredMessage>> messages(const H256& cluster,
+                                              const std::vector<MsgState>& states, uint64_t from_sn,
+                                              size_t limit) override;
+  Result<uint64_t> countMessages(const H256& cluster, const std::vector<MsgState>& states) override;
+  Status dropFrom(const H256& cluster, uint64_t from_sn) override;
+
+  Status markSigned(const H256& cluster, const std::vector<SignedUpdate>& updates,
+                    const std::vector<SignatureRecord>& answers, int64_t now_ms) override;
+  Status setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
+                  int64_t now_ms) override;
+  Status recordSignatureAnswers(const std::vector<SignatureRecord>& answers) override;
+  Result<std::vector<SignatureRecord>> signatureAnswers(const H256& cluster, uint64_t sn) override;
+
+  Result<int64_t> addSubmission(const SubmissionRecord& s) override;
+  Status updateSubmission(int64_t id, SubmissionStatus status, const std::string& error,
+                          int64_t now_ms) override;
+  Status releaseSubmission(int64_t id, SubmissionStatus status, const std::string& error,
+                           const RetryUpdate& retry, int64_t now_ms) override;
+  Result<std::vector<SubmissionRecord>> openSubmissions(const H256& cluster) override;
+  Result<std::optional<SubmissionRecord>> submission(int64_t id) override;
+
+  Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) override;
+  Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;
+
+  Status upsertWorker(const WorkerRecord& w) override;
+  Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) override;
+  Status setClusterStatus(const ClusterStatusRecord& s) override;
+  Result<std::optional<ClusterStatusRecord>> clusterStatus(const H256& cluster) override;
+
+ private:
+  using MsgKey = std::pair<H256, uint64_t>;
+
+  std::mutex mu_;
+  std::map<MsgKey, StoredMessage> messages_;
+  std::vector<SignatureRecord> answers_;
+  std::map<int64_t, SubmissionRecord> submissions_;
+  int64_t next_submission_id_ = 1;
+  std::vector<OutcomeRecord> outcomes_;
+  std::map<std::pair<H256, std::string>, WorkerRecord> workers_;
+  std::map<H256, ClusterStatusRecord> cluster_status_;
+};
+
+}  // namespace hunter::core

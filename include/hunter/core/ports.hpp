@@ -1,0 +1,166 @@
+#pragma once
+// The relay's only ways to touch the world. Adapters implement them over HTTP and SQLite; the
+// tests implement them with fakes. Every method may fail; none throws.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hunter/core/model.hpp"
+
+namespace hunter::core {
+
+// ---- Clock -----------------------------------------------------------------------------------
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual int64_t nowMs() = 0;  // wall clock, ms since the epoch
+};
+
+// ---- Workers (PROTOCOL.md §3) ----------------------------------------------------------------
+struct WorkerInfo {
+  std::string protocol;
+  std::string version;
+  crypto::PublicKey public_key{};
+  std::vector<H256> clusters;
+  uint64_t pending_messages = 0;
+  bool stopped = false;
+};
+
+struct WorkerMessages {
+  std::vector<HashedMessage> messages;  // as claimed by the worker; the relay re-checks them
+  uint64_t next_sn = 0;
+};
+
+struct SignItem {
+  uint64_t sn = 0;
+  H256 hash{};
+};
+
+struct SignItemResult {
+  uint64_t sn = 0;
+  std::optional<crypto::Signature> signature;
+  std::string code;   // item error code when no signature ("diverged", "unknown_sn", ...)
+  std::string error;  // item error message
+  std::optional<H256> local_hash;
+};
+
+struct SignResponse {
+  std::optional<crypto::PublicKey> public_key;
+  std::vector<SignItemResult> results;
+};
+
+// The workers of one cluster, addressed by index into endpoints().
+// Errors: "timeout", "unreachable", "response_too_large", "bad_response" (garbage, wrong
+// types, wrong hex), "stopped", "unknown_cluster", "bad_request", "http_<status>".
+class WorkerClient {
+ public:
+  virtual ~WorkerClient() = default;
+  virtual const std::vector<std::string>& endpoints() const = 0;
+  virtual Result<WorkerInfo> info(size_t worker) = 0;
+  virtual Result<WorkerMessages> fetch(size_t worker, const H256& cluster, uint64_t from_sn,
+                                       uint32_t limit) = 0;
+  // One SignClusterMessages per worker, all at once; results in the order of `workers`.
+  virtual std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& workers,
+                                                    const H256& cluster,
+                                                    const std::vector<SignItem>& items) = 0;
+};
+
+// ---- Chain (PROTOCOL.md §4) ------------------------------------------------------------------
+struct BlockRef {
+  uint32_t number = 0;
+  H256 hash{};
+};
+
+// JSON-RPC errors come back as Error{code = "<jsonrpc code>" e.g. "1010", message = the error's
+// `data` when present (e.g. "Custom error: 6"), else its message}. Transport errors use the
+// codes of WorkerClient.
+class ChainClient {
+ public:
+  virtual ~ChainClient() = default;
+  virtual Result<ChainParams> params() = 0;  // genesis hash + runtime version
+  virtual Result<BlockRef> bestBlock() = 0;
+  virtual Result<H256> blockHash(uint32_t number) = 0;
+  virtual Result<std::optional<ClusterInfo>> clusterInfo(const H256& cluster) = 0;
+  virtual Result<QueueState> queue(const H256& cluster) = 0;
+  virtual Result<uint64_t> nextSn(const H256& cluster) = 0;  // pha_clusterMqNextSn
+  // Acks[cluster][sn] for each sn (null when absent), in order.
+  virtual Result<std::vector<std::optional<AckRecord>>> acks(const H256& cluster,
+                                                             const std::vector<uint64_t>& sns) = 0;
+  virtual Result<uint32_t> accountNextIndex(const crypto::AccountId32& account) = 0;
+  virtual Result<std::optional<AccountInfo>> account(const crypto::AccountId32& account) = 0;
+  virtual Result<u128> hunterRewards(const crypto::AccountId32& account) = 0;
+  virtual Result<u128> queryFee(const Bytes& extrinsic) = 0;  // payment_queryInfo partialFee
+  virtual Result<H256> submit(const Bytes& extrinsic) = 0;    // author_submitExtrinsic
+};
+
+// ---- Store -------------------------------------------------------------------------------------
+// Durable state. Every method is one atomic transaction: after a crash, each call either
+// happened completely or not at all.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Messages. addMessages ignores sns already stored (same hash) and fails with "conflict" if a
+  // stored non-final message at that sn has another hash.
+  virtual Status addMessages(const std::vector<StoredMessage>& msgs) = 0;
+  // The highest stored sn of a cluster and its hash.
+  virtual Result<std::optional<std::pair<uint64_t, H256>>> tip(const H256& cluster) = 0;
+  virtual Result<std::optional<StoredMessage>> message(const H256& cluster, uint64_t sn) = 0;
+  // Messages of a cluster in any of `states` with sn >= from_sn, ascending by sn, at most limit.
+  virtual Result<std::vector<StoredMessage>> messages(const H256& cluster,
+                                                      const std::vector<MsgState>& states,
+                                                      uint64_t from_sn, size_t limit) = 0;
+  virtual Result<uint64_t> countMessages(const H256& cluster,
+                                         const std::vector<MsgState>& states) = 0;
+  // Deletes the non-final messages of a cluster with sn >= from_sn (a source that lied).
+  virtual Status dropFrom(const H256& cluster, uint64_t from_sn) = 0;
+
+  // pending -> signed, with the quorum; records the per-worker signature answers too.
+  struct SignedUpdate {
+    uint64_t sn = 0;
+    std::vector<crypto::Signature> signatures;
+  };
+  virtual Status markSigned(const H256& cluster, const std::vector<SignedUpdate>& updates,
+                            const std::vector<SignatureRecord>& answers, int64_t now_ms) = 0;
+  // Sets attempts / next_attempt / last_error of messages (and their state, e.g. back to
+  // pending or signed) in one go.
+  struct RetryUpdate {
+    uint64_t sn = 0;
+    MsgState state = MsgState::kPending;
+    uint32_t attempts = 0;
+    int64_t next_attempt_ms = 0;
+    std::string last_error;
+  };
+  virtual Status setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
+                          int64_t now_ms) = 0;
+  virtual Status recordSignatureAnswers(const std::vector<SignatureRecord>& answers) = 0;
+  // Divergence evidence for `status`: (sn, hash, worker endpoints that signed or claimed it).
+  virtual Result<std::vector<SignatureRecord>> signatureAnswers(const H256& cluster,
+                                                                uint64_t sn) = 0;
+
+  // Submissions. addSubmission stores the record (status sending) and moves its messages
+  // (first_sn..last_sn) to submitted, returning the new id.
+  virtual Result<int64_t> addSubmission(const SubmissionRecord& s) = 0;
+  virtual Status updateSubmission(int64_t id, SubmissionStatus status, const std::string& error,
+                                  int64_t now_ms) = 0;
+  // The submission failed or was lost: status set, its still-submitted messages get `retry`.
+  virtual Status releaseSubmission(int64_t id, SubmissionStatus status, const std::string& error,
+                                   const RetryUpdate& retry, int64_t now_ms) = 0;
+  virtual Result<std::vector<SubmissionRecord>> openSubmissions(const H256& cluster) = 0;
+  virtual Result<std::optional<SubmissionRecord>> submission(int64_t id) = 0;
+
+  // Final outcomes: sets each message's final state and appends the outcome rows; a rejection
+  // outcome only appends (the message is retried through setRetry).
+  virtual Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) = 0;
+  virtual Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) = 0;
+
+  // Workers and cluster status (for `workers` and `status`).
+  virtual Status upsertWorker(const WorkerRecord& w) = 0;
+  virtual Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) = 0;
+  virtual Status setClusterStatus(const ClusterStatusRecord& s) = 0;
+  virtual Result<std::optional<ClusterStatusRecord>> clusterStatus(const H256& cluster) = 0;
+};
+
+}  // namespace hunter::core

@@ -1,0 +1,172 @@
+#pragma once
+// The relay state machine for one cluster (ARCHITECTURE.md "the flow of one message"):
+//   chain snapshot -> resolve ACKs of what is stored -> fetch + verify hash chain -> gather
+//   signatures from every worker at once -> verify the quorum -> build, sign, submit -> ...
+// It touches the world only through the ports (WorkerClient, ChainClient, Store, Clock), and
+// every state change goes through one Store call, so a crash between any two calls loses
+// nothing and submits nothing twice: a submission is stored (with its exact bytes) before it
+// is sent, and a stored one is re-sent byte for byte, which the chain answers as already
+// imported or outdated, never as a second inclusion.
+//
+// Not thread-safe: one thread drives all relays of a process (AccountPool is shared).
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hunter/core/ports.hpp"
+
+namespace hunter::core {
+
+struct RelayConfig {
+  H256 cluster{};
+  std::string name;             // alias or hex, for messages
+  uint32_t fetch_limit = 1024;  // messages per GetClusterMessages
+  size_t max_pending = 8192;    // non-final messages held ahead of the chain
+  size_t sign_batch = 4096;     // items per SignClusterMessages
+  size_t batch_size = 64;       // messages per extrinsic
+  size_t max_in_flight = 16;    // extrinsics of this cluster in the pool at once
+  uint64_t era_period = 64;
+  u128 tip = 0;
+  int64_t backoff_base_ms = 500;
+  int64_t backoff_max_ms = 60'000;
+  int64_t max_message_age_ms = 6 * 3600 * 1000;  // then `dead`
+  int64_t lost_after_ms = 30'000;  // a head submission not ready in the pool this long: lost
+  int64_t cluster_info_refresh_ms = 60'000;
+  uint64_t max_submit = UINT64_MAX;  // stop submitting after this many messages (`submit --max`)
+  uint64_t submit_below_sn = UINT64_MAX;  // never submit sns at or above this (`submit`)
+};
+
+// The hunter's accounts, used evenly (round robin), each with its own nonce sequence. The nonce
+// advances only when the chain took a transaction and is re-read from the chain
+// (system_accountNextIndex, pool-aware) after "outdated", "priority too low" or a lost tx.
+class AccountPool {
+ public:
+  explicit AccountPool(std::vector<crypto::SecretKey> keys);
+  size_t size() const { return accounts_.size(); }
+  bool isOurs(const crypto::AccountId32& a) const;
+  const std::vector<crypto::AccountId32>& ids() const { return ids_; }
+
+  struct Account {
+    crypto::SecretKey key;
+    crypto::AccountId32 id;
+    std::optional<uint32_t> next_nonce;  // unknown until read from the chain
+  };
+  Account& next();  // round robin
+  Account* find(const crypto::AccountId32& id);
+  void invalidate(const crypto::AccountId32& id);  // re-read the nonce before the next use
+  void invalidateAll();
+
+ private:
+  std::vector<Account> accounts_;
+  std::vector<crypto::AccountId32> ids_;
+  size_t cursor_ = 0;
+};
+
+// What the relay tells the outside world (the app logs these; tests inspect them).
+struct RelayEvent {
+  enum class Kind { kSubmitted, kOutcome, kWorker, kStuck, kChain, kInfo };
+  Kind kind = Kind::kInfo;
+  std::string level = "info";  // "info", "warn", "error"
+  std::string text;            // one human line, no secrets
+  // For kSubmitted / kOutcome:
+  uint64_t first_sn = 0, last_sn = 0;
+  H256 tx_hash{};
+  uint32_t nonce = 0;
+  std::string outcome;  // accepted / superseded / diverged / rejected / dead
+};
+using EventSink = std::function<void(const RelayEvent&)>;
+
+struct RoundStats {
+  size_t fetched = 0;
+  size_t signed_now = 0;
+  size_t submitted_msgs = 0;
+  size_t submitted_txs = 0;
+  size_t accepted = 0;
+  size_t superseded = 0;
+  size_t diverged = 0;
+  size_t rejected = 0;
+  size_t dead = 0;
+  size_t lost = 0;
+  bool chain_unreachable = false;
+  bool workers_unreachable = false;  // no worker answered GetClusterMessages
+  bool stuck = false;
+  bool progressed() const {
+    return fetched + signed_now + submitted_msgs + accepted + superseded + diverged + dead > 0;
+  }
+};
+
+class Relay {
+ public:
+  Relay(RelayConfig config, WorkerClient& workers, ChainClient& chain, Store& store, Clock& clock,
+        AccountPool& accounts, EventSink sink, uint64_t seed = 0);
+
+  // Handshake every worker (GetClusterInfo: protocol and major version), read the chain's
+  // parameters and the cluster's registration. Workers that fail are excluded until the next
+  // handshake (retried every round with backoff). Error only when the chain is unreachable or
+  // the cluster is not registered.
+  Status start();
+  // One pass of the pipeline. Never throws; every failure becomes an event and a stat.
+  RoundStats round();
+
+  // Messages this relay has submitted (for `submit`: what to wait for).
+  uint64_t submittedMessages() const { return submitted_total_; }
+  void setMaxSubmit(uint64_t max) { cfg_.max_submit = max; }
+  void setSubmitBelow(uint64_t sn) { cfg_.submit_below_sn = sn; }
+  const std::optional<ClusterInfo>& clusterInfo() const { return info_; }
+  uint64_t workerNextSn() const { return worker_next_sn_; }
+  uint64_t chainNextSn() const { return chain_next_; }
+
+ private:
+  struct WorkerState {
+    bool handshaken = false;
+    bool excluded = false;  // incompatible protocol
+    int64_t retry_at_ms = 0;
+    WorkerRecord rec;
+  };
+
+  Status refreshChain(int64_t now);
+  void handshake(int64_t now);
+  void resolveAcks(RoundStats& st, int64_t now);
+  void checkSubmissions(RoundStats& st, int64_t now);
+  void fetch(RoundStats& st, int64_t now);
+  void gather(RoundStats& st, int64_t now);
+  void submit(RoundStats& st, int64_t now);
+  void expire(RoundStats& st, int64_t now);
+  bool resend(SubmissionRecord& sub, int64_t now);
+  void handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc, const Error& err,
+                         RoundStats& st, int64_t now);
+  Result<uint32_t> nonceFor(AccountPool::Account& acc);
+  int64_t backoff(uint32_t attempts);
+  void emit(RelayEvent::Kind kind, const std::string& level, const std::string& text);
+  void saveWorker(size_t i);
+  void setStatus(const std::string& state, const std::string& detail, int64_t now);
+  std::string workerName(size_t i) const;
+
+  RelayConfig cfg_;
+  WorkerClient& workers_;
+  ChainClient& chain_;
+  Store& store_;
+  Clock& clock_;
+  AccountPool& accounts_;
+  EventSink sink_;
+  std::mt19937_64 rng_;
+
+  std::optional<ChainParams> params_;
+  std::optional<ClusterInfo> info_;
+  int64_t info_at_ms_ = 0;
+  BlockRef best_;
+  QueueState queue_;
+  uint64_t chain_next_ = 0;  // pool-aware
+  uint64_t worker_next_sn_ = 0;
+  std::vector<WorkerState> wstate_;
+  size_t source_ = 0;  // preferred worker to fetch from
+  uint64_t submitted_total_ = 0;
+  std::string stuck_detail_;
+};
+
+}  // namespace hunter::core

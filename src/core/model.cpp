@@ -1,0 +1,38 @@
+#include "hunter/core/model.hpp"
+
+namespace hunter::core {
+namespace {
+constexpr const char* kMsgStates[] = {"pending",    "signed",   "submitted", "accepted",
+                                      "superseded", "diverged", "dead"};
+constexpr const char* kSubStates[] = {"sending", "in_pool", "included", "rejected", "lost"};
+constexpr const char* kOutcomes[] = {"accepted", "superseded", "diverged", "rejected", "dead"};
+}  // namespace
+
+const char* toString(MsgState s) { return kMsgStates[static_cast<int>(s)]; }
+const char* toString(SubmissionStatus s) { return kSubStates[static_cast<int>(s)]; }
+const char* toString(OutcomeKind k) { return kOutcomes[static_cast<int>(k)]; }
+
+std::optional<MsgState> msgStateFromString(std::string_view s) {
+  for (int i = 0; i < 7; ++i) {
+    if (s == kMsgStates[i]) return static_cast<MsgState>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<SubmissionStatus> submissionStatusFromString(std::string_view s) {
+  for (int i = 0; i < 5; ++i) {
+    if (s == kSubStates[i]) return static_cast<SubmissionStatus>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace hunter::core
+
+namespace hunter::core {
+std::optional<OutcomeKind> outcomeKindFromString(std::string_view s) {
+  for (int i = 0; i < 5; ++i) {
+    if (s == kOutcomes[i]) return static_cast<OutcomeKind>(i);
+  }
+  return std::nullopt;
+}
+}  // namespace hunter::core

@@ -1,0 +1,880 @@
+#include "hunter/core/relay.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+namespace hunter::core {
+namespace {
+
+std::string shortHex(const H256& h) { return toHex(h).substr(0, 18) + "…"; }
+
+std::string snRange(uint64_t a, uint64_t b) {
+  return a == b ? "sn " + std::to_string(a) : "sns " + std::to_string(a) + "-" + std::to_string(b);
+}
+
+bool isTransport(const Error& e) {
+  return e.code == "timeout" || e.code == "unreachable" || e.code == "transport" ||
+         e.code == "response_too_large" || e.code == "bad_response" ||
+         e.code.rfind("http_", 0) == 0;
+}
+
+}  // namespace
+
+// ---- AccountPool -----------------------------------------------------------------------------
+
+AccountPool::AccountPool(std::vector<crypto::SecretKey> keys) {
+  for (auto& k : keys) {
+    auto id = crypto::accountId(k.publicKey());
+    accounts_.push_back(Account{k, id, std::nullopt});
+    ids_.push_back(id);
+  }
+}
+
+bool AccountPool::isOurs(const crypto::AccountId32& a) const {
+  return std::find(ids_.begin(), ids_.end(), a) != ids_.end();
+}
+
+AccountPool::Account& AccountPool::next() {
+  Account& a = accounts_[cursor_ % accounts_.size()];
+  cursor_ = (cursor_ + 1) % accounts_.size();
+  return a;
+}
+
+AccountPool::Account* AccountPool::find(const crypto::AccountId32& id) {
+  for (auto& a : accounts_) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+void AccountPool::invalidate(const crypto::AccountId32& id) {
+  if (auto* a = find(id)) a->next_nonce.reset();
+}
+
+void AccountPool::invalidateAll() {
+  for (auto& a : accounts_) a.next_nonce.reset();
+}
+
+// ---- Relay -----------------------------------------------------------------------------------
+
+Relay::Relay(RelayConfig config, WorkerClient& workers, ChainClient& chain, Store& store,
+             Clock& clock, AccountPool& accounts, EventSink sink, uint64_t seed)
+    : cfg_(std::move(config)),
+      workers_(workers),
+      chain_(chain),
+      store_(store),
+      clock_(clock),
+      accounts_(accounts),
+      sink_(std::move(sink)),
+      rng_(seed) {
+  wstate_.resize(workers_.endpoints().size());
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    wstate_[i].rec.cluster = cfg_.cluster;
+    wstate_[i].rec.endpoint = workers_.endpoints()[i];
+  }
+  // Keep the counters a previous run stored.
+  auto stored = store_.workers(cfg_.cluster);
+  if (stored.ok()) {
+    for (auto& w : *stored) {
+      for (auto& s : wstate_) {
+        if (s.rec.endpoint == w.endpoint) s.rec = w;
+      }
+    }
+  }
+  if (cfg_.batch_size == 0) cfg_.batch_size = 1;
+  if (cfg_.max_in_flight == 0) cfg_.max_in_flight = 1;
+}
+
+void Relay::emit(RelayEvent::Kind kind, const std::string& level, const std::string& text) {
+  if (!sink_) return;
+  RelayEvent e;
+  e.kind = kind;
+  e.level = level;
+  e.text = text;
+  sink_(e);
+}
+
+std::string Relay::workerName(size_t i) const { return workers_.endpoints()[i]; }
+
+void Relay::saveWorker(size_t i) {
+  auto st = store_.upsertWorker(wstate_[i].rec);
+  if (!st.ok()) emit(RelayEvent::Kind::kWorker, "error", "store: " + st.error().message);
+}
+
+void Relay::setStatus(const std::string& state, const std::string& detail, int64_t now) {
+  ClusterStatusRecord s;
+  s.cluster = cfg_.cluster;
+  s.state = state;
+  s.detail = detail;
+  s.chain_next_sn = queue_.next_sn;
+  s.worker_next_sn = worker_next_sn_;
+  s.updated_ms = now;
+  (void)store_.setClusterStatus(s);
+}
+
+int64_t Relay::backoff(uint32_t attempts) {
+  int64_t d = cfg_.backoff_base_ms;
+  for (uint32_t i = 1; i < attempts && d < cfg_.backoff_max_ms; ++i) d *= 2;
+  d = std::min(d, cfg_.backoff_max_ms);
+  // Full jitter in [d/2, d]: spreads retries of many hunters and messages.
+  std::uniform_int_distribution<int64_t> jitter(d / 2, std::max<int64_t>(d / 2, d));
+  return jitter(rng_);
+}
+
+Status Relay::start() {
+  int64_t now = clock_.nowMs();
+  auto p = chain_.params();
+  if (!p.ok()) return p.error().context("chain");
+  params_ = *p;
+  HUNTER_CHECK(refreshChain(now));
+  handshake(now);
+  return okStatus();
+}
+
+Status Relay::refreshChain(int64_t now) {
+  if (!params_) {
+    HUNTER_TRY(params_, chain_.params());
+  }
+  HUNTER_TRY(best_, chain_.bestBlock());
+  if (!info_ || now - info_at_ms_ >= cfg_.cluster_info_refresh_ms) {
+    HUNTER_TRY(auto info, chain_.clusterInfo(cfg_.cluster));
+    if (!info) {
+      return makeError(
+          "unknown_cluster",
+          "cluster " + cfg_.name + " is not registered on the chain (no Clusters entry)");
+    }
+    info_ = *info;
+    info_at_ms_ = now;
+  }
+  HUNTER_TRY(queue_, chain_.queue(cfg_.cluster));
+  HUNTER_TRY(chain_next_, chain_.nextSn(cfg_.cluster));
+  chain_next_ = std::max(chain_next_, queue_.next_sn);
+  return okStatus();
+}
+
+void Relay::handshake(int64_t now) {
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    auto& w = wstate_[i];
+    if (w.handshaken || w.retry_at_ms > now) continue;
+    auto info = workers_.info(i);
+    if (!info.ok()) {
+      w.rec.errors++;
+      w.rec.last_error = info.error().message;
+      w.excluded = info.error().code == "incompatible";
+      w.retry_at_ms = now + (w.excluded ? 60'000 : 2'000);
+      emit(RelayEvent::Kind::kWorker, w.excluded ? "error" : "warn",
+           "worker " + workerName(i) + " refused: " + info.error().message);
+      saveWorker(i);
+      continue;
+    }
+    w.handshaken = true;
+    w.excluded = false;
+    w.rec.public_key = info->public_key;
+    w.rec.version = info->version;
+    w.rec.last_seen_ms = now;
+    if (info_ && std::find(info_->workers.begin(), info_->workers.end(), info->public_key) ==
+                     info_->workers.end()) {
+      emit(RelayEvent::Kind::kWorker, "warn",
+           "worker " + workerName(i) + " key " + toHex(info->public_key) +
+               " is not registered for cluster " + cfg_.name + "; its signatures will not count");
+    }
+    if (std::find(info->clusters.begin(), info->clusters.end(), cfg_.cluster) ==
+        info->clusters.end()) {
+      emit(RelayEvent::Kind::kWorker, "warn",
+           "worker " + workerName(i) + " does not list cluster " + cfg_.name);
+    }
+    saveWorker(i);
+  }
+}
+
+RoundStats Relay::round() {
+  RoundStats st;
+  int64_t now = clock_.nowMs();
+  auto chainOk = refreshChain(now);
+  if (!chainOk.ok()) {
+    st.chain_unreachable = true;
+    std::string state =
+        chainOk.error().code == "unknown_cluster" ? "unknown_cluster" : "chain_unreachable";
+    emit(RelayEvent::Kind::kChain, "warn", cfg_.name + ": " + chainOk.error().message);
+    setStatus(state, chainOk.error().message, now);
+    return st;
+  }
+  handshake(now);
+  stuck_detail_.clear();
+  resolveAcks(st, now);
+  checkSubmissions(st, now);
+  expire(st, now);
+  fetch(st, now);
+  gather(st, now);
+  submit(st, now);
+  if (!stuck_detail_.empty()) {
+    st.stuck = true;
+    setStatus("stuck", stuck_detail_, now);
+  } else {
+    setStatus("ok", "", now);
+  }
+  return st;
+}
+
+// Messages the chain has moved past get their outcome from Acks[cluster][sn].
+void Relay::resolveAcks(RoundStats& st, int64_t now) {
+  if (queue_.next_sn == 0) return;
+  const std::vector<MsgState> open = {MsgState::kPending, MsgState::kSigned, MsgState::kSubmitted};
+  for (;;) {
+    auto msgs = store_.messages(cfg_.cluster, open, 0, 2048);
+    if (!msgs.ok()) {
+      emit(RelayEvent::Kind::kInfo, "error", "store: " + msgs.error().message);
+      return;
+    }
+    std::vector<StoredMessage> behind;
+    for (auto& m : *msgs) {
+      if (m.sn < queue_.next_sn) behind.push_back(std::move(m));
+    }
+    if (behind.empty()) return;
+    std::vector<uint64_t> sns;
+    for (auto& m : behind) sns.push_back(m.sn);
+    auto acks = chain_.acks(cfg_.cluster, sns);
+    if (!acks.ok() || acks->size() != sns.size()) {
+      emit(RelayEvent::Kind::kChain, "warn",
+           cfg_.name + ": reading ACKs failed: " +
+               (acks.ok() ? std::string("wrong count") : acks.error().message));
+      return;
+    }
+    // Fee shares per submission: split its fee over its messages, remainder on the first.
+    std::map<int64_t, std::optional<SubmissionRecord>> subs;
+    std::vector<OutcomeRecord> outs;
+    std::set<int64_t> touched;
+    for (size_t i = 0; i < behind.size(); ++i) {
+      const auto& m = behind[i];
+      const auto& ack = (*acks)[i];
+      OutcomeRecord o;
+      o.cluster = cfg_.cluster;
+      o.sn = m.sn;
+      o.at_ms = now;
+      o.submission_id = m.submission_id;
+      if (!ack) {
+        o.kind = OutcomeKind::kSuperseded;
+        o.reason = "the chain moved past this sn and keeps no ACK for it";
+      } else {
+        o.ack_hash = ack->hash;
+        o.block = ack->block;
+        o.account = ack->hunter;
+        if (ack->hash != m.hash) {
+          o.kind = OutcomeKind::kDiverged;
+          o.reason = "ACK hash " + shortHex(ack->hash) + " differs from ours " + shortHex(m.hash) +
+                     " (fetched from " + m.source + ")";
+        } else if (accounts_.isOurs(ack->hunter)) {
+          o.kind = OutcomeKind::kAccepted;
+          o.reward = ack->reward;
+        } else {
+          o.kind = OutcomeKind::kSuperseded;
+          o.reason = "included by another hunter";
+        }
+      }
+      if (o.kind == OutcomeKind::kAccepted && m.submission_id != 0) {
+        auto& s = subs[m.submission_id];
+        if (!s) {
+          auto r = store_.submission(m.submission_id);
+          if (r.ok() && *r) s = **r;
+        }
+        if (s) {
+          uint64_t n = s->last_sn - s->first_sn + 1;
+          u128 share = s->fee / n;
+          if (m.sn == s->first_sn) share += s->fee - share * n;
+          o.fee = share;
+        }
+      }
+      if (m.submission_id != 0) touched.insert(m.submission_id);
+      outs.push_back(o);
+    }
+    auto rec = store_.recordOutcomes(outs);
+    if (!rec.ok()) {
+      emit(RelayEvent::Kind::kInfo, "error", "store: " + rec.error().message);
+      return;
+    }
+    // One log line per run of equal outcomes.
+    size_t i = 0;
+    while (i < outs.size()) {
+      size_t j = i;
+      while (j + 1 < outs.size() && outs[j + 1].kind == outs[i].kind &&
+             outs[j + 1].sn == outs[j].sn + 1 && outs[j + 1].submission_id == outs[i].submission_id)
+        ++j;
+      RelayEvent e;
+      e.kind = RelayEvent::Kind::kOutcome;
+      e.level = outs[i].kind == OutcomeKind::kAccepted || outs[i].kind == OutcomeKind::kSuperseded
+                    ? "info"
+                    : "warn";
+      e.first_sn = outs[i].sn;
+      e.last_sn = outs[j].sn;
+      e.outcome = toString(outs[i].kind);
+      u128 reward = 0;
+      for (size_t k = i; k <= j; ++k) reward += outs[k].reward;
+      e.text = cfg_.name + " " + snRange(e.first_sn, e.last_sn) + " " + e.outcome +
+               (outs[i].block ? " in block " + std::to_string(outs[i].block) : "") +
+               (reward ? " reward " + u128ToString(reward) : "") +
+               (outs[i].reason.empty() ? "" : " (" + outs[i].reason + ")");
+      if (sink_) sink_(e);
+      i = j + 1;
+    }
+    for (auto& o : outs) {
+      switch (o.kind) {
+        case OutcomeKind::kAccepted:
+          st.accepted++;
+          break;
+        case OutcomeKind::kSuperseded:
+          st.superseded++;
+          break;
+        case OutcomeKind::kDiverged:
+          st.diverged++;
+          break;
+        default:
+          break;
+      }
+    }
+    for (int64_t id : touched) {
+      (void)store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now);
+    }
+    if (behind.size() < 2048) return;
+  }
+}
+
+// Open submissions: re-send what may never have reached the chain; detect dropped ones.
+void Relay::checkSubmissions(RoundStats& st, int64_t now) {
+  auto open = store_.openSubmissions(cfg_.cluster);
+  if (!open.ok()) return;
+  for (auto& sub : *open) {
+    // All of its messages resolved? resolveAcks marked it included.
+    auto first = store_.message(cfg_.cluster, sub.first_sn);
+    if (first.ok() && *first && (*first)->state != MsgState::kSubmitted) {
+      if (isFinal((*first)->state)) {
+        (void)store_.updateSubmission(sub.id, SubmissionStatus::kIncluded, "", now);
+      }
+      continue;
+    }
+    if (sub.status == SubmissionStatus::kSending) {
+      if (!resend(sub, now)) break;  // chain unreachable: try again next round
+      continue;
+    }
+    bool expired = best_.number >= sub.era_death;
+    bool headNotReady = sub.first_sn == queue_.next_sn && chain_next_ <= sub.first_sn &&
+                        now - sub.updated_ms >= cfg_.lost_after_ms;
+    if (expired || headNotReady) {
+      std::string why = expired ? "its era expired at block " + std::to_string(sub.era_death) +
+                                      " before inclusion"
+                                : "it is no longer in the chain's pool";
+      Store::RetryUpdate retry{0, MsgState::kSigned, 0, now, "submission lost: " + why};
+      (void)store_.releaseSubmission(sub.id, SubmissionStatus::kLost, why, retry, now);
+      accounts_.invalidate(sub.account);
+      st.lost++;
+      emit(RelayEvent::Kind::kSubmitted, "warn",
+           cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
+               " nonce " + std::to_string(sub.nonce) + " lost: " + why + "; will resubmit");
+    }
+  }
+}
+
+bool Relay::resend(SubmissionRecord& sub, int64_t now) {
+  auto r = chain_.submit(sub.extrinsic);
+  if (r.ok() || r.error().code == "1013") {
+    (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+    return true;
+  }
+  if (isTransport(r.error())) return false;
+  // Outdated / priority too low for the very same bytes: either it was included (the ACKs
+  // will say so, since resolveAcks runs first each round) or its nonce was used by another
+  // transaction. Release it; the ACK check resolves the included case.
+  Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(1),
+                           "resend refused: " + r.error().message};
+  (void)store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, r.error().message, retry,
+                                 now);
+  accounts_.invalidate(sub.account);
+  return true;
+}
+
+void Relay::expire(RoundStats& st, int64_t now) {
+  if (cfg_.max_message_age_ms <= 0) return;
+  auto msgs = store_.messages(cfg_.cluster, {MsgState::kPending, MsgState::kSigned}, 0, 4096);
+  if (!msgs.ok()) return;
+  std::vector<OutcomeRecord> outs;
+  for (auto& m : *msgs) {
+    if (now - m.created_ms < cfg_.max_message_age_ms) continue;
+    OutcomeRecord o;
+    o.cluster = cfg_.cluster;
+    o.sn = m.sn;
+    o.kind = OutcomeKind::kDead;
+    o.reason = "not accepted within " + std::to_string(cfg_.max_message_age_ms / 1000) +
+               " s after " + std::to_string(m.attempts) +
+               " attempt(s); last error: " + (m.last_error.empty() ? "none" : m.last_error);
+    o.at_ms = now;
+    outs.push_back(o);
+  }
+  if (outs.empty()) return;
+  if (store_.recordOutcomes(outs).ok()) {
+    st.dead += outs.size();
+    emit(RelayEvent::Kind::kOutcome, "error",
+         cfg_.name + " " + snRange(outs.front().sn, outs.back().sn) +
+             " dead: " + outs.front().reason);
+  }
+}
+
+void Relay::fetch(RoundStats& st, int64_t now) {
+  auto pendingCount = store_.countMessages(
+      cfg_.cluster, {MsgState::kPending, MsgState::kSigned, MsgState::kSubmitted});
+  if (!pendingCount.ok()) return;
+  if (*pendingCount >= cfg_.max_pending) return;
+  uint32_t limit =
+      static_cast<uint32_t>(std::min<uint64_t>(cfg_.fetch_limit, cfg_.max_pending - *pendingCount));
+
+  auto tip = store_.tip(cfg_.cluster);
+  if (!tip.ok()) return;
+  uint64_t from = queue_.next_sn;
+  std::optional<H256> prev = queue_.last_hash;
+  if (*tip && (*tip)->first + 1 > from) {
+    from = (*tip)->first + 1;
+    prev = (*tip)->second;
+  }
+
+  size_t n = wstate_.size();
+  size_t unreachable = 0;
+  for (size_t attempt = 0; attempt < n; ++attempt) {
+    size_t w = (source_ + attempt) % n;
+    if (wstate_[w].excluded || !wstate_[w].handshaken) continue;
+    auto r = workers_.fetch(w, cfg_.cluster, from, limit);
+    auto& rec = wstate_[w].rec;
+    if (!r.ok()) {
+      rec.errors++;
+      rec.last_error = "GetClusterMessages: " + r.error().message;
+      if (r.error().code == "stopped") rec.refused++;
+      if (isTransport(r.error())) unreachable++;
+      saveWorker(w);
+      continue;
+    }
+    rec.last_seen_ms = now;
+    worker_next_sn_ = std::max(worker_next_sn_, r->next_sn);
+    auto& msgs = r->messages;
+    if (msgs.empty()) {
+      source_ = w;
+      return;
+    }
+    if (msgs.front().msg.sn != from) {
+      // The worker no longer holds `from` (or never produced it): try another.
+      rec.last_error = "GetClusterMessages from sn " + std::to_string(from) + " started at sn " +
+                       std::to_string(msgs.front().msg.sn);
+      saveWorker(w);
+      continue;
+    }
+    Status chainOk = checkHashChain(msgs, prev);
+    for (auto& m : msgs) {
+      if (!chainOk.ok()) break;
+      if (m.msg.clusterId() != cfg_.cluster) {
+        chainOk = makeError("bad_sender",
+                            "sn " + std::to_string(m.msg.sn) + ": sender is not this cluster");
+      }
+    }
+    if (!chainOk.ok()) {
+      rec.faulty_chain++;
+      rec.errors++;
+      rec.last_error = "lied about the hash chain: " + chainOk.error().message;
+      saveWorker(w);
+      emit(RelayEvent::Kind::kWorker, "warn",
+           "worker " + workerName(w) + " marked faulty: " + chainOk.error().message);
+      continue;
+    }
+    std::vector<StoredMessage> rows;
+    rows.reserve(msgs.size());
+    for (auto& m : msgs) {
+      StoredMessage s;
+      s.cluster = cfg_.cluster;
+      s.sn = m.msg.sn;
+      s.hash = m.hash;
+      s.msg = std::move(m.msg);
+      s.source = workerName(w);
+      s.created_ms = now;
+      s.updated_ms = now;
+      rows.push_back(std::move(s));
+    }
+    auto add = store_.addMessages(rows);
+    if (!add.ok()) {
+      emit(RelayEvent::Kind::kInfo, "error", "store: " + add.error().message);
+      return;
+    }
+    st.fetched += rows.size();
+    source_ = w;
+    saveWorker(w);
+    return;
+  }
+  if (n > 0 && unreachable == n) {
+    st.workers_unreachable = true;
+    stuck_detail_ = "no worker of the cluster could be reached";
+  }
+}
+
+void Relay::gather(RoundStats& st, int64_t now) {
+  if (!info_) return;
+  auto pending =
+      store_.messages(cfg_.cluster, {MsgState::kPending}, queue_.next_sn, cfg_.sign_batch);
+  if (!pending.ok() || pending->empty()) return;
+  std::vector<StoredMessage> ask;
+  for (auto& m : *pending) {
+    if (m.next_attempt_ms <= now) ask.push_back(std::move(m));
+  }
+  if (ask.empty()) return;
+
+  std::vector<size_t> targets;
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    if (!wstate_[i].excluded) targets.push_back(i);
+  }
+  std::vector<SignItem> items;
+  items.reserve(ask.size());
+  std::map<uint64_t, size_t> index;
+  for (size_t i = 0; i < ask.size(); ++i) {
+    items.push_back(SignItem{ask[i].sn, ask[i].hash});
+    index[ask[i].sn] = i;
+  }
+  auto responses = workers_.signAll(targets, cfg_.cluster, items);
+
+  const auto& registered = info_->workers;
+  auto isRegistered = [&](const crypto::PublicKey& pk) {
+    return std::find(registered.begin(), registered.end(), pk) != registered.end();
+  };
+  struct Votes {
+    std::vector<std::pair<crypto::PublicKey, crypto::Signature>> valid;  // distinct signers
+    std::map<H256, std::vector<std::string>> other;  // hash -> workers that claim it
+    std::vector<std::string> signers;                // endpoints that gave valid signatures
+    size_t unknown = 0;
+  };
+  std::vector<Votes> votes(ask.size());
+  std::vector<SignatureRecord> answers;
+  std::vector<size_t> answered(ask.size(), 0);
+
+  for (size_t t = 0; t < targets.size(); ++t) {
+    size_t w = targets[t];
+    auto& rec = wstate_[w].rec;
+    const auto& resp = responses.at(t);
+    if (!resp.ok()) {
+      rec.errors++;
+      rec.last_error = "SignClusterMessages: " + resp.error().message;
+      if (resp.error().code == "stopped") rec.refused += ask.size();
+      saveWorker(w);
+      continue;
+    }
+    rec.last_seen_ms = now;
+    uint64_t valid = 0, invalid = 0, refused = 0;
+    for (const auto& r : resp->results) {
+      auto it = index.find(r.sn);
+      if (it == index.end()) continue;
+      size_t k = it->second;
+      const auto& m = ask[k];
+      SignatureRecord a;
+      a.cluster = cfg_.cluster;
+      a.sn = m.sn;
+      a.hash = m.hash;
+      a.worker = workerName(w);
+      answered[k]++;
+      if (r.signature) {
+        auto signer = recoverMessageSigner(*r.signature, m.hash);
+        if (!signer.ok()) {
+          a.code = "bad_signature";
+          invalid++;
+        } else if (!isRegistered(*signer)) {
+          // A signature over another hash recovers to a random key.
+          a.code = "not_registered";
+          invalid++;
+        } else {
+          auto& v = votes[k].valid;
+          bool dup = std::any_of(v.begin(), v.end(), [&](auto& p) { return p.first == *signer; });
+          a.valid = true;
+          valid++;
+          if (!dup) {
+            v.emplace_back(*signer, *r.signature);
+            votes[k].signers.push_back(a.worker);
+          }
+        }
+      } else {
+        a.code = r.code.empty() ? "refused" : r.code;
+        a.local_hash = r.local_hash;
+        refused++;
+        if (r.code == "diverged" && r.local_hash) {
+          votes[k].other[*r.local_hash].push_back(a.worker);
+        } else if (r.code == "unknown_sn") {
+          votes[k].unknown++;
+        }
+      }
+      if (!a.valid) answers.push_back(a);
+    }
+    rec.signatures_valid += valid;
+    rec.signatures_invalid += invalid;
+    rec.refused += refused;
+    if (invalid > 0) {
+      rec.last_error = std::to_string(invalid) + " invalid signature(s)";
+      emit(RelayEvent::Kind::kWorker, "warn",
+           "worker " + workerName(w) + " gave " + std::to_string(invalid) +
+               " invalid signature(s) for cluster " + cfg_.name);
+    }
+    saveWorker(w);
+  }
+
+  uint32_t threshold = info_->threshold;
+  std::vector<Store::SignedUpdate> done;
+  std::vector<Store::RetryUpdate> retries;
+  std::optional<uint64_t> divergedAt;
+  std::string divergedHashWorkers;
+  for (size_t k = 0; k < ask.size(); ++k) {
+    auto& v = votes[k];
+    if (threshold > 0 && v.valid.size() >= threshold) {
+      Store::SignedUpdate u;
+      u.sn = ask[k].sn;
+      for (size_t i = 0; i < threshold; ++i) u.signatures.push_back(v.valid[i].second);
+      done.push_back(std::move(u));
+      continue;
+    }
+    // No quorum for our hash. Does another hash have one? Then our source diverged.
+    const std::pair<const H256, std::vector<std::string>>* best = nullptr;
+    for (auto& entry : v.other) {
+      if (!best || entry.second.size() > best->second.size()) best = &entry;
+    }
+    if (best && best->second.size() >= threshold && !divergedAt) {
+      divergedAt = ask[k].sn;
+      divergedHashWorkers = best->second.front();
+    }
+    std::ostringstream why;
+    why << "sn " << ask[k].sn << ": " << v.valid.size() << " of " << threshold << " signatures for "
+        << shortHex(ask[k].hash);
+    if (!v.signers.empty()) {
+      why << " (";
+      for (size_t i = 0; i < v.signers.size(); ++i) why << (i ? ", " : "") << v.signers[i];
+      why << ")";
+    }
+    for (auto& [h, ws] : v.other) {
+      why << "; " << shortHex(h) << " claimed by ";
+      for (size_t i = 0; i < ws.size(); ++i) why << (i ? ", " : "") << ws[i];
+    }
+    if (v.unknown) why << "; " << v.unknown << " worker(s) do not have it yet";
+    size_t silent = targets.size() - answered[k];
+    if (silent) why << "; " << silent << " worker(s) did not answer";
+    bool onlyNotYet = v.other.empty() && v.unknown > 0 && silent == 0;
+    uint32_t attempts = ask[k].attempts + 1;
+    Store::RetryUpdate r{ask[k].sn, MsgState::kPending, attempts,
+                         now + (onlyNotYet ? cfg_.backoff_base_ms : backoff(attempts)), why.str()};
+    retries.push_back(r);
+    if (!onlyNotYet && stuck_detail_.empty() && ask[k].sn == queue_.next_sn) {
+      stuck_detail_ = "fewer than threshold workers agree: " + why.str();
+    }
+  }
+  if (!done.empty()) {
+    auto s = store_.markSigned(cfg_.cluster, done, answers, now);
+    if (!s.ok()) {
+      emit(RelayEvent::Kind::kInfo, "error", "store: " + s.error().message);
+      return;
+    }
+    st.signed_now += done.size();
+  } else if (!answers.empty()) {
+    (void)store_.recordSignatureAnswers(answers);
+  }
+  if (!retries.empty()) (void)store_.setRetry(cfg_.cluster, retries, now);
+
+  if (divergedAt) {
+    // The message we hold at this sn is one nobody else will sign: our source diverged.
+    auto m = store_.message(cfg_.cluster, *divergedAt);
+    std::string source = m.ok() && *m ? (*m)->source : std::string();
+    for (size_t i = 0; i < wstate_.size(); ++i) {
+      if (workerName(i) == source) {
+        wstate_[i].rec.divergences++;
+        wstate_[i].rec.diverged_sn = *divergedAt;
+        if (m.ok() && *m) wstate_[i].rec.diverged_hash = (*m)->hash;
+        wstate_[i].rec.last_error =
+            "diverged at sn " + std::to_string(*divergedAt) + ": its message is signed by nobody";
+        saveWorker(i);
+      }
+      if (workerName(i) == divergedHashWorkers) source_ = i;
+    }
+    (void)store_.dropFrom(cfg_.cluster, *divergedAt);
+    emit(RelayEvent::Kind::kWorker, "warn",
+         "worker " + source + " diverged at sn " + std::to_string(*divergedAt) + " of cluster " +
+             cfg_.name + "; refetching from " + divergedHashWorkers);
+    stuck_detail_.clear();
+  }
+}
+
+Result<uint32_t> Relay::nonceFor(AccountPool::Account& acc) {
+  if (!acc.next_nonce) {
+    HUNTER_TRY(uint32_t n, chain_.accountNextIndex(acc.id));
+    acc.next_nonce = n;
+  }
+  return *acc.next_nonce;
+}
+
+void Relay::submit(RoundStats& st, int64_t now) {
+  if (!params_ || !info_) return;
+  auto open = store_.openSubmissions(cfg_.cluster);
+  if (!open.ok()) return;
+  size_t inFlight = open->size();
+  uint64_t next = chain_next_;
+  for (auto& s : *open) next = std::max(next, s.last_sn + 1);
+
+  while (inFlight < cfg_.max_in_flight && submitted_total_ < cfg_.max_submit) {
+    size_t want = static_cast<size_t>(
+        std::min<uint64_t>(cfg_.batch_size, cfg_.max_submit - submitted_total_));
+    auto ready = store_.messages(cfg_.cluster, {MsgState::kSigned}, next, want);
+    if (!ready.ok() || ready->empty()) return;
+    std::vector<StoredMessage> run;
+    for (auto& m : *ready) {
+      if (m.sn != next + run.size() || m.next_attempt_ms > now) break;
+      if (m.sn >= cfg_.submit_below_sn) break;
+      run.push_back(std::move(m));
+    }
+    if (run.empty()) return;
+    for (auto& m : run) {
+      auto rules = validateMessageRules(m.msg);
+      if (!rules.ok()) {
+        stuck_detail_ =
+            "message breaks the chain's rules and can never be accepted: " + rules.error().message;
+        return;
+      }
+    }
+    auto& acc = accounts_.next();
+    auto nonce = nonceFor(acc);
+    if (!nonce.ok()) {
+      emit(RelayEvent::Kind::kChain, "warn",
+           cfg_.name + ": reading the account nonce failed: " + nonce.error().message);
+      return;
+    }
+    Era era = Era::mortal(cfg_.era_period, best_.number);
+    uint64_t birth = era.birth(best_.number);
+    H256 eraHash = best_.hash;
+    if (birth != best_.number) {
+      auto h = chain_.blockHash(static_cast<uint32_t>(birth));
+      if (!h.ok()) {
+        emit(RelayEvent::Kind::kChain, "warn", cfg_.name + ": " + h.error().message);
+        return;
+      }
+      eraHash = *h;
+    }
+    ClusterCall call;
+    call.batch = run.size() > 1;
+    for (auto& m : run) call.items.push_back(SignedClusterMessage{m.msg, m.signatures});
+    Bytes callBytes = encodeCall(call);
+    TxExtra extra{era, *nonce, cfg_.tip};
+    Bytes xt = buildSignedExtrinsic(acc.key, callBytes, extra, *params_, eraHash);
+
+    SubmissionRecord sub;
+    sub.cluster = cfg_.cluster;
+    sub.tx_hash = txHash(xt);
+    sub.account = acc.id;
+    sub.nonce = *nonce;
+    sub.era_birth = birth;
+    sub.era_death = era.death(best_.number);
+    sub.first_sn = run.front().sn;
+    sub.last_sn = run.back().sn;
+    auto fee = chain_.queryFee(xt);
+    sub.fee = (fee.ok() ? *fee : 0) + cfg_.tip;
+    sub.extrinsic = xt;
+    sub.created_ms = now;
+    sub.updated_ms = now;
+    auto id = store_.addSubmission(sub);
+    if (!id.ok()) {
+      emit(RelayEvent::Kind::kInfo, "error", "store: " + id.error().message);
+      return;
+    }
+    sub.id = *id;
+    auto r = chain_.submit(xt);
+    if (r.ok() || r.error().code == "1013") {
+      (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+      acc.next_nonce = *nonce + 1;
+      st.submitted_txs++;
+      st.submitted_msgs += run.size();
+      submitted_total_ += run.size();
+      inFlight++;
+      next = sub.last_sn + 1;
+      RelayEvent e;
+      e.kind = RelayEvent::Kind::kSubmitted;
+      e.first_sn = sub.first_sn;
+      e.last_sn = sub.last_sn;
+      e.tx_hash = sub.tx_hash;
+      e.nonce = sub.nonce;
+      e.text = cfg_.name + " submitted " + snRange(sub.first_sn, sub.last_sn) + " tx " +
+               toHex(sub.tx_hash) + " account " + toHex(acc.id).substr(0, 10) + "… nonce " +
+               std::to_string(sub.nonce) + " fee " + u128ToString(sub.fee);
+      if (sink_) sink_(e);
+      continue;
+    }
+    if (isTransport(r.error())) {
+      // Unknown whether it arrived: keep it as `sending` and re-send the same bytes later.
+      acc.next_nonce = *nonce + 1;
+      submitted_total_ += run.size();
+      emit(RelayEvent::Kind::kChain, "warn",
+           cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + ": submit failed (" +
+               r.error().message + "); will re-send the same extrinsic");
+      return;
+    }
+    handleSubmitError(sub, acc, r.error(), st, now);
+    return;
+  }
+}
+
+void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc,
+                              const Error& err, RoundStats& st, int64_t now) {
+  const std::string& data = err.message;
+  std::string reason = err.code + ": " + data;
+  auto attemptsOf = [&]() -> uint32_t {
+    auto m = store_.message(cfg_.cluster, sub.first_sn);
+    return m.ok() && *m ? (*m)->attempts + 1 : 1;
+  };
+  uint32_t attempts = attemptsOf();
+  Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(attempts), reason};
+  bool messageFault = false;  // the chain refused the messages themselves
+  if (err.code == "1014") {
+    // Another transaction holds this nonce, or another hunter's transaction carries these
+    // sns. Re-read the nonce; the ACK will tell whose messages got in.
+    accounts_.invalidate(acc.id);
+    retry.next_attempt_ms = now + cfg_.backoff_base_ms;
+  } else if (err.code == "1010" && data == "Transaction is outdated") {
+    accounts_.invalidate(acc.id);
+    retry.next_attempt_ms = now + cfg_.backoff_base_ms;
+  } else if (err.code == "1010" && data == "Transaction will be valid in the future") {
+    accounts_.invalidate(acc.id);
+  } else if (err.code == "1010" && (data == "Transaction has a bad signature" ||
+                                    data == "Transaction has an ancient birth block")) {
+    params_.reset();  // runtime upgrade or wrong genesis: re-read before the next try
+    messageFault = true;
+  } else if (err.code == "1010" && data.rfind("Inability to pay", 0) == 0) {
+    stuck_detail_ = "account " + toHex(acc.id) + " cannot pay the fee: " + data;
+  } else {
+    messageFault = true;
+    // Custom errors 2-5 mean the signatures are no good: gather them again.
+    if (data == "Custom error: 2" || data == "Custom error: 3" || data == "Custom error: 4" ||
+        data == "Custom error: 5" || data == "Custom error: 6") {
+      retry.state = MsgState::kPending;
+    }
+  }
+  (void)store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, reason, retry, now);
+  if (messageFault || err.code == "1010") {
+    std::vector<OutcomeRecord> outs;
+    for (uint64_t sn = sub.first_sn; sn <= sub.last_sn; ++sn) {
+      OutcomeRecord o;
+      o.cluster = cfg_.cluster;
+      o.sn = sn;
+      o.kind = OutcomeKind::kRejected;
+      o.reason = reason;
+      o.account = acc.id;
+      o.submission_id = sub.id;
+      o.at_ms = now;
+      outs.push_back(o);
+    }
+    (void)store_.recordOutcomes(outs);
+    st.rejected += outs.size();
+  }
+  RelayEvent e;
+  e.kind = RelayEvent::Kind::kOutcome;
+  e.level = "warn";
+  e.first_sn = sub.first_sn;
+  e.last_sn = sub.last_sn;
+  e.tx_hash = sub.tx_hash;
+  e.nonce = sub.nonce;
+  e.outcome = "rejected";
+  e.text = cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " rejected (nonce " +
+           std::to_string(sub.nonce) + "): " + reason;
+  if (sink_) sink_(e);
+}
+
+}  // namespace hunter::core

@@ -1,0 +1,634 @@
+// The relay state machine against fakes: no network, no database, no clock.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include "hunter/core/memory_store.hpp"
+#include "hunter/core/relay.hpp"
+#include "hunter/crypto/hash.hpp"
+
+using namespace hunter;
+using namespace hunter::core;
+
+namespace {
+
+H256 h256(uint8_t b) {
+  H256 h{};
+  h.fill(b);
+  return h;
+}
+
+struct FakeClock : Clock {
+  int64_t now = 1'000'000;
+  int64_t nowMs() override { return now; }
+};
+
+// A cluster's message stream; workers hold copies and may diverge.
+std::vector<HashedMessage> makeStream(const H256& cluster, size_t n, uint8_t salt = 0) {
+  std::vector<HashedMessage> out;
+  H256 prev{};
+  for (size_t i = 0; i < n; ++i) {
+    ClusterMessage m;
+    m.message.sender = MessageOrigin::cluster(cluster);
+    m.message.destination = toBytes("phala/cluster/event");
+    m.message.payload = {static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8), salt};
+    m.sn = i;
+    m.prev_hash = prev;
+    m.state_root = h256(static_cast<uint8_t>(i));
+    H256 h = messageHash(m);
+    out.push_back({m, h});
+    prev = h;
+  }
+  return out;
+}
+
+struct FakeWorkers : WorkerClient {
+  struct W {
+    crypto::SecretKey key = crypto::SecretKey::generate();
+    std::vector<HashedMessage> msgs;
+    bool down = false;
+    bool lie_chain = false;  // breaks a prev_hash link in GetClusterMessages
+    bool stopped = false;
+    bool garbage_sigs = false;
+    std::string version = "1.0.0";
+  };
+  H256 cluster;
+  std::vector<W> w;
+  std::vector<std::string> eps;
+  size_t sign_calls = 0;
+
+  FakeWorkers(const H256& c, size_t m, size_t n) : cluster(c), w(m) {
+    auto s = makeStream(c, n);
+    for (size_t i = 0; i < m; ++i) {
+      w[i].msgs = s;
+      eps.push_back("http://w" + std::to_string(i));
+    }
+  }
+  void divergeFrom(size_t i, uint64_t sn) {
+    auto other = makeStream(cluster, w[i].msgs.size(), 0x77);
+    // Same chain up to sn-1, then its own messages linked to the shared prefix.
+    H256 prev = sn == 0 ? H256{} : w[i].msgs[sn - 1].hash;
+    for (size_t k = sn; k < w[i].msgs.size(); ++k) {
+      ClusterMessage m = other[k].msg;
+      m.prev_hash = prev;
+      w[i].msgs[k] = {m, messageHash(m)};
+      prev = w[i].msgs[k].hash;
+    }
+  }
+  const std::vector<std::string>& endpoints() const override { return eps; }
+  Result<WorkerInfo> info(size_t i) override {
+    if (w[i].down) return makeError("unreachable", eps[i] + ": connection refused");
+    if (w[i].version[0] != '1') return makeError("incompatible", eps[i] + ": version 2.0.0");
+    return WorkerInfo{"phala-cluster-mq", w[i].version, w[i].key.publicKey(), {cluster}, 0,
+                      w[i].stopped};
+  }
+  Result<WorkerMessages> fetch(size_t i, const H256&, uint64_t from, uint32_t limit) override {
+    if (w[i].down) return makeError("unreachable", eps[i] + ": connection refused");
+    if (w[i].stopped) return makeError("stopped", "stopped");
+    WorkerMessages r;
+    r.next_sn = w[i].msgs.size();
+    for (uint64_t sn = from; sn < w[i].msgs.size() && r.messages.size() < limit; ++sn) {
+      r.messages.push_back(w[i].msgs[sn]);
+    }
+    if (w[i].lie_chain && r.messages.size() > 1) {
+      r.messages[1].msg.prev_hash = h256(0xee);
+      r.messages[1].hash = messageHash(r.messages[1].msg);
+    }
+    return r;
+  }
+  std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& ws, const H256&,
+                                            const std::vector<SignItem>& items) override {
+    sign_calls++;
+    std::vector<Result<SignResponse>> out;
+    for (size_t i : ws) {
+      if (w[i].down) {
+        out.push_back(makeError("timeout", eps[i] + ": timed out"));
+        continue;
+      }
+      if (w[i].stopped) {
+        out.push_back(makeError("stopped", "stopped"));
+        continue;
+      }
+      SignResponse r;
+      r.public_key = w[i].key.publicKey();
+      for (auto& it : items) {
+        SignItemResult x;
+        x.sn = it.sn;
+        if (it.sn >= w[i].msgs.size()) {
+          x.code = "unknown_sn";
+        } else if (w[i].msgs[it.sn].hash != it.hash) {
+          x.code = "diverged";
+          x.local_hash = w[i].msgs[it.sn].hash;
+        } else if (w[i].garbage_sigs) {
+          x.signature = signMessageHash(w[i].key, h256(0x99));  // over another hash
+        } else {
+          x.signature = signMessageHash(w[i].key, it.hash);
+        }
+        r.results.push_back(x);
+      }
+      out.push_back(r);
+    }
+    return out;
+  }
+};
+
+// A chain that keeps the queue, acks, nonces and a pool; include() makes a block.
+struct FakeChain : ChainClient {
+  ChainParams p{1000, 1, h256(0x1e)};
+  uint32_t best = 100;
+  H256 cluster;
+  ClusterInfo info;
+  QueueState q;
+  std::map<uint64_t, AckRecord> ackmap;
+  std::map<crypto::AccountId32, uint32_t> nonces;
+  std::vector<DecodedExtrinsic> pool;
+  std::vector<Bytes> pool_bytes;
+  std::deque<Error> scripted;  // errors for the next submits
+  bool down = false;
+  u128 fee = 5000;
+  u128 reward = 1'000'000;
+  size_t submits = 0;
+
+  Result<ChainParams> params() override {
+    if (down) return makeError("unreachable", "chain down");
+    return p;
+  }
+  Result<BlockRef> bestBlock() override {
+    if (down) return makeError("unreachable", "chain down");
+    return BlockRef{best, h256(static_cast<uint8_t>(best))};
+  }
+  Result<H256> blockHash(uint32_t n) override { return h256(static_cast<uint8_t>(n)); }
+  Result<std::optional<ClusterInfo>> clusterInfo(const H256& c) override {
+    if (down) return makeError("unreachable", "chain down");
+    if (c != cluster) return std::optional<ClusterInfo>();
+    return std::optional<ClusterInfo>(info);
+  }
+  Result<QueueState> queue(const H256&) override {
+    if (down) return makeError("unreachable", "chain down");
+    return q;
+  }
+  uint64_t poolNext() const {
+    uint64_t n = q.next_sn;
+    for (auto& x : pool) {
+      if (x.call.items.front().message.sn == n) n += x.call.items.size();
+    }
+    return n;
+  }
+  Result<uint64_t> nextSn(const H256&) override {
+    if (down) return makeError("unreachable", "chain down");
+    return poolNext();
+  }
+  Result<std::vector<std::optional<AckRecord>>> acks(const H256&,
+                                                     const std::vector<uint64_t>& sns) override {
+    if (down) return makeError("unreachable", "chain down");
+    std::vector<std::optional<AckRecord>> out;
+    for (auto sn : sns) {
+      auto it = ackmap.find(sn);
+      out.push_back(it == ackmap.end() ? std::nullopt : std::optional<AckRecord>(it->second));
+    }
+    return out;
+  }
+  uint32_t poolNonce(const crypto::AccountId32& a) const {
+    uint32_t n = nonces.count(a) ? nonces.at(a) : 0;
+    for (auto& x : pool) {
+      if (x.signer == a && x.extra.nonce == n) n++;
+    }
+    return n;
+  }
+  Result<uint32_t> accountNextIndex(const crypto::AccountId32& a) override {
+    if (down) return makeError("unreachable", "chain down");
+    return poolNonce(a);
+  }
+  Result<std::optional<AccountInfo>> account(const crypto::AccountId32&) override {
+    return std::optional<AccountInfo>();
+  }
+  Result<u128> hunterRewards(const crypto::AccountId32&) override { return u128{0}; }
+  Result<u128> queryFee(const Bytes&) override { return fee; }
+  Result<H256> submit(const Bytes& xt) override {
+    submits++;
+    if (down) return makeError("unreachable", "chain down");
+    if (!scripted.empty()) {
+      auto e = scripted.front();
+      scripted.pop_front();
+      return e;
+    }
+    auto d = decodeExtrinsic(xt);
+    if (!d.ok()) return makeError("1001", d.error().message);
+    for (auto& b : pool_bytes) {
+      if (b == xt) return makeError("1013", "Transaction Already Imported");
+    }
+    uint32_t an = nonces.count(d->signer) ? nonces.at(d->signer) : 0;
+    if (d->extra.nonce < an) return makeError("1010", "Transaction is outdated");
+    for (auto& x : pool) {
+      if (x.signer == d->signer && x.extra.nonce == d->extra.nonce) {
+        return makeError("1014", "Priority is too low");
+      }
+    }
+    uint64_t first = d->call.items.front().message.sn;
+    if (first < q.next_sn) return makeError("1010", "Transaction is outdated");
+    for (auto& item : d->call.items) {
+      std::set<crypto::PublicKey> signers;
+      for (auto& s : item.signatures) {
+        auto pk = recoverMessageSigner(s, messageHash(item.message));
+        if (!pk.ok()) return makeError("1010", "Custom error: 2");
+        if (std::find(info.workers.begin(), info.workers.end(), *pk) == info.workers.end()) {
+          return makeError("1010", "Custom error: 5");
+        }
+        if (!signers.insert(*pk).second) return makeError("1010", "Custom error: 4");
+      }
+      if (signers.size() < info.threshold) return makeError("1010", "Custom error: 3");
+    }
+    pool.push_back(*d);
+    pool_bytes.push_back(xt);
+    return txHash(xt);
+  }
+  // Includes every ready pool transaction, as `hunter` (or its signer).
+  size_t include(std::optional<crypto::AccountId32> as = std::nullopt) {
+    best++;
+    size_t n = 0;
+    bool again = true;
+    while (again) {
+      again = false;
+      for (size_t i = 0; i < pool.size(); ++i) {
+        auto& x = pool[i];
+        uint32_t an = nonces[x.signer];
+        if (x.extra.nonce != an || x.call.items.front().message.sn != q.next_sn) continue;
+        for (auto& item : x.call.items) {
+          H256 h = messageHash(item.message);
+          ackmap[item.message.sn] =
+              AckRecord{h, item.message.state_root, as.value_or(x.signer), best, reward};
+          q = QueueState{item.message.sn + 1, h};
+          n++;
+        }
+        nonces[x.signer]++;
+        pool.erase(pool.begin() + static_cast<long>(i));
+        pool_bytes.erase(pool_bytes.begin() + static_cast<long>(i));
+        again = true;
+        break;
+      }
+    }
+    return n;
+  }
+  // Another hunter includes the honest message sn directly.
+  void includeByOther(const HashedMessage& m) {
+    best++;
+    ackmap[m.msg.sn] = AckRecord{m.hash, m.msg.state_root, h256(0xab), best, reward};
+    q = QueueState{m.msg.sn + 1, m.hash};
+  }
+};
+
+struct Harness {
+  H256 cluster = h256(0xc1);
+  FakeWorkers workers;
+  FakeChain chain;
+  MemoryStore store;
+  FakeClock clock;
+  AccountPool accounts;
+  std::vector<RelayEvent> events;
+  std::unique_ptr<Relay> relay;
+  RelayConfig cfg;
+
+  explicit Harness(size_t m = 4, uint32_t threshold = 3, size_t n = 10, size_t accountsN = 1)
+      : workers(h256(0xc1), m, n), accounts(makeKeys(accountsN)) {
+    chain.cluster = cluster;
+    for (auto& w : workers.w) chain.info.workers.push_back(w.key.publicKey());
+    chain.info.threshold = threshold;
+    chain.info.reward_per_message = chain.reward;
+    cfg.cluster = cluster;
+    cfg.name = "test";
+    cfg.batch_size = 4;
+    cfg.max_in_flight = 2;
+    cfg.backoff_base_ms = 100;
+    cfg.backoff_max_ms = 1000;
+    cfg.lost_after_ms = 5000;
+    rebuild();
+  }
+  static std::vector<crypto::SecretKey> makeKeys(size_t n) {
+    std::vector<crypto::SecretKey> k;
+    for (size_t i = 0; i < n; ++i) k.push_back(crypto::SecretKey::generate());
+    return k;
+  }
+  void rebuild() {
+    relay = std::make_unique<Relay>(
+        cfg, workers, chain, store, clock, accounts,
+        [this](const RelayEvent& e) { events.push_back(e); }, 42);
+  }
+  uint64_t count(MsgState s) { return store.countMessages(cluster, {s}).value(); }
+  std::vector<OutcomeRecord> outcomes(OutcomeKind k) {
+    std::vector<OutcomeRecord> r;
+    auto all = store.outcomes(cluster).value();
+    for (auto& o : all) {
+      if (o.kind == k) r.push_back(o);
+    }
+    return r;
+  }
+  // Rounds and blocks until nothing is open or the budget runs out.
+  void settle(int rounds = 20) {
+    for (int i = 0; i < rounds; ++i) {
+      relay->round();
+      chain.include();
+      clock.now += 1000;
+    }
+  }
+};
+
+}  // namespace
+
+TEST(Relay, HappyPathAcceptsEveryMessageInOrderWithRewardsAndFees) {
+  Harness h(4, 3, 10);
+  ASSERT_TRUE(h.relay->start().ok());
+  auto st = h.relay->round();
+  EXPECT_EQ(st.fetched, 10u);
+  EXPECT_EQ(st.signed_now, 10u);
+  // batch 4, two in flight: 8 messages in two extrinsics with consecutive nonces
+  EXPECT_EQ(st.submitted_txs, 2u);
+  EXPECT_EQ(st.submitted_msgs, 8u);
+  ASSERT_EQ(h.chain.pool.size(), 2u);
+  EXPECT_EQ(h.chain.pool[0].extra.nonce, 0u);
+  EXPECT_EQ(h.chain.pool[1].extra.nonce, 1u);
+  EXPECT_TRUE(h.chain.pool[0].call.batch);
+  EXPECT_EQ(h.chain.pool[0].call.items[0].signatures.size(), 3u);  // exactly threshold
+  EXPECT_FALSE(h.chain.pool[0].extra.era.isImmortal());
+  EXPECT_EQ(h.chain.pool[0].extra.era.period, 64u);
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 10u);
+  auto acc = h.outcomes(OutcomeKind::kAccepted);
+  ASSERT_EQ(acc.size(), 10u);
+  u128 reward = 0, fee = 0;
+  for (auto& o : acc) {
+    reward += o.reward;
+    fee += o.fee;
+  }
+  EXPECT_TRUE(reward == h.chain.reward * 10);
+  EXPECT_TRUE(fee == h.chain.fee * 3);  // three extrinsics: 4 + 4 + 2
+  EXPECT_EQ(h.chain.q.next_sn, 10u);
+}
+
+TEST(Relay, SingleMessageUsesSyncClusterMessage) {
+  Harness h(4, 3, 1);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  EXPECT_FALSE(h.chain.pool[0].call.batch);
+}
+
+TEST(Relay, OneWorkerOfflineStillReachesThreshold) {
+  Harness h(4, 3, 6);
+  h.workers.w[2].down = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(4);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 6u);
+  auto ws = h.store.workers(h.cluster).value();
+  bool recorded = false;
+  for (auto& w : ws) {
+    if (w.endpoint == "http://w2") recorded = w.errors > 0 && !w.last_error.empty();
+  }
+  EXPECT_TRUE(recorded);
+}
+
+TEST(Relay, DivergedSourceIsRefetchedFromAnotherWorkerAndRecorded) {
+  Harness h(4, 3, 8);
+  h.workers.divergeFrom(0, 3);  // worker 0 is the first source
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(8);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+  // The accepted hashes are the honest ones.
+  for (uint64_t sn = 0; sn < 8; ++sn) {
+    EXPECT_EQ(h.chain.ackmap.at(sn).hash, h.workers.w[1].msgs[sn].hash);
+  }
+  auto ws = h.store.workers(h.cluster).value();
+  const WorkerRecord* w0 = nullptr;
+  for (auto& w : ws) {
+    if (w.endpoint == "http://w0") w0 = &w;
+  }
+  ASSERT_NE(w0, nullptr);
+  EXPECT_GE(w0->divergences, 1u);
+  EXPECT_EQ(w0->diverged_sn, 3u);
+  ASSERT_TRUE(w0->diverged_hash.has_value());
+  EXPECT_EQ(*w0->diverged_hash, h.workers.w[0].msgs[3].hash);
+}
+
+TEST(Relay, FewerThanThresholdSubmitsNothingAndReportsStuckThenResumes) {
+  Harness h(4, 3, 5);
+  h.workers.divergeFrom(2, 0);
+  h.workers.divergeFrom(3, 0);  // 2 honest (w0, w1), 2 diverged with distinct streams
+  ASSERT_TRUE(h.relay->start().ok());
+  auto st = h.relay->round();
+  EXPECT_TRUE(st.stuck);
+  EXPECT_EQ(h.chain.submits, 0u);
+  auto cs = h.store.clusterStatus(h.cluster).value();
+  ASSERT_TRUE(cs.has_value());
+  EXPECT_EQ(cs->state, "stuck");
+  EXPECT_NE(cs->detail.find("2 of 3 signatures"), std::string::npos) << cs->detail;
+  EXPECT_NE(cs->detail.find("http://w0"), std::string::npos) << cs->detail;  // who signed
+  EXPECT_NE(cs->detail.find("claimed by http://w2"), std::string::npos) << cs->detail;
+  // Heal worker 2: the next rounds (after backoff) reach the threshold.
+  h.workers.w[2].msgs = h.workers.w[0].msgs;
+  h.settle(10);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 5u);
+  EXPECT_EQ(h.store.clusterStatus(h.cluster).value()->state, "ok");
+}
+
+TEST(Relay, WorkerLyingAboutHashChainIsMarkedFaultyAndAnotherIsUsed) {
+  Harness h(4, 3, 6);
+  h.workers.w[0].lie_chain = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(4);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 6u);
+  auto ws = h.store.workers(h.cluster).value();
+  for (auto& w : ws) {
+    if (w.endpoint == "http://w0") {
+      EXPECT_GE(w.faulty_chain, 1u);
+      EXPECT_NE(w.last_error.find("hash chain"), std::string::npos) << w.last_error;
+    }
+  }
+}
+
+TEST(Relay, InvalidSignaturesAreCountedAndNotUsed) {
+  Harness h(4, 3, 4);
+  h.workers.w[1].garbage_sigs = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(4);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 4u);
+  auto ws = h.store.workers(h.cluster).value();
+  for (auto& w : ws) {
+    if (w.endpoint == "http://w1") {
+      EXPECT_EQ(w.signatures_invalid, 4u);
+    }
+    if (w.endpoint == "http://w0") {
+      EXPECT_EQ(w.signatures_valid, 4u);
+    }
+  }
+}
+
+TEST(Relay, IncompatibleWorkerIsRefusedWithClearMessage) {
+  Harness h(4, 3, 2);
+  h.workers.w[3].version = "2.0.0";
+  ASSERT_TRUE(h.relay->start().ok());
+  bool said = false;
+  for (auto& e : h.events) said = said || e.text.find("http://w3 refused") != std::string::npos;
+  EXPECT_TRUE(said);
+  h.settle(3);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 2u);
+}
+
+TEST(Relay, SupersededWhenAnotherHunterIncludesFirst) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();  // submits 0..2 in one extrinsic
+  // Another hunter's inclusion wins; our pool tx becomes outdated and is dropped.
+  for (size_t i = 0; i < 3; ++i) h.chain.includeByOther(h.workers.w[0].msgs[i]);
+  h.chain.pool.clear();
+  h.chain.pool_bytes.clear();
+  h.relay->round();
+  EXPECT_EQ(h.count(MsgState::kSuperseded), 3u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 0u);
+  for (auto& o : h.outcomes(OutcomeKind::kSuperseded)) EXPECT_TRUE(o.fee == 0);
+}
+
+TEST(Relay, AckWithOtherHashIsDiverged) {
+  Harness h(4, 3, 2);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  h.chain.pool.clear();
+  h.chain.pool_bytes.clear();
+  auto other = makeStream(h.cluster, 2, 0x55);
+  h.chain.includeByOther(other[0]);
+  h.relay->round();
+  auto d = h.outcomes(OutcomeKind::kDiverged);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].sn, 0u);
+  ASSERT_TRUE(d[0].ack_hash.has_value());
+  EXPECT_EQ(*d[0].ack_hash, other[0].hash);
+}
+
+TEST(Relay, NonceTakenByAnotherProcessIsResynchronised) {
+  Harness h(4, 3, 4);
+  ASSERT_TRUE(h.relay->start().ok());
+  // Someone else used our nonce 0 (and it got included): the chain's nonce is now 1.
+  h.chain.nonces[h.accounts.ids()[0]] = 0;
+  h.chain.scripted.push_back(makeError("1014", "Priority is too low"));
+  auto st = h.relay->round();
+  EXPECT_EQ(st.submitted_txs, 0u);
+  h.chain.nonces[h.accounts.ids()[0]] = 1;
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 4u);
+  // The first accepted extrinsic used nonce 1: never skipped, never stuck.
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 2u);
+}
+
+TEST(Relay, RejectionIsRecordedAndRetriedWithBackoff) {
+  Harness h(4, 3, 2);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.scripted.push_back(makeError("1010", "Custom error: 3"));
+  auto st = h.relay->round();
+  EXPECT_EQ(st.rejected, 2u);
+  auto rej = h.outcomes(OutcomeKind::kRejected);
+  ASSERT_EQ(rej.size(), 2u);
+  EXPECT_NE(rej[0].reason.find("Custom error: 3"), std::string::npos) << rej[0].reason;
+  // Back to pending: signatures are gathered again after the backoff.
+  EXPECT_EQ(h.count(MsgState::kPending), 2u);
+  auto m = h.store.message(h.cluster, 0).value();
+  EXPECT_GT(m->next_attempt_ms, h.clock.now);
+  EXPECT_EQ(m->attempts, 1u);
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 2u);
+}
+
+TEST(Relay, TransportErrorOnSubmitResendsTheSameBytes) {
+  Harness h(4, 3, 2);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.scripted.push_back(makeError("timeout", "chain timed out"));
+  h.relay->round();
+  auto open = h.store.openSubmissions(h.cluster).value();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].status, SubmissionStatus::kSending);
+  Bytes first = open[0].extrinsic;
+  h.relay->round();  // resend
+  ASSERT_EQ(h.chain.pool_bytes.size(), 1u);
+  EXPECT_EQ(h.chain.pool_bytes[0], first);
+  h.settle(3);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 2u);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);
+}
+
+TEST(Relay, CrashAfterStoringSubmissionDoesNotSubmitTwice) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();  // submitted and in the pool
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  // "Crash": the store says sending (as if the process died before recording in_pool).
+  auto open = h.store.openSubmissions(h.cluster).value();
+  ASSERT_EQ(open.size(), 1u);
+  ASSERT_TRUE(h.store.updateSubmission(open[0].id, SubmissionStatus::kSending, "", 0).ok());
+  h.accounts.invalidateAll();
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(4);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 3u);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);  // one extrinsic included, not two
+}
+
+TEST(Relay, LostTransactionIsResubmittedAndNonceResynchronised) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  h.chain.pool.clear();  // the chain dropped it
+  h.chain.pool_bytes.clear();
+  h.clock.now += 6000;  // past lost_after_ms
+  auto st = h.relay->round();
+  EXPECT_EQ(st.lost, 1u);
+  h.settle(4);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 3u);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);
+}
+
+TEST(Relay, SeveralAccountsAreUsedEvenly) {
+  Harness h(4, 3, 16, 2);
+  h.cfg.max_in_flight = 4;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(6);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 16u);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 2u);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[1]], 2u);
+}
+
+TEST(Relay, MessageThatCannotGoThroughBecomesDeadWithReason) {
+  Harness h(4, 3, 2);
+  h.cfg.max_message_age_ms = 10'000;
+  h.rebuild();
+  h.workers.divergeFrom(2, 0);
+  h.workers.divergeFrom(3, 0);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  h.clock.now += 11'000;
+  auto st = h.relay->round();
+  EXPECT_EQ(st.dead, 2u);
+  auto dead = h.outcomes(OutcomeKind::kDead);
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_NE(dead[0].reason.find("signatures"), std::string::npos) << dead[0].reason;
+}
+
+TEST(Relay, ChainDownIsReportedAndNothingIsLost) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.down = true;
+  auto st = h.relay->round();
+  EXPECT_TRUE(st.chain_unreachable);
+  EXPECT_EQ(h.store.clusterStatus(h.cluster).value()->state, "chain_unreachable");
+  h.chain.down = false;
+  h.settle(4);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 3u);
+}
+
+TEST(Relay, UnregisteredClusterFailsToStart) {
+  Harness h(4, 3, 1);
+  h.chain.cluster = h256(0x22);
+  auto st = h.relay->start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "unknown_cluster");
+}
