@@ -1,0 +1,111 @@
+#pragma once
+// core::ChainClient over Substrate JSON-RPC 2.0 on HTTP POST (PROTOCOL.md §4), with failover
+// between one or more endpoints.
+//
+// Failover: each request goes to the first endpoint (in the configured order) that is not
+// backing off. A transport error ("timeout", "unreachable", "transport") or a non-2xx HTTP
+// status moves on to the next endpoint and makes the failing one back off for
+// backoff_initial, doubled on every further consecutive failure up to backoff_max; a success
+// ends its backoff. When every endpoint is backing off, the one whose backoff ends first is
+// tried (so a single endpoint is always tried). "response_too_large" and everything after a
+// parsed HTTP answer are not failover reasons.
+//
+// Errors: a JSON-RPC error object is the answer, not a failure of the endpoint:
+// Error{code = std::to_string(error.code) (e.g. "1010"), message = error.data when it is a
+// string (e.g. "Custom error: 6"), else error.message}. A response that does not parse as
+// expected is "bad_response" naming the endpoint and the method. A block number the chain does
+// not know (chain_getBlockHash -> null) is "not_found". When every endpoint failed, the last
+// failure's code with a message listing each endpoint's failure.
+//
+// Thread safety: requests are serialized by an internal mutex (one libcurl client, kept alive);
+// stats() and currentEndpoint() may be called from any thread at any time.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hunter/adapters/http.hpp"
+#include "hunter/core/ports.hpp"
+
+namespace hunter::adapters {
+
+struct ChainClientOptions {
+  std::chrono::milliseconds timeout{10000};  // per HTTP request
+  size_t max_response = 16u << 20;           // bytes
+  std::chrono::milliseconds backoff_initial{1000};
+  std::chrono::milliseconds backoff_max{30000};
+  size_t acks_chunk = 512;  // state_getStorage calls per JSON-RPC batch request (min 1)
+  // Monotonic clock for the backoff, in ms; empty = std::chrono::steady_clock. For tests.
+  std::function<int64_t()> now_ms;
+};
+
+// Counters of one endpoint since the client was created.
+struct ChainEndpointStats {
+  std::string url;
+  uint64_t requests = 0;       // HTTP requests sent (a JSON-RPC batch counts once)
+  uint64_t failures = 0;       // transport errors and non-2xx statuses (failover reasons)
+  uint64_t rpc_errors = 0;     // JSON-RPC error objects received
+  uint64_t bad_responses = 0;  // answers that did not parse as expected
+  uint32_t consecutive_failures = 0;
+  bool backing_off = false;  // skipped until its backoff ends
+  // Errors of every kind above, per JSON-RPC method ("state_getStorage", ...).
+  std::map<std::string, uint64_t> errors_by_method;
+};
+
+struct ChainClientStats {
+  std::vector<ChainEndpointStats> endpoints;
+  size_t current = 0;  // index of the endpoint that answered last (0 before any answer)
+};
+
+class JsonRpcChainClient : public core::ChainClient {
+ public:
+  // `endpoints` are HTTP(S) URLs of JSON-RPC servers ("http://127.0.0.1:9933"); at least one.
+  explicit JsonRpcChainClient(std::vector<std::string> endpoints, ChainClientOptions options = {});
+  ~JsonRpcChainClient() override;
+
+  Result<core::ChainParams> params() override;  // chain_getBlockHash([0]), state_getRuntimeVersion
+  Result<core::BlockRef> bestBlock() override;  // chain_getHeader, chain_getBlockHash([number])
+  Result<H256> blockHash(uint32_t number) override;
+  Result<std::optional<core::ClusterInfo>> clusterInfo(const H256& cluster) override;
+  Result<core::QueueState> queue(const H256& cluster) override;
+  Result<uint64_t> nextSn(const H256& cluster) override;
+  // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage).
+  Result<std::vector<std::optional<core::AckRecord>>> acks(
+      const H256& cluster, const std::vector<uint64_t>& sns) override;
+  Result<uint32_t> accountNextIndex(const crypto::AccountId32& account) override;
+  Result<std::optional<core::AccountInfo>> account(const crypto::AccountId32& account) override;
+  Result<u128> hunterRewards(const crypto::AccountId32& account) override;
+  Result<u128> queryFee(const Bytes& extrinsic) override;
+  Result<H256> submit(const Bytes& extrinsic) override;
+
+  // Any other method (system_chain, system_health, ...): `params_json` is the JSON text of the
+  // params array; returns the JSON text of `result`.
+  Result<std::string> rawCall(const std::string& method, const std::string& params_json = "[]");
+
+  const std::vector<std::string>& endpoints() const { return endpoints_; }
+  size_t currentEndpoint() const;
+  ChainClientStats stats() const;
+
+ private:
+  struct Impl;
+  friend struct Impl;
+  struct EndpointState {
+    uint32_t consecutive_failures = 0;
+    int64_t retry_at_ms = 0;  // backing off until then
+  };
+
+  std::vector<std::string> endpoints_;
+  ChainClientOptions options_;
+  std::mutex call_mutex_;  // HttpClient is not thread-safe
+  HttpClient http_;
+  uint64_t next_id_ = 1;
+  mutable std::mutex state_mutex_;  // guards the members below
+  std::vector<EndpointState> state_;
+  std::vector<ChainEndpointStats> stats_;
+  size_t current_ = 0;
+};
+
+}  // namespace hunter::adapters

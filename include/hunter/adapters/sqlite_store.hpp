@@ -1,0 +1,142 @@
+#pragma once
+// SqliteStore: core::Store in one SQLite database file (the hunter's durable state).
+//
+// Contract: the same as core::MemoryStore (see memory_store.hpp for the details both share), plus
+// durability. Every Store method runs as one transaction (BEGIN IMMEDIATE ... COMMIT, rolled back
+// on any error), so after a crash each call either happened completely or not at all. Errors
+// from SQLite come back as Error{"db", "<operation>: <what>: <sqlite3_errmsg>"}; the semantic
+// errors of the contract keep their codes ("conflict", "not_found", "bad_value").
+//
+// The file is opened in WAL mode with synchronous=NORMAL: a committed transaction survives a
+// crash of the process (it is in the WAL, which the OS holds), and the WAL's checksummed frames
+// mean a transaction is replayed completely or not at all. Only an OS crash or power loss can
+// lose the last few commits, never half of one (the relay then redoes that work, and the chain's
+// ACKs settle anything it had already submitted); in exchange no commit waits for an fsync,
+// which matters at thousands of messages per second. A new file is created with mode 0600 (it names
+// the hunter's accounts and workers); the -wal and -shm files inherit that mode from it.
+//
+// The schema is versioned in PRAGMA user_version and upgraded by the migrations in the .cpp, all
+// in one transaction. A file written by a newer hunter (user_version above kSchemaVersion),
+// a file that is not an SQLite database, or an SQLite database of another program is refused
+// with an error naming the path.
+//
+// Thread-safe: one connection, guarded by a mutex; prepared statements are cached per SQL text.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hunter/core/ports.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hunter::adapters {
+namespace sqlite_detail {
+class Query;  // a cached prepared statement in use (sqlite_store.cpp)
+}  // namespace sqlite_detail
+
+// Per (cluster, account) totals over the recorded outcomes, for `hunter rewards`. `account` is
+// the outcome's account: the ACK's hunter for accepted / superseded / diverged outcomes.
+struct RewardSummary {
+  H256 cluster{};
+  crypto::AccountId32 account{};
+  uint64_t accepted = 0;
+  uint64_t superseded = 0;
+  uint64_t diverged = 0;
+  uint64_t rejected = 0;
+  uint64_t dead = 0;
+  u128 reward = 0;  // sum over accepted outcomes
+  u128 fee = 0;     // sum over all outcomes (each message's share of its extrinsic's fee)
+};
+
+class SqliteStore final : public core::Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database at `path` and brings its schema up to kSchemaVersion.
+  // ":memory:" gives a private in-memory database (for tests).
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  ~SqliteStore() override;
+
+  Status addMessages(const std::vector<core::StoredMessage>& msgs) override;
+  Result<std::optional<std::pair<uint64_t, H256>>> tip(const H256& cluster) override;
+  Result<std::optional<core::StoredMessage>> message(const H256& cluster, uint64_t sn) override;
+  Result<std::vector<core::StoredMessage>> messages(const H256& cluster,
+                                                    const std::vector<core::MsgState>& states,
+                                                    uint64_t from_sn, size_t limit) override;
+  Result<uint64_t> countMessages(const H256& cluster,
+                                 const std::vector<core::MsgState>& states) override;
+  Status dropFrom(const H256& cluster, uint64_t from_sn) override;
+
+  Status markSigned(const H256& cluster, const std::vector<SignedUpdate>& updates,
+                    const std::vector<core::SignatureRecord>& answers, int64_t now_ms) override;
+  Status setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
+                  int64_t now_ms) override;
+  Status recordSignatureAnswers(const std::vector<core::SignatureRecord>& answers) override;
+  Result<std::vector<core::SignatureRecord>> signatureAnswers(const H256& cluster,
+                                                              uint64_t sn) override;
+
+  Result<int64_t> addSubmission(const core::SubmissionRecord& s) override;
+  Status updateSubmission(int64_t id, core::SubmissionStatus status, const std::string& error,
+                          int64_t now_ms) override;
+  Status releaseSubmission(int64_t id, core::SubmissionStatus status, const std::string& error,
+                           const RetryUpdate& retry, int64_t now_ms) override;
+  Result<std::vector<core::SubmissionRecord>> openSubmissions(const H256& cluster) override;
+  Result<std::optional<core::SubmissionRecord>> submission(int64_t id) override;
+
+  Status recordOutcomes(const std::vector<core::OutcomeRecord>& outcomes) override;
+  Result<std::vector<core::OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;
+
+  Status upsertWorker(const core::WorkerRecord& w) override;
+  Result<std::vector<core::WorkerRecord>> workers(const std::optional<H256>& cluster) override;
+  Status setClusterStatus(const core::ClusterStatusRecord& s) override;
+  Result<std::optional<core::ClusterStatusRecord>> clusterStatus(const H256& cluster) override;
+
+  // ---- read helpers for `status` and `rewards` (not part of core::Store) ----
+  // Every cluster the database knows anything about (messages, submissions, outcomes, workers,
+  // status), ascending by bytes.
+  Result<std::vector<H256>> clusters();
+  // Message counts of a cluster per state (states with no message are absent).
+  Result<std::map<core::MsgState, uint64_t>> messageCounts(const H256& cluster);
+  // Outcome totals per (cluster, account), ascending by (cluster, account); one cluster or all.
+  Result<std::vector<RewardSummary>> rewardsSummary(const std::optional<H256>& cluster);
+  // The database file's path as given to open().
+  const std::string& path() const { return path_; }
+
+ private:
+  struct DbCloser {
+    void operator()(sqlite3* db) const;
+  };
+  struct StmtFinalizer {
+    void operator()(sqlite3_stmt* s) const;
+  };
+  using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+  using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+  using Query = sqlite_detail::Query;
+
+  SqliteStore(DbPtr db, std::string path);
+
+  Status migrate();
+  // A cached prepared statement for `sql`, ready to bind.
+  Result<Query> query(const std::string& sql, const char* op);
+  Status exec(const std::string& sql, const char* op);
+  // Runs body() inside BEGIN IMMEDIATE ... COMMIT under the mutex; rolls back if body fails.
+  template <class F>
+  auto write(const char* op, F&& body) -> decltype(body());
+  template <class F>
+  auto read(F&& body) -> decltype(body());
+
+  DbPtr db_;  // declared first: closed after the cached statements are finalized
+  std::string path_;
+  std::mutex mu_;
+  std::unordered_map<std::string, StmtPtr> stmts_;
+};
+
+}  // namespace hunter::adapters

@@ -1,0 +1,83 @@
+#pragma once
+// core::WorkerClient over the workers' pRPC JSON API (PROTOCOL.md §3): POST
+// /prpc/PhactoryAPI.<Method>?json on each worker's base URL.
+//
+// Responses are parsed strictly but tolerantly: unknown fields are ignored; a missing field, a
+// wrong JSON type, hex of the wrong length, a number that is not a non-negative integer (JSON
+// number, or a decimal string), messages that are not ascending and contiguous from at least
+// from_sn, more messages than asked for, or a sign result for an sn that was not asked for, is
+// Error "bad_response" whose message names the worker and the field, e.g.
+//   "worker http://10.0.0.1:8000: messages[3].prev_hash: expected 32 bytes, got 31".
+// Claimed message hashes are NOT checked here (core::checkHashChain does that in the relay).
+//
+// Error codes: transport codes of HttpClient ("timeout", "unreachable", "response_too_large",
+// "transport"); "bad_response"; from a worker's error body {"error", "code"}: "stopped",
+// "unknown_cluster" (any non-2xx status), else "bad_request" for HTTP 400, else "http_<status>";
+// "incompatible" from info() for another protocol or major version; "bad_worker" for a worker
+// index out of range.
+//
+// Thread safety: calls are serialized by an internal mutex (one libcurl client, kept alive
+// between calls); lastLatency() may be read from any thread.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hunter/adapters/http.hpp"
+#include "hunter/core/ports.hpp"
+
+namespace hunter::adapters {
+
+struct WorkerClientOptions {
+  std::chrono::milliseconds timeout{5000};  // per HTTP request
+  size_t max_response = 16u << 20;          // bytes; larger replies are "response_too_large"
+  // Items per SignClusterMessages request (the protocol's maximum is 4096); clamped to 1..4096.
+  size_t sign_batch = 4096;
+};
+
+class HttpWorkerClient : public core::WorkerClient {
+ public:
+  static constexpr size_t kMaxLimit = 4096;  // protocol maximum for limit and items
+
+  // `endpoints` are base URLs ("http://127.0.0.1:8000"); a trailing '/' is dropped.
+  explicit HttpWorkerClient(std::vector<std::string> endpoints, WorkerClientOptions options = {});
+  ~HttpWorkerClient() override;
+
+  const std::vector<std::string>& endpoints() const override { return endpoints_; }
+
+  // GetClusterInfo. "incompatible" unless protocol is "phala-cluster-mq" and the version's major
+  // number is 1; public_key must be a valid compressed secp256k1 key.
+  Result<core::WorkerInfo> info(size_t worker) override;
+
+  // GetClusterMessages. `limit` is clamped to 1..4096 (0 means the protocol default, 256). The
+  // messages' sender is Cluster(cluster); hashes are the worker's claims.
+  Result<core::WorkerMessages> fetch(size_t worker, const H256& cluster, uint64_t from_sn,
+                                     uint32_t limit) override;
+
+  // SignClusterMessages to every worker in `workers` at once (items split into requests of at
+  // most sign_batch items, all in flight together); results in the order of `workers`. A
+  // worker's results come in the order it answered; a worker may leave items unanswered.
+  std::vector<Result<core::SignResponse>> signAll(
+      const std::vector<size_t>& workers, const H256& cluster,
+      const std::vector<core::SignItem>& items) override;
+
+  // Round-trip time of the last HTTP exchange with a worker that got an HTTP answer (of any
+  // status); transport failures do not update it. Zero before the first one or when out of range.
+  std::chrono::microseconds lastLatency(size_t worker) const;
+
+ private:
+  std::string url(size_t worker, const char* method) const;
+  HttpCall call(size_t worker, const char* method, std::string body) const;
+  void noteLatency(size_t worker, std::chrono::microseconds elapsed);
+
+  std::vector<std::string> endpoints_;
+  WorkerClientOptions options_;
+  std::mutex call_mutex_;  // HttpClient is not thread-safe
+  HttpClient http_;
+  mutable std::mutex latency_mutex_;
+  std::vector<std::chrono::microseconds> latency_;
+};
+
+}  // namespace hunter::adapters

@@ -1,0 +1,527 @@
+#include "hunter/adapters/chain_client.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <utility>
+
+#include "hunter/core/storage.hpp"
+
+namespace hunter::adapters {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr size_t kQuoteMax = 200;
+
+// Text from a node quoted in our errors: bounded and printable.
+std::string quote(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, kQuoteMax)) {
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  }
+  if (s.size() > kQuoteMax) out += "...";
+  return out;
+}
+
+std::string dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+// A value named in an error. Structures are only described: dump() recurses, and a hostile
+// node can nest a megabyte deep.
+std::string brief(const json& v) {
+  if (v.is_object()) return "an object of " + std::to_string(v.size()) + " members";
+  if (v.is_array()) return "an array of " + std::to_string(v.size());
+  return quote(dump(v));
+}
+
+// Nesting depth, without recursion.
+size_t depth(const json& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const json*, size_t>> stack{{&root, 1}};
+  while (!stack.empty()) {
+    auto [v, d] = stack.back();
+    stack.pop_back();
+    deepest = std::max(deepest, d);
+    if (v->is_structured()) {
+      for (const auto& child : *v) stack.emplace_back(&child, d + 1);
+    }
+  }
+  return deepest;
+}
+constexpr size_t kMaxRawDepth = 256;
+
+bool isFailover(const Error& e) { return e.code != "response_too_large"; }
+
+// "0x1a" (Substrate's hex quantity, no padding required) up to `max`.
+std::optional<u128> hexQuantity(std::string_view s, u128 max) {
+  if (s.size() < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) return std::nullopt;
+  u128 v = 0;
+  for (char c : s.substr(2)) {
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (d < 0 || v > (max - static_cast<unsigned>(d)) / 16) return std::nullopt;
+    v = v * 16 + static_cast<unsigned>(d);
+  }
+  return v;
+}
+
+// A non-negative integer up to `max`: a JSON integer, a decimal string, or a 0x hex quantity.
+std::optional<u128> integer(const json& v, u128 max) {
+  if (v.is_number_unsigned()) {
+    u128 n = v.get<uint64_t>();
+    return n <= max ? std::optional<u128>(n) : std::nullopt;
+  }
+  if (!v.is_string()) return std::nullopt;
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > 2 && (s[1] == 'x' || s[1] == 'X')) return hexQuantity(s, max);
+  auto n = u128FromString(s);
+  if (!n.ok() || *n > max) return std::nullopt;
+  return *n;
+}
+
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// The JSON-facing half of the client, kept out of the header.
+struct JsonRpcChainClient::Impl {
+  struct Answer {
+    size_t endpoint = 0;
+    std::string body;
+  };
+  // A parsed `result` and the endpoint that gave it.
+  struct Got {
+    size_t endpoint = 0;
+    json v;
+  };
+
+  enum class Kind { kFailure, kRpcError, kBadResponse };
+
+  static int64_t now(const JsonRpcChainClient& c) {
+    return c.options_.now_ms ? c.options_.now_ms() : steadyMs();
+  }
+
+  static void count(JsonRpcChainClient& c, size_t i, const std::string& method, Kind kind) {
+    std::lock_guard lock(c.state_mutex_);
+    auto& s = c.stats_[i];
+    if (kind == Kind::kFailure) ++s.failures;
+    if (kind == Kind::kRpcError) ++s.rpc_errors;
+    if (kind == Kind::kBadResponse) ++s.bad_responses;
+    ++s.errors_by_method[method];
+  }
+
+  // Endpoints to try, in order: those not backing off, else the one whose backoff ends first.
+  static std::vector<size_t> order(JsonRpcChainClient& c) {
+    std::lock_guard lock(c.state_mutex_);
+    const int64_t t = now(c);
+    std::vector<size_t> out;
+    for (size_t i = 0; i < c.state_.size(); ++i) {
+      if (c.state_[i].retry_at_ms <= t) out.push_back(i);
+    }
+    if (out.empty() && !c.state_.empty()) {
+      size_t best = 0;
+      for (size_t i = 1; i < c.state_.size(); ++i) {
+        if (c.state_[i].retry_at_ms < c.state_[best].retry_at_ms) best = i;
+      }
+      out.push_back(best);
+    }
+    return out;
+  }
+
+  static void succeeded(JsonRpcChainClient& c, size_t i) {
+    std::lock_guard lock(c.state_mutex_);
+    c.state_[i] = EndpointState{};
+    c.current_ = i;
+  }
+
+  static void failed(JsonRpcChainClient& c, size_t i) {
+    std::lock_guard lock(c.state_mutex_);
+    auto& st = c.state_[i];
+    st.consecutive_failures = std::min<uint32_t>(st.consecutive_failures + 1, 1000);
+    const int64_t initial = std::max<int64_t>(c.options_.backoff_initial.count(), 0);
+    const int64_t cap = std::max<int64_t>(c.options_.backoff_max.count(), initial);
+    int64_t delay = initial;
+    for (uint32_t k = 1; k < st.consecutive_failures && delay < cap; ++k) delay *= 2;
+    st.retry_at_ms = now(c) + std::min(delay, cap);
+  }
+
+  // POSTs `body` with failover; the first 2xx answer.
+  static Result<Answer> send(JsonRpcChainClient& c, const std::string& method,
+                             const std::string& body) {
+    std::string failures;
+    size_t tried = 0;
+    Error last{"unreachable", "no chain endpoint configured"};
+    for (size_t i : order(c)) {
+      HttpCall call;
+      call.url = c.endpoints_[i];
+      call.body = body;
+      call.timeout = c.options_.timeout;
+      call.max_response = c.options_.max_response;
+      {
+        std::lock_guard lock(c.state_mutex_);
+        ++c.stats_[i].requests;
+      }
+      auto reply = c.http_.post(call);
+      if (reply.ok() && reply->status >= 200 && reply->status < 300) {
+        succeeded(c, i);
+        return Answer{i, std::move(reply->body)};
+      }
+      count(c, i, method, Kind::kFailure);
+      if (!reply.ok()) {
+        last = reply.error();
+        if (!isFailover(last)) return last;
+      } else {
+        last = makeError("http_" + std::to_string(reply->status),
+                         "chain " + c.endpoints_[i] + ": " + method + ": HTTP " +
+                             std::to_string(reply->status) +
+                             (reply->body.empty() ? "" : ": " + quote(reply->body)));
+      }
+      failed(c, i);
+      failures += (failures.empty() ? "" : "; ") + last.message;
+      ++tried;
+    }
+    if (tried <= 1) return last;
+    return makeError(last.code, "every chain endpoint failed for " + method + ": " + failures);
+  }
+
+  static Error bad(JsonRpcChainClient& c, size_t i, const std::string& method,
+                   const std::string& problem) {
+    count(c, i, method, Kind::kBadResponse);
+    return makeError("bad_response", "chain " + c.endpoints_[i] + ": " + method + ": " + problem);
+  }
+
+  // A JSON-RPC error object -> Error{code, data or message}.
+  static Error rpcError(JsonRpcChainClient& c, size_t i, const std::string& method,
+                        const json& err) {
+    if (!err.is_object()) return bad(c, i, method, "error is not an object: " + brief(err));
+    auto code = err.find("code");
+    if (code == err.end() || !code->is_number_integer()) {
+      return bad(c, i, method, "error without an integer code: " + brief(err));
+    }
+    std::string text;
+    if (auto d = err.find("data"); d != err.end() && d->is_string()) {
+      text = d->get<std::string>();
+    } else if (auto m = err.find("message"); m != err.end() && m->is_string()) {
+      text = m->get<std::string>();
+    }
+    count(c, i, method, Kind::kRpcError);
+    return makeError(std::to_string(code->get<int64_t>()), quote(text));
+  }
+
+  static Result<json> parseBody(JsonRpcChainClient& c, const Answer& a, const std::string& method) {
+    json doc;
+    try {
+      doc = json::parse(a.body, nullptr, /*allow_exceptions=*/false);
+    } catch (const std::exception& e) {
+      return bad(c, a.endpoint, method, std::string("invalid JSON: ") + e.what());
+    }
+    if (doc.is_discarded()) {
+      return bad(c, a.endpoint, method,
+                 "invalid JSON (" + std::to_string(a.body.size()) + " bytes)");
+    }
+    return doc;
+  }
+
+  // The `result` of one response object with id `id` (may be null).
+  static Result<json> result(JsonRpcChainClient& c, size_t i, const std::string& method, json& resp,
+                             uint64_t id) {
+    if (!resp.is_object()) return bad(c, i, method, "response is not an object: " + brief(resp));
+    auto rid = resp.find("id");
+    if (rid == resp.end() || !rid->is_number_unsigned() || rid->get<uint64_t>() != id) {
+      // Some servers answer an unparseable request with id null and an error: still an error.
+      if (auto e = resp.find("error");
+          e != resp.end() && !e->is_null() && (rid == resp.end() || rid->is_null())) {
+        return rpcError(c, i, method, *e);
+      }
+      return bad(c, i, method,
+                 "response id " + (rid == resp.end() ? std::string("missing") : brief(*rid)) +
+                     ", expected " + std::to_string(id));
+    }
+    if (auto e = resp.find("error"); e != resp.end() && !e->is_null()) {
+      return rpcError(c, i, method, *e);
+    }
+    auto r = resp.find("result");
+    if (r == resp.end()) return bad(c, i, method, "response has neither result nor error");
+    return std::move(*r);
+  }
+
+  static Result<Got> call(JsonRpcChainClient& c, const std::string& method, json params) {
+    std::lock_guard lock(c.call_mutex_);
+    const uint64_t id = c.next_id_++;
+    json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
+    HUNTER_TRY(Answer a, send(c, method, dump(req)));
+    HUNTER_TRY(json doc, parseBody(c, a, method));
+    HUNTER_TRY(json r, result(c, a.endpoint, method, doc, id));
+    return Got{a.endpoint, std::move(r)};
+  }
+
+  // One HTTP request carrying a batch of `method` calls; results in the order of `params`.
+  static Result<std::pair<size_t, std::vector<json>>> batch(JsonRpcChainClient& c,
+                                                            const std::string& method,
+                                                            const std::vector<json>& params) {
+    if (params.empty()) return std::pair<size_t, std::vector<json>>{};
+    std::lock_guard lock(c.call_mutex_);
+    const uint64_t first = c.next_id_;
+    c.next_id_ += params.size();
+    json req = json::array();
+    for (size_t k = 0; k < params.size(); ++k) {
+      req.push_back(
+          {{"jsonrpc", "2.0"}, {"id", first + k}, {"method", method}, {"params", params[k]}});
+    }
+    HUNTER_TRY(Answer a, send(c, method, dump(req)));
+    HUNTER_TRY(json doc, parseBody(c, a, method));
+    const size_t i = a.endpoint;
+    if (doc.is_object()) {  // the whole batch refused (e.g. too large)
+      if (auto e = doc.find("error"); e != doc.end() && !e->is_null()) {
+        return rpcError(c, i, method, *e);
+      }
+      return bad(c, i, method, "batch answered with a single object: " + brief(doc));
+    }
+    if (!doc.is_array()) return bad(c, i, method, "batch answer is not an array");
+    if (doc.size() != params.size()) {
+      return bad(c, i, method,
+                 "batch of " + std::to_string(params.size()) + " answered with " +
+                     std::to_string(doc.size()) + " responses");
+    }
+    std::vector<json*> by_pos(params.size(), nullptr);
+    for (auto& resp : doc) {
+      if (!resp.is_object()) return bad(c, i, method, "batch item is not an object");
+      auto rid = resp.find("id");
+      if (rid == resp.end() || !rid->is_number_unsigned() || rid->get<uint64_t>() < first ||
+          rid->get<uint64_t>() - first >= params.size()) {
+        return bad(c, i, method,
+                   "batch item with unexpected id " +
+                       (rid == resp.end() ? std::string("(missing)") : brief(*rid)));
+      }
+      auto& slot = by_pos[rid->get<uint64_t>() - first];
+      if (slot) return bad(c, i, method, "batch id " + brief(*rid) + " answered twice");
+      slot = &resp;
+    }
+    std::vector<json> out;
+    out.reserve(params.size());
+    for (size_t k = 0; k < params.size(); ++k) {
+      HUNTER_TRY(json r, result(c, i, method, *by_pos[k], first + k));
+      out.push_back(std::move(r));
+    }
+    return std::pair{i, std::move(out)};
+  }
+
+  // ---- typed results -------------------------------------------------------------------
+  static Result<H256> hash(JsonRpcChainClient& c, const std::string& method, const Got& g) {
+    if (!g.v.is_string()) return bad(c, g.endpoint, method, "expected a hash, got " + brief(g.v));
+    auto h = fixedFromHex<32>(g.v.get<std::string>(), "hash");
+    if (!h.ok()) return bad(c, g.endpoint, method, h.error().message);
+    return *h;
+  }
+
+  static Result<u128> number(JsonRpcChainClient& c, const std::string& method, size_t i,
+                             const json& v, u128 max, const char* what) {
+    auto n = integer(v, max);
+    if (!n) return bad(c, i, method, std::string(what) + ": expected an integer, got " + brief(v));
+    return *n;
+  }
+
+  // A member of an object result.
+  static Result<const json*> field(JsonRpcChainClient& c, const std::string& method, const Got& g,
+                                   const char* name) {
+    if (!g.v.is_object()) {
+      return bad(c, g.endpoint, method, "expected an object, got " + brief(g.v));
+    }
+    auto it = g.v.find(name);
+    if (it == g.v.end()) return bad(c, g.endpoint, method, std::string(name) + " missing");
+    return &*it;
+  }
+
+  // state_getStorage value: nullopt for null.
+  static Result<std::optional<Bytes>> storageValue(JsonRpcChainClient& c, size_t i, const json& v) {
+    if (v.is_null()) return std::optional<Bytes>();
+    if (!v.is_string())
+      return bad(c, i, "state_getStorage", "expected hex or null, got " + brief(v));
+    auto b = fromHex(v.get<std::string>(), "value");
+    if (!b.ok()) return bad(c, i, "state_getStorage", b.error().message);
+    return std::optional<Bytes>(std::move(b).value());
+  }
+
+  // A storage value decoded with `decode`; nullopt when absent.
+  template <class T>
+  static Result<std::optional<T>> storage(JsonRpcChainClient& c, const Bytes& key,
+                                          Result<T> (*decode)(ByteSpan), const std::string& what) {
+    HUNTER_TRY(Got g, call(c, "state_getStorage", json::array({toHex(key)})));
+    HUNTER_TRY(auto v, storageValue(c, g.endpoint, g.v));
+    if (!v) return std::optional<T>();
+    auto r = decode(span(*v));
+    if (!r.ok()) return bad(c, g.endpoint, "state_getStorage", what + ": " + r.error().message);
+    return std::optional<T>(std::move(r).value());
+  }
+};
+
+JsonRpcChainClient::JsonRpcChainClient(std::vector<std::string> endpoints,
+                                       ChainClientOptions options)
+    : endpoints_(std::move(endpoints)),
+      options_(std::move(options)),
+      state_(endpoints_.size()),
+      stats_(endpoints_.size()) {
+  options_.acks_chunk = std::max<size_t>(options_.acks_chunk, 1);
+  for (size_t i = 0; i < endpoints_.size(); ++i) stats_[i].url = endpoints_[i];
+}
+
+JsonRpcChainClient::~JsonRpcChainClient() = default;
+
+size_t JsonRpcChainClient::currentEndpoint() const {
+  std::lock_guard lock(state_mutex_);
+  return current_;
+}
+
+ChainClientStats JsonRpcChainClient::stats() const {
+  std::lock_guard lock(state_mutex_);
+  ChainClientStats out;
+  out.current = current_;
+  out.endpoints = stats_;
+  const int64_t t = Impl::now(*this);
+  for (size_t i = 0; i < state_.size(); ++i) {
+    out.endpoints[i].consecutive_failures = state_[i].consecutive_failures;
+    out.endpoints[i].backing_off = state_[i].retry_at_ms > t;
+  }
+  return out;
+}
+
+Result<core::ChainParams> JsonRpcChainClient::params() {
+  const u128 max32 = std::numeric_limits<uint32_t>::max();
+  core::ChainParams p;
+  HUNTER_TRY(Impl::Got genesis, Impl::call(*this, "chain_getBlockHash", json::array({0})));
+  HUNTER_TRY(p.genesis_hash, Impl::hash(*this, "chain_getBlockHash", genesis));
+  const std::string m = "state_getRuntimeVersion";
+  HUNTER_TRY(Impl::Got v, Impl::call(*this, m, json::array()));
+  HUNTER_TRY(const json* spec, Impl::field(*this, m, v, "specVersion"));
+  HUNTER_TRY(const json* tx, Impl::field(*this, m, v, "transactionVersion"));
+  HUNTER_TRY(u128 s, Impl::number(*this, m, v.endpoint, *spec, max32, "specVersion"));
+  HUNTER_TRY(u128 t, Impl::number(*this, m, v.endpoint, *tx, max32, "transactionVersion"));
+  p.spec_version = static_cast<uint32_t>(s);
+  p.transaction_version = static_cast<uint32_t>(t);
+  return p;
+}
+
+Result<core::BlockRef> JsonRpcChainClient::bestBlock() {
+  const std::string m = "chain_getHeader";
+  HUNTER_TRY(Impl::Got header, Impl::call(*this, m, json::array()));
+  HUNTER_TRY(const json* num, Impl::field(*this, m, header, "number"));
+  HUNTER_TRY(u128 n, Impl::number(*this, m, header.endpoint, *num,
+                                  std::numeric_limits<uint32_t>::max(), "number"));
+  core::BlockRef ref;
+  ref.number = static_cast<uint32_t>(n);
+  HUNTER_TRY(ref.hash, blockHash(ref.number));
+  return ref;
+}
+
+Result<H256> JsonRpcChainClient::blockHash(uint32_t number) {
+  const std::string m = "chain_getBlockHash";
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, m, json::array({number})));
+  if (g.v.is_null()) {
+    return makeError("not_found", "chain " + endpoints_[g.endpoint] + ": no block number " +
+                                      std::to_string(number));
+  }
+  return Impl::hash(*this, m, g);
+}
+
+Result<std::optional<core::ClusterInfo>> JsonRpcChainClient::clusterInfo(const H256& cluster) {
+  return Impl::storage(*this, core::clustersKey(cluster), &core::decodeClusterInfo, "Clusters");
+}
+
+Result<core::QueueState> JsonRpcChainClient::queue(const H256& cluster) {
+  HUNTER_TRY(auto q,
+             Impl::storage(*this, core::queuesKey(cluster), &core::decodeQueueState, "Queues"));
+  return q.value_or(core::QueueState{});
+}
+
+Result<uint64_t> JsonRpcChainClient::nextSn(const H256& cluster) {
+  const std::string m = "pha_clusterMqNextSn";
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, m, json::array({toHex(cluster)})));
+  HUNTER_TRY(u128 n, Impl::number(*this, m, g.endpoint, g.v, std::numeric_limits<uint64_t>::max(),
+                                  "next sn"));
+  return static_cast<uint64_t>(n);
+}
+
+Result<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::acks(
+    const H256& cluster, const std::vector<uint64_t>& sns) {
+  std::vector<std::optional<core::AckRecord>> out;
+  out.reserve(sns.size());
+  for (size_t start = 0; start < sns.size(); start += options_.acks_chunk) {
+    const size_t end = std::min(sns.size(), start + options_.acks_chunk);
+    std::vector<json> params;
+    params.reserve(end - start);
+    for (size_t k = start; k < end; ++k) {
+      params.push_back(json::array({toHex(core::acksKey(cluster, sns[k]))}));
+    }
+    HUNTER_TRY(auto answer, Impl::batch(*this, "state_getStorage", params));
+    const size_t i = answer.first;
+    for (size_t k = 0; k < answer.second.size(); ++k) {
+      HUNTER_TRY(auto v, Impl::storageValue(*this, i, answer.second[k]));
+      if (!v) {
+        out.emplace_back();
+        continue;
+      }
+      auto ack = core::decodeAckRecord(*v);
+      if (!ack.ok()) {
+        return Impl::bad(*this, i, "state_getStorage",
+                         "Acks sn " + std::to_string(sns[start + k]) + ": " + ack.error().message);
+      }
+      out.emplace_back(*ack);
+    }
+  }
+  return out;
+}
+
+Result<uint32_t> JsonRpcChainClient::accountNextIndex(const crypto::AccountId32& account) {
+  const std::string m = "system_accountNextIndex";
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, m, json::array({toHex(account)})));
+  HUNTER_TRY(u128 n, Impl::number(*this, m, g.endpoint, g.v, std::numeric_limits<uint32_t>::max(),
+                                  "index"));
+  return static_cast<uint32_t>(n);
+}
+
+Result<std::optional<core::AccountInfo>> JsonRpcChainClient::account(
+    const crypto::AccountId32& account) {
+  return Impl::storage(*this, core::systemAccountKey(account), &core::decodeAccountInfo,
+                       "System.Account");
+}
+
+Result<u128> JsonRpcChainClient::hunterRewards(const crypto::AccountId32& account) {
+  HUNTER_TRY(auto r, Impl::storage(*this, core::hunterRewardsKey(account), &core::decodeU128,
+                                   "HunterRewards"));
+  return r.value_or(u128{0});
+}
+
+Result<u128> JsonRpcChainClient::queryFee(const Bytes& extrinsic) {
+  const std::string m = "payment_queryInfo";
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, m, json::array({toHex(extrinsic)})));
+  HUNTER_TRY(const json* fee, Impl::field(*this, m, g, "partialFee"));
+  return Impl::number(*this, m, g.endpoint, *fee, ~u128{0}, "partialFee");
+}
+
+Result<H256> JsonRpcChainClient::submit(const Bytes& extrinsic) {
+  const std::string m = "author_submitExtrinsic";
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, m, json::array({toHex(extrinsic)})));
+  return Impl::hash(*this, m, g);
+}
+
+Result<std::string> JsonRpcChainClient::rawCall(const std::string& method,
+                                                const std::string& params_json) {
+  json params = json::parse(params_json, nullptr, /*allow_exceptions=*/false);
+  if (params.is_discarded() || !(params.is_array() || params.is_object())) {
+    return makeError("bad_request", method + ": params must be a JSON array or object");
+  }
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, method, std::move(params)));
+  if (depth(g.v) > kMaxRawDepth) {
+    return Impl::bad(*this, g.endpoint, method,
+                     "result nested deeper than " + std::to_string(kMaxRawDepth));
+  }
+  return dump(g.v);
+}
+
+}  // namespace hunter::adapters

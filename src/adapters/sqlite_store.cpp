@@ -1,0 +1,1202 @@
+#include "hunter/adapters/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <utility>
+
+namespace hunter::adapters {
+
+using core::ClusterStatusRecord;
+using core::MsgState;
+using core::OutcomeKind;
+using core::OutcomeRecord;
+using core::SignatureRecord;
+using core::StoredMessage;
+using core::SubmissionRecord;
+using core::SubmissionStatus;
+using core::WorkerRecord;
+
+namespace {
+
+// "HUNT": marks the file as a hunter database (PRAGMA application_id).
+constexpr int64_t kApplicationId = 0x48554e54;
+// Sns order the queue, and SQLite integers are signed 64-bit.
+constexpr uint64_t kMaxSn = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+constexpr int kBusyTimeoutMs = 5000;
+
+// kMigrations[i] takes a database from user_version i to i + 1. Append only; never edit a
+// released entry. Conventions: hashes, keys and byte strings are BLOBs; u128 amounts are decimal
+// TEXT (lossless, readable in the sqlite3 shell); u64 values are stored as the INTEGER with the
+// same bits; states and kinds are their names.
+constexpr const char* kMigrations[] = {
+    // v1: the initial schema.
+    R"sql(
+CREATE TABLE messages (
+  cluster         BLOB    NOT NULL,
+  sn              INTEGER NOT NULL,
+  hash            BLOB    NOT NULL,  -- blake2_256(SCALE(ClusterMessage))
+  sender_kind     INTEGER NOT NULL,  -- MessageOrigin variant index
+  sender_data     BLOB    NOT NULL,
+  destination     BLOB    NOT NULL,
+  payload         BLOB    NOT NULL,
+  msg_sn          INTEGER NOT NULL,  -- the sn inside the message (equals sn when fetched)
+  prev_hash       BLOB    NOT NULL,
+  state_root      BLOB    NOT NULL,
+  source          TEXT    NOT NULL,  -- endpoint of the worker it was fetched from
+  state           TEXT    NOT NULL,
+  attempts        INTEGER NOT NULL,
+  last_error      TEXT    NOT NULL,
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  signatures      BLOB    NOT NULL,  -- the quorum: 65-byte r ++ s ++ recid, concatenated
+  submission_id   INTEGER NOT NULL   -- 0 = none
+);
+CREATE UNIQUE INDEX messages_by_sn ON messages (cluster, sn);
+CREATE INDEX messages_by_state ON messages (cluster, state, sn);
+
+CREATE TABLE signatures (
+  id         INTEGER PRIMARY KEY,
+  cluster    BLOB    NOT NULL,
+  sn         INTEGER NOT NULL,
+  hash       BLOB    NOT NULL,  -- the hash the hunter asked the worker to sign
+  worker     TEXT    NOT NULL,
+  valid      INTEGER NOT NULL,
+  code       TEXT    NOT NULL,
+  local_hash BLOB              -- a diverged worker's own hash
+);
+CREATE INDEX signatures_by_sn ON signatures (cluster, sn);
+
+CREATE TABLE submissions (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  cluster    BLOB    NOT NULL,
+  tx_hash    BLOB    NOT NULL,
+  account    BLOB    NOT NULL,
+  nonce      INTEGER NOT NULL,
+  era_birth  INTEGER NOT NULL,
+  era_death  INTEGER NOT NULL,
+  first_sn   INTEGER NOT NULL,
+  last_sn    INTEGER NOT NULL,
+  fee        TEXT    NOT NULL,
+  status     TEXT    NOT NULL,
+  error      TEXT    NOT NULL,
+  extrinsic  BLOB    NOT NULL,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX submissions_by_status ON submissions (cluster, status);
+
+CREATE TABLE outcomes (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  cluster       BLOB    NOT NULL,
+  sn            INTEGER NOT NULL,
+  kind          TEXT    NOT NULL,
+  reason        TEXT    NOT NULL,
+  ack_hash      BLOB,
+  block         INTEGER NOT NULL,
+  reward        TEXT    NOT NULL,
+  fee           TEXT    NOT NULL,
+  account       BLOB    NOT NULL,
+  submission_id INTEGER NOT NULL,
+  at_ms         INTEGER NOT NULL
+);
+CREATE INDEX outcomes_by_cluster ON outcomes (cluster);
+
+CREATE TABLE workers (
+  cluster            BLOB    NOT NULL,
+  endpoint           TEXT    NOT NULL,
+  public_key         BLOB,
+  version            TEXT    NOT NULL,
+  last_seen_ms       INTEGER NOT NULL,
+  signatures_valid   INTEGER NOT NULL,
+  signatures_invalid INTEGER NOT NULL,
+  refused            INTEGER NOT NULL,
+  errors             INTEGER NOT NULL,
+  divergences        INTEGER NOT NULL,
+  faulty_chain       INTEGER NOT NULL,
+  latency_ms_ewma    REAL,             -- NULL = NaN (SQLite stores NaN as NULL)
+  last_error         TEXT    NOT NULL,
+  diverged_hash      BLOB,
+  diverged_sn        INTEGER NOT NULL,
+  PRIMARY KEY (cluster, endpoint)
+);
+
+CREATE TABLE cluster_status (
+  cluster        BLOB    NOT NULL PRIMARY KEY,
+  state          TEXT    NOT NULL,
+  detail         TEXT    NOT NULL,
+  chain_next_sn  INTEGER NOT NULL,
+  worker_next_sn INTEGER NOT NULL,
+  updated_ms     INTEGER NOT NULL
+);
+)sql",
+};
+static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
+              "one migration per schema version");
+
+constexpr const char* kMessageColumns =
+    "cluster, sn, hash, sender_kind, sender_data, destination, payload, msg_sn, prev_hash, "
+    "state_root, source, state, attempts, last_error, created_ms, updated_ms, next_attempt_ms, "
+    "signatures, submission_id";
+constexpr const char* kSignatureColumns = "cluster, sn, hash, worker, valid, code, local_hash";
+constexpr const char* kSubmissionColumns =
+    "id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, fee, status, "
+    "error, extrinsic, created_ms, updated_ms";
+constexpr const char* kOutcomeColumns =
+    "cluster, sn, kind, reason, ack_hash, block, reward, fee, account, submission_id, at_ms";
+constexpr const char* kWorkerColumns =
+    "cluster, endpoint, public_key, version, last_seen_ms, signatures_valid, signatures_invalid, "
+    "refused, errors, divergences, faulty_chain, latency_ms_ewma, last_error, diverged_hash, "
+    "diverged_sn";
+
+std::string placeholders(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i == 0 ? "?" : ", ?";
+  return s;
+}
+
+std::optional<OutcomeKind> outcomeKindFrom(std::string_view s) {
+  for (auto k : {OutcomeKind::kAccepted, OutcomeKind::kSuperseded, OutcomeKind::kDiverged,
+                 OutcomeKind::kRejected, OutcomeKind::kDead}) {
+    if (s == core::toString(k)) return k;
+  }
+  return std::nullopt;
+}
+
+// The message state an outcome settles, if any (a rejection settles nothing).
+std::optional<MsgState> settledState(OutcomeKind k) {
+  switch (k) {
+    case OutcomeKind::kAccepted:
+      return MsgState::kAccepted;
+    case OutcomeKind::kSuperseded:
+      return MsgState::kSuperseded;
+    case OutcomeKind::kDiverged:
+      return MsgState::kDiverged;
+    case OutcomeKind::kDead:
+      return MsgState::kDead;
+    case OutcomeKind::kRejected:
+      break;
+  }
+  return std::nullopt;
+}
+
+Error dbError(sqlite3* db, const std::string& op, const std::string& what) {
+  return makeError("db", op + ": " + what + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+namespace sqlite_detail {
+
+// A cached prepared statement in use: binds parameters left to right, steps, reads columns, and
+// resets itself when it goes out of scope. Bind failures and malformed column values are
+// remembered and reported by the next step() / rowError().
+class Query {
+ public:
+  Query(sqlite3* db, sqlite3_stmt* s, const char* op) : db_(db), s_(s), op_(op) {}
+  Query(Query&& o) noexcept
+      : db_(o.db_),
+        s_(std::exchange(o.s_, nullptr)),
+        op_(o.op_),
+        next_(o.next_),
+        bind_rc_(o.bind_rc_),
+        corrupt_(std::move(o.corrupt_)) {}
+  Query& operator=(Query&&) = delete;
+  ~Query() {
+    if (s_ != nullptr) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
+
+  Query& i64(int64_t v) { return check(sqlite3_bind_int64(s_, ++next_, v)); }
+  Query& u64(uint64_t v) { return i64(static_cast<int64_t>(v)); }
+  Query& real(double v) {
+    if (std::isnan(v)) return null();
+    return check(sqlite3_bind_double(s_, ++next_, v));
+  }
+  Query& text(std::string_view v) {
+    return check(
+        sqlite3_bind_text64(s_, ++next_, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  Query& u128v(u128 v) { return text(u128ToString(v)); }
+  Query& blob(ByteSpan v) {
+    // A null pointer would bind NULL; an empty blob must stay an empty blob.
+    if (v.empty()) return check(sqlite3_bind_zeroblob(s_, ++next_, 0));
+    return check(sqlite3_bind_blob64(s_, ++next_, v.data(), v.size(), SQLITE_TRANSIENT));
+  }
+  template <size_t N>
+  Query& blob(const FixedBytes<N>& v) {
+    return blob(ByteSpan(v.data(), N));
+  }
+  template <size_t N>
+  Query& blob(const std::optional<FixedBytes<N>>& v) {
+    return v ? blob(*v) : null();
+  }
+  Query& null() { return check(sqlite3_bind_null(s_, ++next_)); }
+
+  // True for a row, false when done.
+  Result<bool> step() {
+    if (bind_rc_ != SQLITE_OK) {
+      return makeError("db", std::string(op_) + ": bind: " + sqlite3_errstr(bind_rc_));
+    }
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return dbError(db_, op_, "step");
+  }
+  // Runs a statement that returns no rows.
+  Status run() {
+    auto r = step();
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+  int64_t changes() const { return sqlite3_changes64(db_); }
+
+  bool isNull(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+  int64_t colI64(int i) const { return sqlite3_column_int64(s_, i); }
+  uint64_t colU64(int i) const { return static_cast<uint64_t>(colI64(i)); }
+  uint32_t colU32(int i) {
+    int64_t v = colI64(i);
+    if (v < 0 || v > std::numeric_limits<uint32_t>::max()) corrupt(i, "out of range");
+    return static_cast<uint32_t>(v);
+  }
+  double colReal(int i) const {
+    return isNull(i) ? std::numeric_limits<double>::quiet_NaN() : sqlite3_column_double(s_, i);
+  }
+  std::string colText(int i) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+    int n = sqlite3_column_bytes(s_, i);
+    return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(n));
+  }
+  Bytes colBlob(int i) const {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, i));
+    int n = sqlite3_column_bytes(s_, i);
+    return p == nullptr ? Bytes() : Bytes(p, p + n);
+  }
+  template <size_t N>
+  FixedBytes<N> colFixed(int i) {
+    const auto* p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, i));
+    int n = sqlite3_column_bytes(s_, i);
+    if (p == nullptr || n != static_cast<int>(N)) {
+      corrupt(i, "has " + std::to_string(n) + " bytes, expected " + std::to_string(N));
+      return FixedBytes<N>{};
+    }
+    return toFixed<N>(ByteSpan(p, N));
+  }
+  template <size_t N>
+  std::optional<FixedBytes<N>> colFixedOpt(int i) {
+    if (isNull(i)) return std::nullopt;
+    return colFixed<N>(i);
+  }
+  u128 colU128(int i) {
+    auto v = u128FromString(colText(i));
+    if (!v.ok()) {
+      corrupt(i, "is not a u128: " + v.error().message);
+      return 0;
+    }
+    return *v;
+  }
+  MsgState colMsgState(int i) {
+    auto s = core::msgStateFromString(colText(i));
+    if (!s) corrupt(i, "is not a message state");
+    return s.value_or(MsgState::kPending);
+  }
+  SubmissionStatus colSubmissionStatus(int i) {
+    auto s = core::submissionStatusFromString(colText(i));
+    if (!s) corrupt(i, "is not a submission status");
+    return s.value_or(SubmissionStatus::kSending);
+  }
+  OutcomeKind colOutcomeKind(int i) {
+    auto k = outcomeKindFrom(colText(i));
+    if (!k) corrupt(i, "is not an outcome kind");
+    return k.value_or(OutcomeKind::kAccepted);
+  }
+  void corrupt(int i, const std::string& why) {
+    if (corrupt_.empty()) {
+      corrupt_ = std::string("column ") + sqlite3_column_name(s_, i) + " " + why;
+    }
+  }
+  // The first malformed value read from the current row, as an error.
+  Status rowError() const {
+    if (corrupt_.empty()) return okStatus();
+    return makeError("db", std::string(op_) + ": corrupt row: " + corrupt_);
+  }
+
+ private:
+  Query& check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+    return *this;
+  }
+
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+  const char* op_;
+  int next_ = 0;
+  int bind_rc_ = SQLITE_OK;
+  std::string corrupt_;
+};
+
+}  // namespace sqlite_detail
+
+using sqlite_detail::Query;
+
+void SqliteStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void SqliteStore::StmtFinalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+
+SqliteStore::SqliteStore(DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+SqliteStore::~SqliteStore() = default;
+
+Result<Query> SqliteStore::query(const std::string& sql, const char* op) {
+  auto it = stmts_.find(sql);
+  if (it == stmts_.end()) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size() + 1),
+                                SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    StmtPtr stmt(raw);
+    if (rc != SQLITE_OK || raw == nullptr) return dbError(db_.get(), op, "prepare");
+    it = stmts_.emplace(sql, std::move(stmt)).first;
+  }
+  return Query(db_.get(), it->second.get(), op);
+}
+
+Status SqliteStore::exec(const std::string& sql, const char* op) {
+  HUNTER_TRY(auto q, query(sql, op));
+  for (;;) {  // a PRAGMA may answer with a row
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return okStatus();
+  }
+}
+
+template <class F>
+auto SqliteStore::write(const char* op, F&& body) -> decltype(body()) {
+  std::lock_guard lock(mu_);
+  HUNTER_CHECK(exec("BEGIN IMMEDIATE", op));
+  struct Rollback {
+    SqliteStore* self;
+    bool armed = true;
+    ~Rollback() {
+      // SQLite may have rolled back already (e.g. on SQLITE_FULL); then there is nothing to do.
+      if (armed && sqlite3_get_autocommit(self->db_.get()) == 0) {
+        (void)self->exec("ROLLBACK", "rollback");
+      }
+    }
+  } guard{this};
+  auto r = body();
+  if (!r.ok()) return r;
+  HUNTER_CHECK(exec("COMMIT", op));
+  guard.armed = false;
+  return r;
+}
+
+template <class F>
+auto SqliteStore::read(F&& body) -> decltype(body()) {
+  std::lock_guard lock(mu_);
+  return body();
+}
+
+// ---- open and migrate ----------------------------------------------------------------------
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  const bool in_memory = path.empty() || path == ":memory:";
+  if (!in_memory) {
+    // Create the file ourselves so that it is born 0600; SQLite would use 0644.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      (void)::fchmod(fd, 0600);  // whatever the umask
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      return makeError("db", "cannot create database " + path + ": " + std::strerror(errno));
+    }
+  }
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    return makeError("db", "cannot open database " + path + ": " +
+                               (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), path));
+  auto st = store->migrate();
+  if (!st.ok()) return makeError(st.error().code, "database " + path + ": " + st.error().message);
+  return store;
+}
+
+Status SqliteStore::migrate() {
+  std::lock_guard lock(mu_);
+  // The first read tells a garbage file ("file is not a database") before anything is written.
+  {
+    HUNTER_TRY(auto q, query("SELECT count(*) FROM sqlite_master", "cannot read the database"));
+    HUNTER_CHECK(q.step());
+  }
+  // WAL: readers never block the writer, and a commit is one append to the WAL. synchronous =
+  // NORMAL: see the header; every commit stays atomic across a process crash.
+  HUNTER_CHECK(exec("PRAGMA journal_mode = WAL", "setting journal_mode"));
+  HUNTER_CHECK(exec("PRAGMA synchronous = NORMAL", "setting synchronous"));
+  // No table has a foreign key yet; on, so that a migration adding one gets it enforced.
+  HUNTER_CHECK(exec("PRAGMA foreign_keys = ON", "setting foreign_keys"));
+
+  HUNTER_CHECK(exec("BEGIN IMMEDIATE", "migrate"));
+  struct Rollback {
+    sqlite3* db;
+    bool armed = true;
+    ~Rollback() {
+      if (armed && sqlite3_get_autocommit(db) == 0)
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  } guard{db_.get()};
+
+  int64_t version = 0;
+  int64_t app_id = 0;
+  int64_t objects = 0;
+  {
+    HUNTER_TRY(auto q, query("PRAGMA user_version", "reading user_version"));
+    HUNTER_CHECK(q.step());
+    version = q.colI64(0);
+  }
+  {
+    HUNTER_TRY(auto q, query("PRAGMA application_id", "reading application_id"));
+    HUNTER_CHECK(q.step());
+    app_id = q.colI64(0);
+  }
+  {
+    HUNTER_TRY(auto q, query("SELECT count(*) FROM sqlite_master", "reading the schema"));
+    HUNTER_CHECK(q.step());
+    objects = q.colI64(0);
+  }
+  if (version > kSchemaVersion) {
+    return makeError("db", "database schema version " + std::to_string(version) +
+                               " is newer than this hunter supports (" +
+                               std::to_string(kSchemaVersion) + ")");
+  }
+  if ((version == 0 && objects != 0) || (version > 0 && app_id != kApplicationId)) {
+    return makeError("db", "an SQLite database, but not a hunter database");
+  }
+  for (int64_t v = version; v < kSchemaVersion; ++v) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_.get(), kMigrations[v], nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      return makeError("db", "migration to schema version " + std::to_string(v + 1) + ": " + msg);
+    }
+    HUNTER_CHECK(exec("PRAGMA user_version = " + std::to_string(v + 1), "setting user_version"));
+  }
+  if (version < kSchemaVersion) {
+    HUNTER_CHECK(exec("PRAGMA application_id = " + std::to_string(kApplicationId),
+                      "setting application_id"));
+  }
+  HUNTER_CHECK(exec("COMMIT", "migrate"));
+  guard.armed = false;
+  return okStatus();
+}
+
+// ---- rows ------------------------------------------------------------------------------------
+
+namespace {
+
+Bytes concatSignatures(const std::vector<crypto::Signature>& sigs) {
+  Bytes out;
+  out.reserve(sigs.size() * 65);
+  for (const auto& s : sigs) out.insert(out.end(), s.begin(), s.end());
+  return out;
+}
+
+// Binds every column of kMessageColumns.
+void bindMessage(Query& q, const StoredMessage& m, const Bytes& signatures) {
+  const auto& msg = m.msg;
+  q.blob(m.cluster)
+      .u64(m.sn)
+      .blob(m.hash)
+      .i64(static_cast<int64_t>(msg.message.sender.kind))
+      .blob(span(msg.message.sender.data))
+      .blob(span(msg.message.destination))
+      .blob(span(msg.message.payload))
+      .u64(msg.sn)
+      .blob(msg.prev_hash)
+      .blob(msg.state_root)
+      .text(m.source)
+      .text(core::toString(m.state))
+      .i64(m.attempts)
+      .text(m.last_error)
+      .i64(m.created_ms)
+      .i64(m.updated_ms)
+      .i64(m.next_attempt_ms)
+      .blob(span(signatures))
+      .i64(m.submission_id);
+}
+
+Result<StoredMessage> readMessage(Query& q) {
+  StoredMessage m;
+  m.cluster = q.colFixed<32>(0);
+  m.sn = q.colU64(1);
+  m.hash = q.colFixed<32>(2);
+  int64_t kind = q.colI64(3);
+  if (kind < 0 || kind > 255) q.corrupt(3, "is not an origin kind");
+  m.msg.message.sender.kind = static_cast<core::OriginKind>(kind);
+  m.msg.message.sender.data = q.colBlob(4);
+  m.msg.message.destination = q.colBlob(5);
+  m.msg.message.payload = q.colBlob(6);
+  m.msg.sn = q.colU64(7);
+  m.msg.prev_hash = q.colFixed<32>(8);
+  m.msg.state_root = q.colFixed<32>(9);
+  m.source = q.colText(10);
+  m.state = q.colMsgState(11);
+  m.attempts = q.colU32(12);
+  m.last_error = q.colText(13);
+  m.created_ms = q.colI64(14);
+  m.updated_ms = q.colI64(15);
+  m.next_attempt_ms = q.colI64(16);
+  Bytes sigs = q.colBlob(17);
+  if (sigs.size() % 65 != 0) q.corrupt(17, "is not a list of 65-byte signatures");
+  for (size_t i = 0; i + 65 <= sigs.size(); i += 65) {
+    m.signatures.push_back(toFixed<65>(ByteSpan(sigs.data() + i, 65)));
+  }
+  m.submission_id = q.colI64(18);
+  HUNTER_CHECK(q.rowError());
+  return m;
+}
+
+void bindSignature(Query& q, const SignatureRecord& a) {
+  q.blob(a.cluster)
+      .u64(a.sn)
+      .blob(a.hash)
+      .text(a.worker)
+      .i64(a.valid ? 1 : 0)
+      .text(a.code)
+      .blob(a.local_hash);
+}
+
+Result<SignatureRecord> readSignature(Query& q) {
+  SignatureRecord a;
+  a.cluster = q.colFixed<32>(0);
+  a.sn = q.colU64(1);
+  a.hash = q.colFixed<32>(2);
+  a.worker = q.colText(3);
+  a.valid = q.colI64(4) != 0;
+  a.code = q.colText(5);
+  a.local_hash = q.colFixedOpt<32>(6);
+  HUNTER_CHECK(q.rowError());
+  return a;
+}
+
+Result<SubmissionRecord> readSubmission(Query& q) {
+  SubmissionRecord s;
+  s.id = q.colI64(0);
+  s.cluster = q.colFixed<32>(1);
+  s.tx_hash = q.colFixed<32>(2);
+  s.account = q.colFixed<32>(3);
+  s.nonce = q.colU32(4);
+  s.era_birth = q.colU64(5);
+  s.era_death = q.colU64(6);
+  s.first_sn = q.colU64(7);
+  s.last_sn = q.colU64(8);
+  s.fee = q.colU128(9);
+  s.status = q.colSubmissionStatus(10);
+  s.error = q.colText(11);
+  s.extrinsic = q.colBlob(12);
+  s.created_ms = q.colI64(13);
+  s.updated_ms = q.colI64(14);
+  HUNTER_CHECK(q.rowError());
+  return s;
+}
+
+Result<OutcomeRecord> readOutcome(Query& q) {
+  OutcomeRecord o;
+  o.cluster = q.colFixed<32>(0);
+  o.sn = q.colU64(1);
+  o.kind = q.colOutcomeKind(2);
+  o.reason = q.colText(3);
+  o.ack_hash = q.colFixedOpt<32>(4);
+  o.block = q.colU32(5);
+  o.reward = q.colU128(6);
+  o.fee = q.colU128(7);
+  o.account = q.colFixed<32>(8);
+  o.submission_id = q.colI64(9);
+  o.at_ms = q.colI64(10);
+  HUNTER_CHECK(q.rowError());
+  return o;
+}
+
+Result<WorkerRecord> readWorker(Query& q) {
+  WorkerRecord w;
+  w.cluster = q.colFixed<32>(0);
+  w.endpoint = q.colText(1);
+  w.public_key = q.colFixedOpt<33>(2);
+  w.version = q.colText(3);
+  w.last_seen_ms = q.colI64(4);
+  w.signatures_valid = q.colU64(5);
+  w.signatures_invalid = q.colU64(6);
+  w.refused = q.colU64(7);
+  w.errors = q.colU64(8);
+  w.divergences = q.colU64(9);
+  w.faulty_chain = q.colU64(10);
+  w.latency_ms_ewma = q.colReal(11);
+  w.last_error = q.colText(12);
+  w.diverged_hash = q.colFixedOpt<32>(13);
+  w.diverged_sn = q.colU64(14);
+  HUNTER_CHECK(q.rowError());
+  return w;
+}
+
+// Collects every row of a query through `reader`.
+template <class T>
+Result<std::vector<T>> readAll(Query& q, Result<T> (*reader)(Query&)) {
+  std::vector<T> out;
+  for (;;) {
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return out;
+    HUNTER_TRY(T v, reader(q));
+    out.push_back(std::move(v));
+  }
+}
+
+// " AND state IN (?, ...)" for a non-empty list; empty means any state.
+std::string stateFilter(const std::vector<MsgState>& states) {
+  if (states.empty()) return "";
+  return " AND state IN (" + placeholders(states.size()) + ")";
+}
+
+Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const H256& offered) {
+  return makeError("conflict", "cluster " + toHex(cluster) + " sn " + std::to_string(sn) +
+                                   ": stored hash " + toHex(stored) + " differs from " +
+                                   toHex(offered));
+}
+
+}  // namespace
+
+// ---- messages --------------------------------------------------------------------------------
+
+Status SqliteStore::addMessages(const std::vector<StoredMessage>& msgs) {
+  const char* op = "addMessages";
+  for (const auto& m : msgs) {
+    if (m.sn > kMaxSn) {
+      return makeError("bad_value", "addMessages: sn " + std::to_string(m.sn) + " is too large");
+    }
+  }
+  static const std::string insert = std::string("INSERT INTO messages (") + kMessageColumns +
+                                    ") VALUES (" + placeholders(19) +
+                                    ") ON CONFLICT (cluster, sn) DO NOTHING";
+  return write(op, [&]() -> Status {
+    for (const auto& m : msgs) {
+      {
+        HUNTER_TRY(auto q, query(insert, op));
+        Bytes sigs = concatSignatures(m.signatures);
+        bindMessage(q, m, sigs);
+        HUNTER_CHECK(q.run());
+        if (q.changes() == 1) continue;
+      }
+      // Already there: the same message is fine, another one is a conflict.
+      HUNTER_TRY(auto q, query("SELECT hash FROM messages WHERE cluster = ? AND sn = ?", op));
+      q.blob(m.cluster).u64(m.sn);
+      HUNTER_TRY(bool row, q.step());
+      if (!row) return makeError("db", "addMessages: sn " + std::to_string(m.sn) + " vanished");
+      H256 stored = q.colFixed<32>(0);
+      HUNTER_CHECK(q.rowError());
+      if (stored != m.hash) return conflictError(m.cluster, m.sn, stored, m.hash);
+    }
+    return okStatus();
+  });
+}
+
+Result<std::optional<std::pair<uint64_t, H256>>> SqliteStore::tip(const H256& cluster) {
+  using Tip = std::optional<std::pair<uint64_t, H256>>;
+  return read([&]() -> Result<Tip> {
+    HUNTER_TRY(auto q, query("SELECT sn, hash FROM messages WHERE cluster = ? "
+                             "ORDER BY sn DESC LIMIT 1",
+                             "tip"));
+    q.blob(cluster);
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return Tip();
+    Tip tip = std::make_pair(q.colU64(0), q.colFixed<32>(1));
+    HUNTER_CHECK(q.rowError());
+    return tip;
+  });
+}
+
+Result<std::optional<StoredMessage>> SqliteStore::message(const H256& cluster, uint64_t sn) {
+  return read([&]() -> Result<std::optional<StoredMessage>> {
+    static const std::string sql =
+        std::string("SELECT ") + kMessageColumns + " FROM messages WHERE cluster = ? AND sn = ?";
+    HUNTER_TRY(auto q, query(sql, "message"));
+    q.blob(cluster).u64(sn);
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return std::optional<StoredMessage>();
+    HUNTER_TRY(auto m, readMessage(q));
+    return std::optional(std::move(m));
+  });
+}
+
+Result<std::vector<StoredMessage>> SqliteStore::messages(const H256& cluster,
+                                                         const std::vector<MsgState>& states,
+                                                         uint64_t from_sn, size_t limit) {
+  if (from_sn > kMaxSn || limit == 0) return std::vector<StoredMessage>();
+  return read([&]() -> Result<std::vector<StoredMessage>> {
+    std::string sql = std::string("SELECT ") + kMessageColumns +
+                      " FROM messages WHERE cluster = ? AND sn >= ?" + stateFilter(states) +
+                      " ORDER BY sn LIMIT ?";
+    HUNTER_TRY(auto q, query(sql, "messages"));
+    q.blob(cluster).u64(from_sn);
+    for (auto s : states) q.text(core::toString(s));
+    q.i64(limit > kMaxSn ? static_cast<int64_t>(kMaxSn) : static_cast<int64_t>(limit));
+    return readAll<StoredMessage>(q, readMessage);
+  });
+}
+
+Result<uint64_t> SqliteStore::countMessages(const H256& cluster,
+                                            const std::vector<MsgState>& states) {
+  return read([&]() -> Result<uint64_t> {
+    std::string sql = "SELECT count(*) FROM messages WHERE cluster = ?" + stateFilter(states);
+    HUNTER_TRY(auto q, query(sql, "countMessages"));
+    q.blob(cluster);
+    for (auto s : states) q.text(core::toString(s));
+    HUNTER_CHECK(q.step());
+    return q.colU64(0);
+  });
+}
+
+Status SqliteStore::dropFrom(const H256& cluster, uint64_t from_sn) {
+  if (from_sn > kMaxSn) return okStatus();
+  const char* op = "dropFrom";
+  return write(op, [&]() -> Status {
+    HUNTER_TRY(auto q, query("DELETE FROM messages WHERE cluster = ? AND sn >= ? "
+                             "AND state IN ('pending', 'signed', 'submitted')",
+                             op));
+    q.blob(cluster).u64(from_sn);
+    return q.run();
+  });
+}
+
+// ---- signatures ------------------------------------------------------------------------------
+
+namespace {
+const std::string kInsertSignature = std::string("INSERT INTO signatures (") + kSignatureColumns +
+                                     ") VALUES (" + placeholders(7) + ")";
+}  // namespace
+
+Status SqliteStore::markSigned(const H256& cluster, const std::vector<SignedUpdate>& updates,
+                               const std::vector<SignatureRecord>& answers, int64_t now_ms) {
+  const char* op = "markSigned";
+  return write(op, [&]() -> Status {
+    for (const auto& u : updates) {
+      HUNTER_TRY(auto q, query("UPDATE messages SET state = 'signed', signatures = ?, "
+                               "updated_ms = ? WHERE cluster = ? AND sn = ? AND state = 'pending'",
+                               op));
+      Bytes sigs = concatSignatures(u.signatures);
+      q.blob(span(sigs)).i64(now_ms).blob(cluster).u64(u.sn);
+      HUNTER_CHECK(q.run());
+    }
+    for (const auto& a : answers) {
+      HUNTER_TRY(auto q, query(kInsertSignature, op));
+      bindSignature(q, a);
+      HUNTER_CHECK(q.run());
+    }
+    return okStatus();
+  });
+}
+
+Status SqliteStore::setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
+                             int64_t now_ms) {
+  const char* op = "setRetry";
+  return write(op, [&]() -> Status {
+    for (const auto& u : updates) {
+      HUNTER_TRY(auto q, query("UPDATE messages SET state = ?, attempts = ?, next_attempt_ms = ?, "
+                               "last_error = ?, updated_ms = ? WHERE cluster = ? AND sn = ?",
+                               op));
+      q.text(core::toString(u.state))
+          .i64(u.attempts)
+          .i64(u.next_attempt_ms)
+          .text(u.last_error)
+          .i64(now_ms)
+          .blob(cluster)
+          .u64(u.sn);
+      HUNTER_CHECK(q.run());
+    }
+    return okStatus();
+  });
+}
+
+Status SqliteStore::recordSignatureAnswers(const std::vector<SignatureRecord>& answers) {
+  const char* op = "recordSignatureAnswers";
+  return write(op, [&]() -> Status {
+    for (const auto& a : answers) {
+      HUNTER_TRY(auto q, query(kInsertSignature, op));
+      bindSignature(q, a);
+      HUNTER_CHECK(q.run());
+    }
+    return okStatus();
+  });
+}
+
+Result<std::vector<SignatureRecord>> SqliteStore::signatureAnswers(const H256& cluster,
+                                                                   uint64_t sn) {
+  return read([&]() -> Result<std::vector<SignatureRecord>> {
+    static const std::string sql = std::string("SELECT ") + kSignatureColumns +
+                                   " FROM signatures WHERE cluster = ? AND sn = ? ORDER BY id";
+    HUNTER_TRY(auto q, query(sql, "signatureAnswers"));
+    q.blob(cluster).u64(sn);
+    return readAll<SignatureRecord>(q, readSignature);
+  });
+}
+
+// ---- submissions -----------------------------------------------------------------------------
+
+Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
+  if (s.first_sn > s.last_sn) {
+    return makeError("bad_value", "addSubmission: first_sn " + std::to_string(s.first_sn) +
+                                      " > last_sn " + std::to_string(s.last_sn));
+  }
+  const char* op = "addSubmission";
+  return write(op, [&]() -> Result<int64_t> {
+    int64_t id = 0;
+    {
+      HUNTER_TRY(auto q,
+                 query("INSERT INTO submissions (cluster, tx_hash, account, nonce, era_birth, "
+                       "era_death, first_sn, last_sn, fee, status, error, extrinsic, created_ms, "
+                       "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?, ?, ?)",
+                       op));
+      q.blob(s.cluster)
+          .blob(s.tx_hash)
+          .blob(s.account)
+          .i64(s.nonce)
+          .u64(s.era_birth)
+          .u64(s.era_death)
+          .u64(s.first_sn)
+          .u64(s.last_sn)
+          .u128v(s.fee)
+          .text(s.error)
+          .blob(span(s.extrinsic))
+          .i64(s.created_ms)
+          .i64(s.updated_ms);
+      HUNTER_CHECK(q.run());
+      id = sqlite3_last_insert_rowid(db_.get());
+    }
+    if (s.first_sn <= kMaxSn) {
+      HUNTER_TRY(auto q, query("UPDATE messages SET state = 'submitted', submission_id = ?, "
+                               "updated_ms = ? WHERE cluster = ? AND sn BETWEEN ? AND ? "
+                               "AND state IN ('pending', 'signed', 'submitted')",
+                               op));
+      q.i64(id).i64(s.created_ms).blob(s.cluster).u64(s.first_sn).u64(std::min(s.last_sn, kMaxSn));
+      HUNTER_CHECK(q.run());
+    }
+    return id;
+  });
+}
+
+Status SqliteStore::updateSubmission(int64_t id, SubmissionStatus status, const std::string& error,
+                                     int64_t now_ms) {
+  const char* op = "updateSubmission";
+  return write(op, [&]() -> Status {
+    HUNTER_TRY(auto q, query("UPDATE submissions SET status = ?, error = ?, updated_ms = ? "
+                             "WHERE id = ?",
+                             op));
+    q.text(core::toString(status)).text(error).i64(now_ms).i64(id);
+    HUNTER_CHECK(q.run());
+    if (q.changes() == 0) {
+      return makeError("not_found", "updateSubmission: no submission " + std::to_string(id));
+    }
+    return okStatus();
+  });
+}
+
+Status SqliteStore::releaseSubmission(int64_t id, SubmissionStatus status, const std::string& error,
+                                      const RetryUpdate& retry, int64_t now_ms) {
+  const char* op = "releaseSubmission";
+  return write(op, [&]() -> Status {
+    H256 cluster{};
+    uint64_t first = 0;
+    uint64_t last = 0;
+    {
+      HUNTER_TRY(auto q,
+                 query("SELECT cluster, first_sn, last_sn FROM submissions WHERE id = ?", op));
+      q.i64(id);
+      HUNTER_TRY(bool row, q.step());
+      if (!row) {
+        return makeError("not_found", "releaseSubmission: no submission " + std::to_string(id));
+      }
+      cluster = q.colFixed<32>(0);
+      first = q.colU64(1);
+      last = q.colU64(2);
+      HUNTER_CHECK(q.rowError());
+    }
+    {
+      HUNTER_TRY(auto q, query("UPDATE submissions SET status = ?, error = ?, updated_ms = ? "
+                               "WHERE id = ?",
+                               op));
+      q.text(core::toString(status)).text(error).i64(now_ms).i64(id);
+      HUNTER_CHECK(q.run());
+    }
+    if (first > kMaxSn) return okStatus();
+    // The range keeps this on the (cluster, sn) index; submission_id picks the messages.
+    HUNTER_TRY(auto q, query("UPDATE messages SET state = ?, attempts = attempts + 1, "
+                             "next_attempt_ms = ?, last_error = ?, submission_id = 0, "
+                             "updated_ms = ? WHERE cluster = ? AND sn BETWEEN ? AND ? "
+                             "AND submission_id = ? AND state = 'submitted'",
+                             op));
+    q.text(core::toString(retry.state))
+        .i64(retry.next_attempt_ms)
+        .text(retry.last_error)
+        .i64(now_ms)
+        .blob(cluster)
+        .u64(first)
+        .u64(std::min(last, kMaxSn))
+        .i64(id);
+    return q.run();
+  });
+}
+
+Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissions(const H256& cluster) {
+  return read([&]() -> Result<std::vector<SubmissionRecord>> {
+    static const std::string sql = std::string("SELECT ") + kSubmissionColumns +
+                                   " FROM submissions WHERE cluster = ? "
+                                   "AND status IN ('sending', 'in_pool') ORDER BY id";
+    HUNTER_TRY(auto q, query(sql, "openSubmissions"));
+    q.blob(cluster);
+    return readAll<SubmissionRecord>(q, readSubmission);
+  });
+}
+
+Result<std::optional<SubmissionRecord>> SqliteStore::submission(int64_t id) {
+  return read([&]() -> Result<std::optional<SubmissionRecord>> {
+    static const std::string sql =
+        std::string("SELECT ") + kSubmissionColumns + " FROM submissions WHERE id = ?";
+    HUNTER_TRY(auto q, query(sql, "submission"));
+    q.i64(id);
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return std::optional<SubmissionRecord>();
+    HUNTER_TRY(auto s, readSubmission(q));
+    return std::optional(std::move(s));
+  });
+}
+
+// ---- outcomes --------------------------------------------------------------------------------
+
+Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
+  const char* op = "recordOutcomes";
+  static const std::string insert = std::string("INSERT INTO outcomes (") + kOutcomeColumns +
+                                    ") VALUES (" + placeholders(11) + ")";
+  return write(op, [&]() -> Status {
+    for (const auto& o : outcomes) {
+      if (auto state = settledState(o.kind)) {
+        HUNTER_TRY(auto q, query("UPDATE messages SET state = ?, updated_ms = ? "
+                                 "WHERE cluster = ? AND sn = ?",
+                                 op));
+        q.text(core::toString(*state)).i64(o.at_ms).blob(o.cluster).u64(o.sn);
+        HUNTER_CHECK(q.run());
+      }
+      HUNTER_TRY(auto q, query(insert, op));
+      q.blob(o.cluster)
+          .u64(o.sn)
+          .text(core::toString(o.kind))
+          .text(o.reason)
+          .blob(o.ack_hash)
+          .i64(o.block)
+          .u128v(o.reward)
+          .u128v(o.fee)
+          .blob(o.account)
+          .i64(o.submission_id)
+          .i64(o.at_ms);
+      HUNTER_CHECK(q.run());
+    }
+    return okStatus();
+  });
+}
+
+Result<std::vector<OutcomeRecord>> SqliteStore::outcomes(const std::optional<H256>& cluster) {
+  return read([&]() -> Result<std::vector<OutcomeRecord>> {
+    static const std::string all =
+        std::string("SELECT ") + kOutcomeColumns + " FROM outcomes ORDER BY id";
+    static const std::string one =
+        std::string("SELECT ") + kOutcomeColumns + " FROM outcomes WHERE cluster = ? ORDER BY id";
+    HUNTER_TRY(auto q, query(cluster ? one : all, "outcomes"));
+    if (cluster) q.blob(*cluster);
+    return readAll<OutcomeRecord>(q, readOutcome);
+  });
+}
+
+// ---- workers and cluster status --------------------------------------------------------------
+
+Status SqliteStore::upsertWorker(const WorkerRecord& w) {
+  const char* op = "upsertWorker";
+  static const std::string sql =
+      std::string("INSERT INTO workers (") + kWorkerColumns + ") VALUES (" + placeholders(15) +
+      ") ON CONFLICT (cluster, endpoint) DO UPDATE SET public_key = excluded.public_key, "
+      "version = excluded.version, last_seen_ms = excluded.last_seen_ms, "
+      "signatures_valid = excluded.signatures_valid, "
+      "signatures_invalid = excluded.signatures_invalid, refused = excluded.refused, "
+      "errors = excluded.errors, divergences = excluded.divergences, "
+      "faulty_chain = excluded.faulty_chain, latency_ms_ewma = excluded.latency_ms_ewma, "
+      "last_error = excluded.last_error, diverged_hash = excluded.diverged_hash, "
+      "diverged_sn = excluded.diverged_sn";
+  return write(op, [&]() -> Status {
+    HUNTER_TRY(auto q, query(sql, op));
+    q.blob(w.cluster)
+        .text(w.endpoint)
+        .blob(w.public_key)
+        .text(w.version)
+        .i64(w.last_seen_ms)
+        .u64(w.signatures_valid)
+        .u64(w.signatures_invalid)
+        .u64(w.refused)
+        .u64(w.errors)
+        .u64(w.divergences)
+        .u64(w.faulty_chain)
+        .real(w.latency_ms_ewma)
+        .text(w.last_error)
+        .blob(w.diverged_hash)
+        .u64(w.diverged_sn);
+    return q.run();
+  });
+}
+
+Result<std::vector<WorkerRecord>> SqliteStore::workers(const std::optional<H256>& cluster) {
+  return read([&]() -> Result<std::vector<WorkerRecord>> {
+    static const std::string all =
+        std::string("SELECT ") + kWorkerColumns + " FROM workers ORDER BY cluster, endpoint";
+    static const std::string one = std::string("SELECT ") + kWorkerColumns +
+                                   " FROM workers WHERE cluster = ? ORDER BY endpoint";
+    HUNTER_TRY(auto q, query(cluster ? one : all, "workers"));
+    if (cluster) q.blob(*cluster);
+    return readAll<WorkerRecord>(q, readWorker);
+  });
+}
+
+Status SqliteStore::setClusterStatus(const ClusterStatusRecord& s) {
+  const char* op = "setClusterStatus";
+  return write(op, [&]() -> Status {
+    HUNTER_TRY(auto q, query("INSERT INTO cluster_status (cluster, state, detail, chain_next_sn, "
+                             "worker_next_sn, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (cluster) DO UPDATE SET state = excluded.state, "
+                             "detail = excluded.detail, chain_next_sn = excluded.chain_next_sn, "
+                             "worker_next_sn = excluded.worker_next_sn, "
+                             "updated_ms = excluded.updated_ms",
+                             op));
+    q.blob(s.cluster)
+        .text(s.state)
+        .text(s.detail)
+        .u64(s.chain_next_sn)
+        .u64(s.worker_next_sn)
+        .i64(s.updated_ms);
+    return q.run();
+  });
+}
+
+Result<std::optional<ClusterStatusRecord>> SqliteStore::clusterStatus(const H256& cluster) {
+  return read([&]() -> Result<std::optional<ClusterStatusRecord>> {
+    HUNTER_TRY(auto q, query("SELECT cluster, state, detail, chain_next_sn, worker_next_sn, "
+                             "updated_ms FROM cluster_status WHERE cluster = ?",
+                             "clusterStatus"));
+    q.blob(cluster);
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return std::optional<ClusterStatusRecord>();
+    ClusterStatusRecord s;
+    s.cluster = q.colFixed<32>(0);
+    s.state = q.colText(1);
+    s.detail = q.colText(2);
+    s.chain_next_sn = q.colU64(3);
+    s.worker_next_sn = q.colU64(4);
+    s.updated_ms = q.colI64(5);
+    HUNTER_CHECK(q.rowError());
+    return std::optional(std::move(s));
+  });
+}
+
+// ---- read helpers ----------------------------------------------------------------------------
+
+Result<std::vector<H256>> SqliteStore::clusters() {
+  return read([&]() -> Result<std::vector<H256>> {
+    HUNTER_TRY(auto q, query("SELECT cluster FROM messages UNION SELECT cluster FROM submissions "
+                             "UNION SELECT cluster FROM outcomes UNION SELECT cluster FROM workers "
+                             "UNION SELECT cluster FROM cluster_status ORDER BY 1",
+                             "clusters"));
+    std::vector<H256> out;
+    for (;;) {
+      HUNTER_TRY(bool row, q.step());
+      if (!row) break;
+      out.push_back(q.colFixed<32>(0));
+      HUNTER_CHECK(q.rowError());
+    }
+    return out;
+  });
+}
+
+Result<std::map<MsgState, uint64_t>> SqliteStore::messageCounts(const H256& cluster) {
+  return read([&]() -> Result<std::map<MsgState, uint64_t>> {
+    HUNTER_TRY(auto q, query("SELECT state, count(*) FROM messages WHERE cluster = ? "
+                             "GROUP BY state",
+                             "messageCounts"));
+    q.blob(cluster);
+    std::map<MsgState, uint64_t> out;
+    for (;;) {
+      HUNTER_TRY(bool row, q.step());
+      if (!row) break;
+      MsgState s = q.colMsgState(0);
+      HUNTER_CHECK(q.rowError());
+      out[s] = q.colU64(1);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<RewardSummary>> SqliteStore::rewardsSummary(const std::optional<H256>& cluster) {
+  return read([&]() -> Result<std::vector<RewardSummary>> {
+    // u128 sums do not fit SQLite's integers, so the rows are summed here.
+    HUNTER_TRY(auto q, query(cluster ? "SELECT cluster, account, kind, reward, fee FROM outcomes "
+                                       "WHERE cluster = ?"
+                                     : "SELECT cluster, account, kind, reward, fee FROM outcomes",
+                             "rewardsSummary"));
+    if (cluster) q.blob(*cluster);
+    std::map<std::pair<H256, crypto::AccountId32>, RewardSummary> sums;
+    for (;;) {
+      HUNTER_TRY(bool row, q.step());
+      if (!row) break;
+      H256 c = q.colFixed<32>(0);
+      crypto::AccountId32 account = q.colFixed<32>(1);
+      OutcomeKind kind = q.colOutcomeKind(2);
+      u128 reward = q.colU128(3);
+      u128 fee = q.colU128(4);
+      HUNTER_CHECK(q.rowError());
+      auto& s = sums[{c, account}];
+      s.cluster = c;
+      s.account = account;
+      switch (kind) {
+        case OutcomeKind::kAccepted:
+          s.accepted++;
+          s.reward += reward;
+          break;
+        case OutcomeKind::kSuperseded:
+          s.superseded++;
+          break;
+        case OutcomeKind::kDiverged:
+          s.diverged++;
+          break;
+        case OutcomeKind::kRejected:
+          s.rejected++;
+          break;
+        case OutcomeKind::kDead:
+          s.dead++;
+          break;
+      }
+      s.fee += fee;
+    }
+    std::vector<RewardSummary> out;
+    out.reserve(sums.size());
+    for (auto& [key, s] : sums) out.push_back(s);
+    return out;
+  });
+}
+
+}  // namespace hunter::adapters

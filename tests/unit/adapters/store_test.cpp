@@ -1,0 +1,957 @@
+// The Store contract, run against core::MemoryStore and adapters::SqliteStore (in memory and in a
+// file), plus what only the SQLite store has: a 0600 file, durability across reopen, schema
+// versions, refusing files that are not hunter databases.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "hunter/adapters/sqlite_store.hpp"
+#include "hunter/core/memory_store.hpp"
+#include "hunter/core/message.hpp"
+
+namespace hunter {
+namespace {
+
+using adapters::SqliteStore;
+using core::ClusterStatusRecord;
+using core::MemoryStore;
+using core::MsgState;
+using core::OutcomeKind;
+using core::OutcomeRecord;
+using core::SignatureRecord;
+using core::Store;
+using core::StoredMessage;
+using core::SubmissionRecord;
+using core::SubmissionStatus;
+using core::WorkerRecord;
+
+// A private directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "hunter-store-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+H256 filled(uint8_t b) {
+  H256 h{};
+  h.fill(b);
+  return h;
+}
+
+crypto::Signature sig(uint8_t b) {
+  crypto::Signature s{};
+  s.fill(b);
+  return s;
+}
+
+const H256 kA = filled(0xa1);
+const H256 kB = filled(0xb2);
+const u128 kBig = (static_cast<u128>(0x0123456789abcdefULL) << 64) | 0xfedcba9876543210ULL;
+
+StoredMessage makeMessage(const H256& cluster, uint64_t sn, const H256& prev,
+                          const std::string& tag = "payload") {
+  StoredMessage m;
+  m.cluster = cluster;
+  m.sn = sn;
+  m.msg.message.sender = core::MessageOrigin::cluster(cluster);
+  m.msg.message.destination = toBytes("phala/topic");
+  m.msg.message.payload = toBytes(tag + "-" + std::to_string(sn));
+  m.msg.sn = sn;
+  m.msg.prev_hash = prev;
+  m.msg.state_root = filled(0x55);
+  m.hash = core::messageHash(m.msg);
+  m.source = "http://worker-1:8000";
+  m.created_ms = 1000 + static_cast<int64_t>(sn % 1000000);
+  m.updated_ms = m.created_ms;
+  return m;
+}
+
+// sns first..first+n-1, hash-linked.
+std::vector<StoredMessage> chainOf(const H256& cluster, uint64_t first, size_t n,
+                                   const std::string& tag = "payload") {
+  std::vector<StoredMessage> out;
+  H256 prev{};
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(makeMessage(cluster, first + i, prev, tag));
+    prev = out.back().hash;
+  }
+  return out;
+}
+
+void expectSameMessage(const StoredMessage& a, const StoredMessage& b) {
+  EXPECT_EQ(a.cluster, b.cluster);
+  EXPECT_EQ(a.sn, b.sn);
+  EXPECT_EQ(a.hash, b.hash);
+  EXPECT_EQ(a.msg, b.msg);
+  EXPECT_EQ(a.source, b.source);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.last_error, b.last_error);
+  EXPECT_EQ(a.created_ms, b.created_ms);
+  EXPECT_EQ(a.updated_ms, b.updated_ms);
+  EXPECT_EQ(a.next_attempt_ms, b.next_attempt_ms);
+  EXPECT_EQ(a.signatures, b.signatures);
+  EXPECT_EQ(a.submission_id, b.submission_id);
+}
+
+std::vector<uint64_t> sns(const std::vector<StoredMessage>& msgs) {
+  std::vector<uint64_t> out;
+  for (const auto& m : msgs) out.push_back(m.sn);
+  return out;
+}
+
+SubmissionRecord makeSubmission(const H256& cluster, uint64_t first, uint64_t last) {
+  SubmissionRecord s;
+  s.cluster = cluster;
+  s.tx_hash = filled(0x77);
+  s.account = filled(0x88);
+  s.nonce = 42;
+  s.era_birth = 100;
+  s.era_death = 164;
+  s.first_sn = first;
+  s.last_sn = last;
+  s.fee = kBig;
+  s.status = SubmissionStatus::kInPool;  // addSubmission stores "sending" regardless
+  s.extrinsic = toBytes("extrinsic bytes");
+  s.created_ms = 5000;
+  s.updated_ms = 5000;
+  return s;
+}
+
+SignatureRecord answer(const H256& cluster, uint64_t sn, const std::string& worker, bool valid,
+                       const std::string& code = "") {
+  SignatureRecord a;
+  a.cluster = cluster;
+  a.sn = sn;
+  a.hash = filled(static_cast<uint8_t>(sn));
+  a.worker = worker;
+  a.valid = valid;
+  a.code = code;
+  if (code == "diverged") a.local_hash = filled(0xdd);
+  return a;
+}
+
+OutcomeRecord outcome(const H256& cluster, uint64_t sn, OutcomeKind kind) {
+  OutcomeRecord o;
+  o.cluster = cluster;
+  o.sn = sn;
+  o.kind = kind;
+  o.reason = std::string("because ") + core::toString(kind);
+  if (kind != OutcomeKind::kRejected) o.ack_hash = filled(0xac);
+  o.block = 1234;
+  o.reward = kind == OutcomeKind::kAccepted ? kBig : 0;
+  o.fee = 7;
+  o.account = filled(0x88);
+  o.submission_id = 3;
+  o.at_ms = 9000;
+  return o;
+}
+
+// ---- the shared contract -----------------------------------------------------------------------
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      store_ = std::make_unique<MemoryStore>();
+      return;
+    }
+    std::string path = ":memory:";
+    if (GetParam() == "sqlite_file") {
+      dir_ = std::make_unique<TempDir>();
+      path = dir_->file("hunter.db");
+    }
+    auto r = SqliteStore::open(path);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    store_ = std::move(r).value();
+  }
+
+  Store& s() { return *store_; }
+
+  StoredMessage get(const H256& cluster, uint64_t sn) {
+    auto r = s().message(cluster, sn);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r.ok() && r->has_value()) << "sn " << sn << " not stored";
+    return r.ok() && r->has_value() ? **r : StoredMessage{};
+  }
+
+  void add(const std::vector<StoredMessage>& msgs) {
+    auto r = s().addMessages(msgs);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+  }
+
+  uint64_t count(const H256& cluster, const std::vector<MsgState>& states = {}) {
+    auto r = s().countMessages(cluster, states);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.ok() ? *r : 0;
+  }
+
+  std::unique_ptr<TempDir> dir_;  // outlives the store
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreTest, AddedMessagesReadBackUnchanged) {
+  auto msgs = chainOf(kA, 1, 3);
+  msgs[1].state = MsgState::kSigned;
+  msgs[1].signatures = {sig(1), sig(2)};
+  msgs[1].attempts = 2;
+  msgs[1].last_error = "timeout";
+  msgs[1].next_attempt_ms = 777;
+  add(msgs);
+  for (const auto& m : msgs) expectSameMessage(get(kA, m.sn), m);
+  auto missing = s().message(kA, 99);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  auto other = s().message(kB, 1);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+}
+
+TEST_P(StoreTest, OddMessagesRoundTripLosslessly) {
+  // Empty payload and destination, a non-cluster origin, a body sn unlike the row's sn, bytes
+  // that are not UTF-8 in the strings.
+  StoredMessage m = makeMessage(kA, 5, filled(1));
+  m.msg.message.sender = core::MessageOrigin{core::OriginKind::kPallet, toBytes("Pallet")};
+  m.msg.message.destination = {};
+  m.msg.message.payload = {};
+  m.msg.sn = 6;
+  m.source = std::string("w\0\xff", 3);
+  m.last_error = "\xc3\x28";
+  StoredMessage bad_origin = makeMessage(kA, 6, m.hash);
+  bad_origin.msg.message.sender = core::MessageOrigin{core::OriginKind::kWorker, {}};
+  add({m, bad_origin});
+  expectSameMessage(get(kA, 5), m);
+  expectSameMessage(get(kA, 6), bad_origin);
+}
+
+TEST_P(StoreTest, ReAddingTheSameMessagesIsIgnored) {
+  auto msgs = chainOf(kA, 1, 3);
+  add(msgs);
+  ASSERT_TRUE(s().markSigned(kA, {{2, {sig(9)}}}, {}, 2000).ok());
+  // An overlapping batch: the known sns are skipped (state not reset), the new one is added.
+  auto more = chainOf(kA, 1, 4);
+  add(more);
+  EXPECT_EQ(count(kA), 4u);
+  EXPECT_EQ(get(kA, 2).state, MsgState::kSigned);
+  EXPECT_EQ(get(kA, 2).signatures, std::vector<crypto::Signature>{sig(9)});
+  expectSameMessage(get(kA, 4), more[3]);
+  // The same sn twice in one batch with the same hash is one message.
+  add({makeMessage(kA, 5, more[3].hash), makeMessage(kA, 5, more[3].hash)});
+  EXPECT_EQ(count(kA), 5u);
+}
+
+TEST_P(StoreTest, ConflictWritesNothingOfTheBatch) {
+  add(chainOf(kA, 1, 3));
+  // New sns 4 and 5 come first in the batch, the conflicting sn 2 last.
+  auto batch = chainOf(kA, 4, 2);
+  batch.push_back(makeMessage(kA, 2, filled(0), "other"));
+  auto r = s().addMessages(batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "conflict");
+  EXPECT_NE(r.error().message.find("sn 2"), std::string::npos) << r.error().message;
+  EXPECT_EQ(count(kA), 3u);
+  EXPECT_FALSE(s().message(kA, 4)->has_value());
+  EXPECT_EQ(get(kA, 2).hash, chainOf(kA, 1, 3)[1].hash);
+  // The store is usable afterwards (the failed transaction is gone).
+  add(chainOf(kA, 4, 2));
+  EXPECT_EQ(count(kA), 5u);
+}
+
+TEST_P(StoreTest, ConflictWithAFinalMessage) {
+  add(chainOf(kA, 1, 2));
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 1, OutcomeKind::kAccepted)}).ok());
+  auto r = s().addMessages({makeMessage(kA, 1, filled(0), "other")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "conflict");
+  // The same hash is still fine.
+  add({chainOf(kA, 1, 1)[0]});
+  EXPECT_EQ(get(kA, 1).state, MsgState::kAccepted);
+}
+
+TEST_P(StoreTest, ConflictWithinOneBatch) {
+  auto r = s().addMessages({makeMessage(kA, 1, filled(0)), makeMessage(kA, 2, filled(0)),
+                            makeMessage(kA, 1, filled(0), "other")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "conflict");
+  EXPECT_EQ(count(kA), 0u);
+}
+
+TEST_P(StoreTest, SnAboveInt64MaxIsRefused) {
+  uint64_t huge = static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1;
+  auto r = s().addMessages({makeMessage(kA, 1, filled(0)), makeMessage(kA, huge, filled(0))});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "bad_value");
+  EXPECT_EQ(count(kA), 0u);
+  auto max = makeMessage(kA, huge - 1, filled(0));
+  add({max});
+  EXPECT_EQ(s().tip(kA).value()->first, huge - 1);
+  EXPECT_TRUE(s().messages(kA, {}, huge, 10)->empty());
+  EXPECT_EQ(s().messages(kA, {}, huge - 1, 10)->size(), 1u);
+}
+
+TEST_P(StoreTest, EmptyBatchesAreFine) {
+  EXPECT_TRUE(s().addMessages({}).ok());
+  EXPECT_TRUE(s().markSigned(kA, {}, {}, 1).ok());
+  EXPECT_TRUE(s().setRetry(kA, {}, 1).ok());
+  EXPECT_TRUE(s().recordSignatureAnswers({}).ok());
+  EXPECT_TRUE(s().recordOutcomes({}).ok());
+  EXPECT_EQ(count(kA), 0u);
+}
+
+TEST_P(StoreTest, TipIsTheHighestSnInAnyState) {
+  auto t = s().tip(kA);
+  ASSERT_TRUE(t.ok());
+  EXPECT_FALSE(t->has_value());
+  auto msgs = chainOf(kA, 10, 3);
+  add(msgs);
+  add(chainOf(kB, 100, 1));
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 12, OutcomeKind::kAccepted)}).ok());
+  t = s().tip(kA);
+  ASSERT_TRUE(t.ok() && t->has_value());
+  EXPECT_EQ((*t)->first, 12u);
+  EXPECT_EQ((*t)->second, msgs[2].hash);
+  EXPECT_EQ(s().tip(kB).value()->first, 100u);
+}
+
+TEST_P(StoreTest, MessagesFilterByStateFromSnAndLimit) {
+  add(chainOf(kA, 1, 6));
+  add(chainOf(kB, 1, 6));
+  ASSERT_TRUE(s().markSigned(kA, {{2, {sig(1)}}, {4, {sig(1)}}}, {}, 10).ok());
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 6, OutcomeKind::kDiverged)}).ok());
+
+  auto all = s().messages(kA, {}, 0, 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(sns(*all), (std::vector<uint64_t>{1, 2, 3, 4, 5, 6}));
+  auto pending = s().messages(kA, {MsgState::kPending}, 0, 100);
+  EXPECT_EQ(sns(*pending), (std::vector<uint64_t>{1, 3, 5}));
+  auto open = s().messages(kA, {MsgState::kPending, MsgState::kSigned}, 2, 100);
+  EXPECT_EQ(sns(*open), (std::vector<uint64_t>{2, 3, 4, 5}));
+  auto limited = s().messages(kA, {MsgState::kPending, MsgState::kSigned}, 2, 3);
+  EXPECT_EQ(sns(*limited), (std::vector<uint64_t>{2, 3, 4}));
+  EXPECT_TRUE(s().messages(kA, {}, 0, 0)->empty());
+  EXPECT_TRUE(s().messages(kA, {MsgState::kSubmitted}, 0, 100)->empty());
+  EXPECT_EQ(sns(*s().messages(kA, {MsgState::kDiverged}, 0, 100)), std::vector<uint64_t>{6});
+
+  EXPECT_EQ(count(kA), 6u);
+  EXPECT_EQ(count(kA, {MsgState::kPending}), 3u);
+  EXPECT_EQ(count(kA, {MsgState::kSigned, MsgState::kDiverged}), 3u);
+  EXPECT_EQ(count(kA, {MsgState::kDead}), 0u);
+  EXPECT_EQ(count(kB, {MsgState::kPending}), 6u);
+  EXPECT_EQ(count(filled(0xcc)), 0u);
+}
+
+TEST_P(StoreTest, DropFromDeletesOnlyNonFinalMessages) {
+  add(chainOf(kA, 1, 6));
+  add(chainOf(kB, 1, 6));
+  ASSERT_TRUE(s().markSigned(kA, {{4, {sig(1)}}}, {}, 10).ok());
+  ASSERT_TRUE(s().addSubmission(makeSubmission(kA, 5, 5)).ok());
+  ASSERT_TRUE(s().recordOutcomes(
+                     {outcome(kA, 3, OutcomeKind::kAccepted), outcome(kA, 6, OutcomeKind::kDead)})
+                  .ok());
+  ASSERT_TRUE(s().dropFrom(kA, 2).ok());
+  EXPECT_EQ(sns(*s().messages(kA, {}, 0, 100)), (std::vector<uint64_t>{1, 3, 6}));
+  EXPECT_EQ(count(kB), 6u);
+  EXPECT_EQ(s().tip(kA).value()->first, 6u);
+  ASSERT_TRUE(s().dropFrom(kA, 1000).ok());
+  EXPECT_EQ(count(kA), 3u);
+}
+
+TEST_P(StoreTest, MarkSignedMovesPendingMessagesAndRecordsAnswers) {
+  add(chainOf(kA, 1, 4));
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 3, OutcomeKind::kSuperseded)}).ok());
+  std::vector<SignatureRecord> answers = {answer(kA, 1, "w1", true), answer(kA, 1, "w2", true),
+                                          answer(kA, 1, "w3", false, "diverged"),
+                                          answer(kA, 2, "w1", true)};
+  auto r = s().markSigned(kA, {{1, {sig(1), sig(2)}}, {2, {sig(3)}}, {3, {sig(4)}}, {99, {sig(5)}}},
+                          answers, 3000);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto m1 = get(kA, 1);
+  EXPECT_EQ(m1.state, MsgState::kSigned);
+  EXPECT_EQ(m1.signatures, (std::vector<crypto::Signature>{sig(1), sig(2)}));
+  EXPECT_EQ(m1.updated_ms, 3000);
+  EXPECT_EQ(get(kA, 2).state, MsgState::kSigned);
+  // A final message keeps its state; an unknown sn is skipped.
+  EXPECT_EQ(get(kA, 3).state, MsgState::kSuperseded);
+  EXPECT_TRUE(get(kA, 3).signatures.empty());
+  EXPECT_FALSE(s().message(kA, 99)->has_value());
+  // Already signed: not re-signed.
+  ASSERT_TRUE(s().markSigned(kA, {{1, {sig(7)}}}, {}, 4000).ok());
+  EXPECT_EQ(get(kA, 1).signatures, (std::vector<crypto::Signature>{sig(1), sig(2)}));
+
+  auto got = s().signatureAnswers(kA, 1);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].worker, "w1");
+  EXPECT_EQ((*got)[1].worker, "w2");
+  EXPECT_EQ((*got)[2].worker, "w3");
+  EXPECT_FALSE((*got)[2].valid);
+  EXPECT_EQ((*got)[2].code, "diverged");
+  EXPECT_EQ((*got)[2].local_hash, filled(0xdd));
+  EXPECT_FALSE((*got)[0].local_hash.has_value());
+  EXPECT_EQ((*got)[0].hash, filled(1));
+  EXPECT_EQ(s().signatureAnswers(kA, 2)->size(), 1u);
+  EXPECT_TRUE(s().signatureAnswers(kB, 1)->empty());
+}
+
+TEST_P(StoreTest, RecordSignatureAnswersAppends) {
+  ASSERT_TRUE(s().recordSignatureAnswers({answer(kA, 7, "w1", false, "unknown_sn")}).ok());
+  ASSERT_TRUE(s().recordSignatureAnswers({answer(kA, 7, "w2", true)}).ok());
+  auto got = s().signatureAnswers(kA, 7);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].code, "unknown_sn");
+  EXPECT_EQ((*got)[0].cluster, kA);
+  EXPECT_EQ((*got)[0].sn, 7u);
+  EXPECT_EQ((*got)[1].worker, "w2");
+  EXPECT_TRUE((*got)[1].valid);
+}
+
+TEST_P(StoreTest, SetRetrySetsEveryField) {
+  add(chainOf(kA, 1, 3));
+  ASSERT_TRUE(s().markSigned(kA, {{2, {sig(1)}}}, {}, 10).ok());
+  auto r = s().setRetry(kA,
+                        {{1, MsgState::kPending, 3, 5000, "timeout"},
+                         {2, MsgState::kPending, 1, 6000, "bad"},
+                         {50, MsgState::kSigned, 1, 1, "missing"}},
+                        4000);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto m1 = get(kA, 1);
+  EXPECT_EQ(m1.state, MsgState::kPending);
+  EXPECT_EQ(m1.attempts, 3u);
+  EXPECT_EQ(m1.next_attempt_ms, 5000);
+  EXPECT_EQ(m1.last_error, "timeout");
+  EXPECT_EQ(m1.updated_ms, 4000);
+  auto m2 = get(kA, 2);
+  EXPECT_EQ(m2.state, MsgState::kPending);
+  EXPECT_EQ(m2.last_error, "bad");
+  EXPECT_EQ(get(kA, 3).attempts, 0u);
+  EXPECT_FALSE(s().message(kA, 50)->has_value());
+}
+
+TEST_P(StoreTest, AddSubmissionStoresItAndMovesItsMessages) {
+  add(chainOf(kA, 1, 6));
+  add(chainOf(kB, 1, 6));
+  ASSERT_TRUE(s().markSigned(kA, {{2, {sig(1)}}, {3, {sig(1)}}, {4, {sig(1)}}}, {}, 10).ok());
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 3, OutcomeKind::kSuperseded)}).ok());
+  auto sub = makeSubmission(kA, 2, 4);
+  auto id = s().addSubmission(sub);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_GT(*id, 0);
+
+  auto m2 = get(kA, 2);
+  EXPECT_EQ(m2.state, MsgState::kSubmitted);
+  EXPECT_EQ(m2.submission_id, *id);
+  EXPECT_EQ(m2.updated_ms, sub.created_ms);
+  EXPECT_EQ(get(kA, 4).state, MsgState::kSubmitted);
+  EXPECT_EQ(get(kA, 3).state, MsgState::kSuperseded);  // final: untouched
+  EXPECT_EQ(get(kA, 3).submission_id, 0);
+  EXPECT_EQ(get(kA, 1).state, MsgState::kPending);
+  EXPECT_EQ(get(kA, 5).state, MsgState::kPending);
+  EXPECT_EQ(get(kB, 2).state, MsgState::kPending);
+
+  auto stored = s().submission(*id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  const auto& r = **stored;
+  EXPECT_EQ(r.id, *id);
+  EXPECT_EQ(r.cluster, kA);
+  EXPECT_EQ(r.tx_hash, sub.tx_hash);
+  EXPECT_EQ(r.account, sub.account);
+  EXPECT_EQ(r.nonce, 42u);
+  EXPECT_EQ(r.era_birth, 100u);
+  EXPECT_EQ(r.era_death, 164u);
+  EXPECT_EQ(r.first_sn, 2u);
+  EXPECT_EQ(r.last_sn, 4u);
+  EXPECT_TRUE(r.fee == kBig);
+  EXPECT_EQ(r.status, SubmissionStatus::kSending);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.extrinsic, sub.extrinsic);
+  EXPECT_EQ(r.created_ms, 5000);
+  EXPECT_EQ(r.updated_ms, 5000);
+
+  auto id2 = s().addSubmission(makeSubmission(kA, 5, 5));
+  ASSERT_TRUE(id2.ok());
+  EXPECT_GT(*id2, *id);
+  EXPECT_FALSE(s().submission(*id2 + 100)->has_value());
+
+  auto bad = s().addSubmission(makeSubmission(kA, 5, 4));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, "bad_value");
+}
+
+TEST_P(StoreTest, UpdateSubmissionAndOpenSubmissions) {
+  auto a1 = s().addSubmission(makeSubmission(kA, 1, 1)).value();
+  auto b1 = s().addSubmission(makeSubmission(kB, 1, 1)).value();
+  auto a2 = s().addSubmission(makeSubmission(kA, 2, 2)).value();
+  auto a3 = s().addSubmission(makeSubmission(kA, 3, 3)).value();
+  ASSERT_TRUE(s().updateSubmission(a2, SubmissionStatus::kInPool, "", 6000).ok());
+  ASSERT_TRUE(s().updateSubmission(a3, SubmissionStatus::kIncluded, "done", 7000).ok());
+
+  auto open = s().openSubmissions(kA);
+  ASSERT_TRUE(open.ok());
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].id, a1);
+  EXPECT_EQ((*open)[0].status, SubmissionStatus::kSending);
+  EXPECT_EQ((*open)[1].id, a2);
+  EXPECT_EQ((*open)[1].status, SubmissionStatus::kInPool);
+  EXPECT_EQ((*open)[1].updated_ms, 6000);
+  EXPECT_EQ(s().openSubmissions(kB)->size(), 1u);
+  EXPECT_EQ(s().openSubmissions(kB)->at(0).id, b1);
+
+  auto done = s().submission(a3).value().value();
+  EXPECT_EQ(done.status, SubmissionStatus::kIncluded);
+  EXPECT_EQ(done.error, "done");
+  EXPECT_EQ(done.updated_ms, 7000);
+
+  auto r = s().updateSubmission(9999, SubmissionStatus::kLost, "", 1);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "not_found");
+}
+
+TEST_P(StoreTest, ReleaseSubmissionReturnsItsStillSubmittedMessages) {
+  add(chainOf(kA, 1, 5));
+  ASSERT_TRUE(
+      s().markSigned(kA, {{1, {sig(1)}}, {2, {sig(1)}}, {3, {sig(1)}}, {4, {sig(1)}}}, {}, 10)
+          .ok());
+  ASSERT_TRUE(s().setRetry(kA, {{2, MsgState::kSigned, 4, 0, ""}}, 20).ok());
+  auto id = s().addSubmission(makeSubmission(kA, 1, 4)).value();
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 3, OutcomeKind::kAccepted)}).ok());
+
+  core::Store::RetryUpdate retry{999, MsgState::kSigned, 77, 8000, "stale nonce"};
+  auto r = s().releaseSubmission(id, SubmissionStatus::kRejected, "1010: stale", retry, 7500);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+
+  auto sub = s().submission(id).value().value();
+  EXPECT_EQ(sub.status, SubmissionStatus::kRejected);
+  EXPECT_EQ(sub.error, "1010: stale");
+  EXPECT_EQ(sub.updated_ms, 7500);
+  EXPECT_TRUE(s().openSubmissions(kA)->empty());
+
+  auto m1 = get(kA, 1);
+  EXPECT_EQ(m1.state, MsgState::kSigned);
+  EXPECT_EQ(m1.attempts, 1u);  // stored + 1; retry.attempts is ignored
+  EXPECT_EQ(m1.next_attempt_ms, 8000);
+  EXPECT_EQ(m1.last_error, "stale nonce");
+  EXPECT_EQ(m1.submission_id, 0);
+  EXPECT_EQ(m1.updated_ms, 7500);
+  EXPECT_EQ(m1.signatures, std::vector<crypto::Signature>{sig(1)});
+  EXPECT_EQ(get(kA, 2).attempts, 5u);
+  EXPECT_EQ(get(kA, 3).state, MsgState::kAccepted);  // settled meanwhile: untouched
+  EXPECT_EQ(get(kA, 3).submission_id, id);
+  EXPECT_EQ(get(kA, 4).state, MsgState::kSigned);
+  EXPECT_EQ(get(kA, 5).state, MsgState::kPending);
+
+  // Messages since taken by another submission are not released by the old one.
+  auto id2 = s().addSubmission(makeSubmission(kA, 1, 2)).value();
+  ASSERT_TRUE(s().releaseSubmission(id, SubmissionStatus::kLost, "again", retry, 7600).ok());
+  EXPECT_EQ(get(kA, 1).state, MsgState::kSubmitted);
+  EXPECT_EQ(get(kA, 1).submission_id, id2);
+
+  auto missing = s().releaseSubmission(4242, SubmissionStatus::kLost, "", retry, 1);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, "not_found");
+}
+
+TEST_P(StoreTest, RecordOutcomesSettlesMessagesAndAppendsRows) {
+  add(chainOf(kA, 1, 6));
+  add(chainOf(kB, 1, 1));
+  std::vector<OutcomeRecord> outs = {
+      outcome(kA, 1, OutcomeKind::kAccepted), outcome(kA, 2, OutcomeKind::kSuperseded),
+      outcome(kA, 3, OutcomeKind::kDiverged), outcome(kA, 4, OutcomeKind::kDead),
+      outcome(kA, 5, OutcomeKind::kRejected), outcome(kA, 77, OutcomeKind::kAccepted),
+      outcome(kB, 1, OutcomeKind::kAccepted)};
+  auto r = s().recordOutcomes(outs);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(get(kA, 1).state, MsgState::kAccepted);
+  EXPECT_EQ(get(kA, 1).updated_ms, 9000);
+  EXPECT_EQ(get(kA, 2).state, MsgState::kSuperseded);
+  EXPECT_EQ(get(kA, 3).state, MsgState::kDiverged);
+  EXPECT_EQ(get(kA, 4).state, MsgState::kDead);
+  EXPECT_EQ(get(kA, 5).state, MsgState::kPending);  // a rejection only appends
+  EXPECT_EQ(get(kA, 6).state, MsgState::kPending);
+  EXPECT_FALSE(s().message(kA, 77)->has_value());
+
+  auto a = s().outcomes(kA);
+  ASSERT_TRUE(a.ok());
+  ASSERT_EQ(a->size(), 6u);
+  for (size_t i = 0; i < a->size(); ++i) {
+    const auto& got = (*a)[i];
+    const auto& want = outs[i];
+    EXPECT_EQ(got.cluster, want.cluster);
+    EXPECT_EQ(got.sn, want.sn);
+    EXPECT_EQ(got.kind, want.kind);
+    EXPECT_EQ(got.reason, want.reason);
+    EXPECT_EQ(got.ack_hash, want.ack_hash);
+    EXPECT_EQ(got.block, want.block);
+    EXPECT_TRUE(got.reward == want.reward);
+    EXPECT_TRUE(got.fee == want.fee);
+    EXPECT_EQ(got.account, want.account);
+    EXPECT_EQ(got.submission_id, want.submission_id);
+    EXPECT_EQ(got.at_ms, want.at_ms);
+  }
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 6, OutcomeKind::kDead)}).ok());
+  auto all = s().outcomes(std::nullopt);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 8u);
+  EXPECT_EQ(all->at(6).cluster, kB);  // insertion order across clusters
+  EXPECT_EQ(all->at(7).sn, 6u);
+  EXPECT_EQ(s().outcomes(kB)->size(), 1u);
+}
+
+TEST_P(StoreTest, WorkersAreUpsertedByClusterAndEndpoint) {
+  WorkerRecord w;
+  w.cluster = kA;
+  w.endpoint = "http://w2";
+  w.version = "1.2.3";
+  w.last_seen_ms = 100;
+  w.signatures_valid = std::numeric_limits<uint64_t>::max();
+  w.signatures_invalid = 2;
+  w.refused = 3;
+  w.errors = 4;
+  w.divergences = 5;
+  w.faulty_chain = 6;
+  w.latency_ms_ewma = 12.345678901234;
+  w.last_error = "timeout";
+  w.diverged_sn = 17;
+  ASSERT_TRUE(s().upsertWorker(w).ok());
+  WorkerRecord w1 = w;
+  w1.endpoint = "http://w1";
+  crypto::PublicKey pk{};
+  pk.fill(0x02);
+  w1.public_key = pk;
+  w1.diverged_hash = filled(0xde);
+  ASSERT_TRUE(s().upsertWorker(w1).ok());
+  WorkerRecord wb = w;
+  wb.cluster = kB;
+  ASSERT_TRUE(s().upsertWorker(wb).ok());
+
+  auto ws = s().workers(kA);
+  ASSERT_TRUE(ws.ok());
+  ASSERT_EQ(ws->size(), 2u);
+  EXPECT_EQ((*ws)[0].endpoint, "http://w1");
+  EXPECT_EQ((*ws)[0].public_key, pk);
+  EXPECT_EQ((*ws)[0].diverged_hash, filled(0xde));
+  const auto& got = (*ws)[1];
+  EXPECT_EQ(got.endpoint, "http://w2");
+  EXPECT_FALSE(got.public_key.has_value());
+  EXPECT_FALSE(got.diverged_hash.has_value());
+  EXPECT_EQ(got.version, "1.2.3");
+  EXPECT_EQ(got.last_seen_ms, 100);
+  EXPECT_EQ(got.signatures_valid, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(got.signatures_invalid, 2u);
+  EXPECT_EQ(got.refused, 3u);
+  EXPECT_EQ(got.errors, 4u);
+  EXPECT_EQ(got.divergences, 5u);
+  EXPECT_EQ(got.faulty_chain, 6u);
+  EXPECT_EQ(got.latency_ms_ewma, 12.345678901234);
+  EXPECT_EQ(got.last_error, "timeout");
+  EXPECT_EQ(got.diverged_sn, 17u);
+
+  // Upsert replaces every field, including clearing the optional ones.
+  w1.public_key.reset();
+  w1.errors = 40;
+  w1.last_error = "";
+  ASSERT_TRUE(s().upsertWorker(w1).ok());
+  ws = s().workers(kA);
+  ASSERT_EQ(ws->size(), 2u);
+  EXPECT_FALSE((*ws)[0].public_key.has_value());
+  EXPECT_EQ((*ws)[0].errors, 40u);
+  EXPECT_EQ((*ws)[0].last_error, "");
+
+  auto all = s().workers(std::nullopt);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(all->at(2).cluster, kB);  // ordered by cluster bytes (0xa1.. < 0xb2..)
+  EXPECT_TRUE(s().workers(filled(0xcc))->empty());
+}
+
+TEST_P(StoreTest, ClusterStatusIsKeyedByCluster) {
+  auto none = s().clusterStatus(kA);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ClusterStatusRecord st{kA, "stuck", "two hashes at sn 5", 5, 9, 100};
+  ASSERT_TRUE(s().setClusterStatus(st).ok());
+  ASSERT_TRUE(s().setClusterStatus({kB, "ok", "", 1, 1, 50}).ok());
+  st.state = "ok";
+  st.detail = "";
+  st.chain_next_sn = std::numeric_limits<uint64_t>::max();
+  st.updated_ms = 200;
+  ASSERT_TRUE(s().setClusterStatus(st).ok());
+  auto got = s().clusterStatus(kA).value().value();
+  EXPECT_EQ(got.cluster, kA);
+  EXPECT_EQ(got.state, "ok");
+  EXPECT_EQ(got.detail, "");
+  EXPECT_EQ(got.chain_next_sn, std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(got.worker_next_sn, 9u);
+  EXPECT_EQ(got.updated_ms, 200);
+  EXPECT_EQ(s().clusterStatus(kB).value()->state, "ok");
+}
+
+TEST_P(StoreTest, ConcurrentWritersDoNotInterfere) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([this, t] {
+      H256 cluster = filled(static_cast<uint8_t>(0x10 + t));
+      auto msgs = chainOf(cluster, 1, 50);
+      for (size_t i = 0; i < msgs.size(); i += 5) {
+        std::vector<StoredMessage> batch(msgs.begin() + static_cast<long>(i),
+                                         msgs.begin() + static_cast<long>(i + 5));
+        EXPECT_TRUE(s().addMessages(batch).ok());
+        EXPECT_TRUE(s().markSigned(cluster, {{msgs[i].sn, {sig(1)}}}, {}, 1).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    H256 cluster = filled(static_cast<uint8_t>(0x10 + t));
+    EXPECT_EQ(count(cluster), 50u);
+    EXPECT_EQ(count(cluster, {MsgState::kSigned}), 10u);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, StoreTest,
+                         ::testing::Values("memory", "sqlite_memory", "sqlite_file"),
+                         [](const auto& info) { return info.param; });
+
+// ---- SQLite only -------------------------------------------------------------------------------
+
+std::unique_ptr<SqliteStore> openOrDie(const std::string& path) {
+  auto r = SqliteStore::open(path);
+  if (!r.ok()) {
+    ADD_FAILURE() << r.error().message;
+    return nullptr;
+  }
+  return std::move(r).value();
+}
+
+mode_t fileMode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
+}
+
+// Runs SQL on a database file directly (as another program, or a newer hunter, would).
+void rawExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string msg = err != nullptr ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << msg;
+}
+
+TEST(SqliteStoreTest, NewFileIsOwnerOnly) {
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  mode_t old = ::umask(0);  // even with a permissive umask
+  auto store = openOrDie(path);
+  ::umask(old);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->addMessages(chainOf(kA, 1, 3)).ok());
+  EXPECT_EQ(fileMode(path), 0600u);
+  // SQLite gives the WAL and shared-memory files the database file's mode.
+  for (const char* suffix : {"-wal", "-shm"}) {
+    ASSERT_TRUE(std::filesystem::exists(path + suffix)) << suffix;
+    EXPECT_EQ(fileMode(path + suffix), 0600u) << suffix;
+  }
+}
+
+TEST(SqliteStoreTest, ReopeningKeepsEverything) {
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  auto msgs = chainOf(kA, 1, 4);
+  int64_t sub_id = 0;
+  {
+    auto store = openOrDie(path);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->addMessages(msgs).ok());
+    ASSERT_TRUE(store
+                    ->markSigned(kA, {{1, {sig(1), sig(2)}}, {2, {sig(3)}}},
+                                 {answer(kA, 1, "w1", true)}, 10)
+                    .ok());
+    sub_id = store->addSubmission(makeSubmission(kA, 1, 2)).value();
+    ASSERT_TRUE(store->recordOutcomes({outcome(kA, 1, OutcomeKind::kAccepted)}).ok());
+    WorkerRecord w;
+    w.cluster = kA;
+    w.endpoint = "http://w1";
+    ASSERT_TRUE(store->upsertWorker(w).ok());
+    ASSERT_TRUE(store->setClusterStatus({kA, "ok", "fine", 2, 5, 10}).ok());
+  }
+  auto store = openOrDie(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->countMessages(kA, {}).value(), 4u);
+  auto m1 = store->message(kA, 1).value().value();
+  EXPECT_EQ(m1.state, MsgState::kAccepted);
+  EXPECT_EQ(m1.signatures, (std::vector<crypto::Signature>{sig(1), sig(2)}));
+  EXPECT_EQ(m1.msg, msgs[0].msg);
+  auto m2 = store->message(kA, 2).value().value();
+  EXPECT_EQ(m2.state, MsgState::kSubmitted);
+  EXPECT_EQ(m2.submission_id, sub_id);
+  EXPECT_EQ(store->tip(kA).value()->second, msgs[3].hash);
+  EXPECT_EQ(store->signatureAnswers(kA, 1)->size(), 1u);
+  EXPECT_TRUE(store->submission(sub_id).value()->fee == kBig);
+  EXPECT_EQ(store->openSubmissions(kA)->size(), 1u);
+  EXPECT_TRUE(store->outcomes(kA)->at(0).reward == kBig);
+  EXPECT_EQ(store->workers(kA)->size(), 1u);
+  EXPECT_EQ(store->clusterStatus(kA).value()->detail, "fine");
+  // Ids keep counting after a reopen.
+  EXPECT_GT(store->addSubmission(makeSubmission(kA, 3, 3)).value(), sub_id);
+}
+
+TEST(SqliteStoreTest, NewerSchemaVersionIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  ASSERT_TRUE(openOrDie(path));
+  rawExec(path, "PRAGMA user_version = 7");
+  auto r = SqliteStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "db");
+  EXPECT_NE(
+      r.error().message.find("database schema version 7 is newer than this hunter supports (" +
+                             std::to_string(SqliteStore::kSchemaVersion) + ")"),
+      std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+}
+
+TEST(SqliteStoreTest, GarbageFileIsRefusedNamingThePath) {
+  TempDir dir;
+  std::string path = dir.file("garbage.db");
+  {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < 512; ++i) out << "this is not an SQLite database. ";
+  }
+  auto r = SqliteStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "db");
+  EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("not a database"), std::string::npos) << r.error().message;
+}
+
+TEST(SqliteStoreTest, AnotherProgramsDatabaseIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("other.db");
+  rawExec(path, "CREATE TABLE things (x INTEGER)");
+  auto r = SqliteStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("not a hunter database"), std::string::npos)
+      << r.error().message;
+}
+
+TEST(SqliteStoreTest, UnopenablePathIsRefusedNamingThePath) {
+  TempDir dir;
+  std::string path = dir.file("no/such/dir/hunter.db");
+  auto r = SqliteStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "db");
+  EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
+}
+
+TEST(SqliteStoreTest, SchemaIsVersionedAndWalIsOn) {
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  ASSERT_TRUE(openOrDie(path));
+  ASSERT_TRUE(openOrDie(path));  // reopening an up-to-date file migrates nothing
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto scalar = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return out;
+  };
+  EXPECT_EQ(scalar("PRAGMA user_version"), std::to_string(SqliteStore::kSchemaVersion));
+  EXPECT_EQ(scalar("PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                   "('messages_by_sn', 'messages_by_state')"),
+            "2");
+  sqlite3_close(db);
+}
+
+TEST(SqliteStoreTest, ClustersMessageCountsAndRewards) {
+  auto store = openOrDie(":memory:");
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->addMessages(chainOf(kB, 1, 3)).ok());
+  ASSERT_TRUE(store->setClusterStatus({kA, "ok", "", 0, 0, 1}).ok());
+  H256 kC = filled(0x0c);
+  WorkerRecord w;
+  w.cluster = kC;
+  w.endpoint = "http://w";
+  ASSERT_TRUE(store->upsertWorker(w).ok());
+  EXPECT_EQ(store->clusters().value(), (std::vector<H256>{kC, kA, kB}));
+
+  ASSERT_TRUE(store->markSigned(kB, {{2, {sig(1)}}}, {}, 1).ok());
+  auto counts = store->messageCounts(kB).value();
+  EXPECT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[MsgState::kPending], 2u);
+  EXPECT_EQ(counts[MsgState::kSigned], 1u);
+
+  auto acc1 = outcome(kB, 1, OutcomeKind::kAccepted);
+  auto acc2 = outcome(kB, 2, OutcomeKind::kAccepted);
+  auto sup = outcome(kB, 3, OutcomeKind::kSuperseded);
+  auto other = outcome(kB, 3, OutcomeKind::kAccepted);
+  other.account = filled(0x99);
+  other.reward = 1;
+  auto elsewhere = outcome(kA, 1, OutcomeKind::kAccepted);
+  ASSERT_TRUE(store->recordOutcomes({acc1, acc2, sup, other, elsewhere}).ok());
+
+  auto sum = store->rewardsSummary(kB).value();
+  ASSERT_EQ(sum.size(), 2u);
+  EXPECT_EQ(sum[0].cluster, kB);
+  EXPECT_EQ(sum[0].account, filled(0x88));
+  EXPECT_EQ(sum[0].accepted, 2u);
+  EXPECT_EQ(sum[0].superseded, 1u);
+  EXPECT_TRUE(sum[0].reward == kBig * 2);  // beyond 64 bits: summed losslessly
+  EXPECT_TRUE(sum[0].fee == 21);
+  EXPECT_EQ(sum[1].account, filled(0x99));
+  EXPECT_TRUE(sum[1].reward == 1);
+  EXPECT_EQ(store->rewardsSummary(std::nullopt)->size(), 3u);
+}
+
+// Not a benchmark: checks that a large batch is one transaction that completes, and prints the
+// time for the record.
+TEST(SqliteStoreTest, TenThousandMessagesInOneCall) {
+  TempDir dir;
+  auto store = openOrDie(dir.file("hunter.db"));
+  ASSERT_TRUE(store);
+  auto msgs = chainOf(kA, 1, 10000);
+  auto start = std::chrono::steady_clock::now();
+  auto r = store->addMessages(msgs);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::printf("[          ] 10,000 messages in one addMessages: %lld ms\n",
+              static_cast<long long>(ms));
+  EXPECT_EQ(store->countMessages(kA, {}).value(), 10000u);
+  EXPECT_EQ(store->tip(kA).value()->second, msgs.back().hash);
+}
+
+}  // namespace
+}  // namespace hunter
