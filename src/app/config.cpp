@@ -1,0 +1,282 @@
+#include "hunter/app/config.hpp"
+
+#include <toml++/toml.h>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace hunter::app {
+namespace {
+
+struct Ctx {
+  std::string file;
+  std::string where(const toml::source_region& src) const {
+    return file + ":" + std::to_string(src.begin.line);
+  }
+  Error err(const toml::source_region& src, const std::string& key, const std::string& what) const {
+    return makeError("config", where(src) + ": " + key + ": " + what);
+  }
+};
+
+// Every key of `tbl` must be in `known`.
+Status checkKeys(const Ctx& c, const toml::table& tbl, const std::string& prefix,
+                 const std::set<std::string>& known) {
+  for (auto&& [k, v] : tbl) {
+    std::string key(k.str());
+    if (!known.count(key)) {
+      std::string list;
+      for (auto& n : known) list += (list.empty() ? "" : ", ") + n;
+      return c.err(k.source(), prefix + key, "unknown key (expected one of: " + list + ")");
+    }
+  }
+  return okStatus();
+}
+
+template <class T>
+Status readInt(const Ctx& c, const toml::table& tbl, const std::string& prefix, const char* key,
+               T& out, int64_t min, int64_t max) {
+  const toml::node* n = tbl.get(key);
+  if (!n) return okStatus();
+  auto v = n->value<int64_t>();
+  if (!n->is_integer() || !v) return c.err(n->source(), prefix + key, "expected an integer");
+  if (*v < min || *v > max) {
+    return c.err(n->source(), prefix + key,
+                 "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                     ", got " + std::to_string(*v));
+  }
+  out = static_cast<T>(*v);
+  return okStatus();
+}
+
+Status readString(const Ctx& c, const toml::table& tbl, const std::string& prefix, const char* key,
+                  std::string& out) {
+  const toml::node* n = tbl.get(key);
+  if (!n) return okStatus();
+  if (!n->is_string()) return c.err(n->source(), prefix + key, "expected a string");
+  out = *n->value<std::string>();
+  return okStatus();
+}
+
+Status checkUrl(const Ctx& c, const toml::node& n, const std::string& key, const std::string& url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return c.err(n.source(), key, "'" + url + "' is not an http:// or https:// URL");
+  }
+  return okStatus();
+}
+
+// A string or an array of strings.
+Status readStringList(const Ctx& c, const toml::table& tbl, const std::string& prefix,
+                      const char* key, std::vector<std::string>& out, bool urls) {
+  const toml::node* n = tbl.get(key);
+  if (!n) return okStatus();
+  out.clear();
+  if (n->is_string()) {
+    out.push_back(*n->value<std::string>());
+  } else if (auto* arr = n->as_array()) {
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::node& e = *arr->get(i);
+      if (!e.is_string()) {
+        return c.err(e.source(), prefix + key + "[" + std::to_string(i) + "]", "expected a string");
+      }
+      out.push_back(*e.value<std::string>());
+    }
+  } else {
+    return c.err(n->source(), prefix + key, "expected a string or an array of strings");
+  }
+  if (urls) {
+    for (auto& u : out) {
+      while (!u.empty() && u.back() == '/') u.pop_back();
+      HUNTER_CHECK(checkUrl(c, *n, prefix + key, u));
+    }
+  }
+  return okStatus();
+}
+
+Status parseChain(const Ctx& c, const toml::table& t, Config& cfg) {
+  HUNTER_CHECK(checkKeys(c, t, "chain.", {"endpoints"}));
+  HUNTER_CHECK(readStringList(c, t, "chain.", "endpoints", cfg.chain_endpoints, true));
+  return okStatus();
+}
+
+Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
+  const std::string p = "hunter.";
+  HUNTER_CHECK(checkKeys(c, t, p,
+                         {"key_files", "key_file", "database", "poll_interval_ms", "era_period",
+                          "tip", "log_level", "log_format", "ca_file"}));
+  HUNTER_CHECK(readStringList(c, t, p, "key_files", cfg.key_files, false));
+  if (t.get("key_file")) HUNTER_CHECK(readStringList(c, t, p, "key_file", cfg.key_files, false));
+  HUNTER_CHECK(readString(c, t, p, "database", cfg.database));
+  HUNTER_CHECK(readInt(c, t, p, "poll_interval_ms", cfg.poll_interval_ms, 10, 3'600'000));
+  HUNTER_CHECK(readInt(c, t, p, "era_period", cfg.era_period, 4, 65536));
+  if (const toml::node* n = t.get("era_period")) {
+    if ((cfg.era_period & (cfg.era_period - 1)) != 0) {
+      return c.err(n->source(), p + "era_period", "must be a power of two (4..65536)");
+    }
+  }
+  if (const toml::node* n = t.get("tip")) {
+    if (n->is_integer()) {
+      int64_t v = *n->value<int64_t>();
+      if (v < 0) return c.err(n->source(), p + "tip", "must not be negative");
+      cfg.tip = static_cast<u128>(v);
+    } else if (n->is_string()) {
+      auto v = u128FromString(*n->value<std::string>(), "tip");
+      if (!v.ok()) return c.err(n->source(), p + "tip", v.error().message);
+      cfg.tip = *v;
+    } else {
+      return c.err(n->source(), p + "tip", "expected an integer or a decimal string");
+    }
+  }
+  HUNTER_CHECK(readString(c, t, p, "log_level", cfg.log_level));
+  if (const toml::node* n = t.get("log_level")) {
+    static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+    if (!levels.count(cfg.log_level)) {
+      return c.err(n->source(), p + "log_level",
+                   "'" + cfg.log_level + "' is not one of trace, debug, info, warn, error");
+    }
+  }
+  HUNTER_CHECK(readString(c, t, p, "log_format", cfg.log_format));
+  if (const toml::node* n = t.get("log_format")) {
+    if (cfg.log_format != "plain" && cfg.log_format != "json") {
+      return c.err(n->source(), p + "log_format", "must be \"plain\" or \"json\"");
+    }
+  }
+  HUNTER_CHECK(readString(c, t, p, "ca_file", cfg.ca_file));
+  return okStatus();
+}
+
+Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
+  const std::string p = "limits.";
+  HUNTER_CHECK(checkKeys(c, t, p,
+                         {"batch_size", "max_in_flight", "max_pending", "fetch_limit",
+                          "request_timeout_ms", "max_response_bytes", "max_message_age_s",
+                          "lost_after_s", "backoff_base_ms", "backoff_max_ms"}));
+  HUNTER_CHECK(readInt(c, t, p, "batch_size", cfg.batch_size, 1, 4096));
+  HUNTER_CHECK(readInt(c, t, p, "max_in_flight", cfg.max_in_flight, 1, 1024));
+  HUNTER_CHECK(readInt(c, t, p, "max_pending", cfg.max_pending, 1, 1'000'000));
+  HUNTER_CHECK(readInt(c, t, p, "fetch_limit", cfg.fetch_limit, 1, 4096));
+  HUNTER_CHECK(readInt(c, t, p, "request_timeout_ms", cfg.request_timeout_ms, 10, 600'000));
+  HUNTER_CHECK(
+      readInt(c, t, p, "max_response_bytes", cfg.max_response_bytes, 1024, int64_t{1} << 32));
+  HUNTER_CHECK(
+      readInt(c, t, p, "max_message_age_s", cfg.max_message_age_s, 1, int64_t{365} * 86400));
+  HUNTER_CHECK(readInt(c, t, p, "lost_after_s", cfg.lost_after_s, 1, 86400));
+  HUNTER_CHECK(readInt(c, t, p, "backoff_base_ms", cfg.backoff_base_ms, 1, 3'600'000));
+  HUNTER_CHECK(readInt(c, t, p, "backoff_max_ms", cfg.backoff_max_ms, 1, 86'400'000));
+  return okStatus();
+}
+
+Status parseClusters(const Ctx& c, const toml::node& n, Config& cfg) {
+  auto* arr = n.as_array();
+  if (!arr) return c.err(n.source(), "clusters", "expected an array of tables ([[clusters]])");
+  std::set<std::string> seenIds, seenAliases;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& e = *arr->get(i);
+    std::string p = "clusters[" + std::to_string(i) + "].";
+    auto* t = e.as_table();
+    if (!t) return c.err(e.source(), "clusters[" + std::to_string(i) + "]", "expected a table");
+    HUNTER_CHECK(checkKeys(c, *t, p, {"id", "alias", "workers"}));
+    ClusterConfig cc;
+    const toml::node* id = t->get("id");
+    if (!id) return c.err(t->source(), p + "id", "missing (the cluster id, 0x + 64 hex digits)");
+    if (!id->is_string()) return c.err(id->source(), p + "id", "expected a string");
+    auto parsed = fixedFromHex<32>(*id->value<std::string>(), "id");
+    if (!parsed.ok()) return c.err(id->source(), p + "id", parsed.error().message);
+    cc.id = *parsed;
+    HUNTER_CHECK(readString(c, *t, p, "alias", cc.alias));
+    HUNTER_CHECK(readStringList(c, *t, p, "workers", cc.workers, true));
+    if (cc.workers.empty()) {
+      return c.err(t->source(), p + "workers", "at least one worker endpoint is required");
+    }
+    if (!seenIds.insert(toHex(cc.id)).second) {
+      return c.err(id->source(), p + "id", "cluster listed twice");
+    }
+    if (!cc.alias.empty() && !seenAliases.insert(cc.alias).second) {
+      return c.err(t->get("alias")->source(), p + "alias", "alias '" + cc.alias + "' used twice");
+    }
+    cfg.clusters.push_back(std::move(cc));
+  }
+  return okStatus();
+}
+
+}  // namespace
+
+Result<Config> parseConfig(const std::string& text, const std::string& source_name) {
+  Ctx c{source_name};
+  toml::table root;
+  try {
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    return makeError("config", source_name + ":" + std::to_string(e.source().begin.line) + ": " +
+                                   std::string(e.description()));
+  }
+  Config cfg;
+  cfg.path = source_name;
+  HUNTER_CHECK(checkKeys(c, root, "", {"chain", "hunter", "limits", "clusters"}));
+  auto section = [&](const char* name, auto parse) -> Status {
+    const toml::node* n = root.get(name);
+    if (!n) return okStatus();
+    auto* t = n->as_table();
+    if (!t) return c.err(n->source(), name, "expected a table ([" + std::string(name) + "])");
+    return parse(c, *t, cfg);
+  };
+  HUNTER_CHECK(section("chain", parseChain));
+  HUNTER_CHECK(section("hunter", parseHunter));
+  HUNTER_CHECK(section("limits", parseLimits));
+  if (const toml::node* n = root.get("clusters")) HUNTER_CHECK(parseClusters(c, *n, cfg));
+  return cfg;
+}
+
+Result<Config> loadConfig(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return makeError("config", path + ": cannot open the configuration file");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (ss.str().size() > (1u << 20)) {
+    return makeError("config", path + ": configuration file is larger than 1 MiB");
+  }
+  return parseConfig(ss.str(), path);
+}
+
+static std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && (item.back() == ' ' || item.back() == '/')) item.pop_back();
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+void applyEnvironment(Config& cfg) {
+  if (const char* v = std::getenv("HUNTER_CHAIN_ENDPOINTS"); v && *v) {
+    cfg.chain_endpoints = splitList(v);
+  }
+  if (const char* v = std::getenv("HUNTER_KEY_FILE"); v && *v) cfg.key_files = splitList(v);
+  if (const char* v = std::getenv("HUNTER_DATABASE"); v && *v) cfg.database = v;
+}
+
+Result<std::vector<ClusterConfig>> Config::select(const std::vector<std::string>& names) const {
+  if (names.empty()) return clusters;
+  std::vector<ClusterConfig> out;
+  for (const auto& n : names) {
+    const ClusterConfig* found = nullptr;
+    for (const auto& c : clusters) {
+      if (c.alias == n) found = &c;
+      auto id = fixedFromHex<32>(n);
+      if (id.ok() && *id == c.id) found = &c;
+    }
+    if (!found) {
+      std::string known;
+      for (const auto& c : clusters) known += (known.empty() ? "" : ", ") + c.name();
+      return makeError("config", "--cluster " + n + ": no such cluster in " + path +
+                                     (known.empty() ? "" : " (configured: " + known + ")"));
+    }
+    out.push_back(*found);
+  }
+  return out;
+}
+
+}  // namespace hunter::app

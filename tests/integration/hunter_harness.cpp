@@ -1,0 +1,183 @@
+#include "hunter_harness.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "hunter/core/storage.hpp"
+
+extern char** environ;
+
+namespace hunter::testing {
+namespace {
+
+std::string readAll(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
+  std::vector<char*> argv;
+  std::string bin = HUNTER_BIN;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, bin.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  return rc == 0 ? pid : -1;
+}
+
+int waitFor(pid_t pid, std::chrono::milliseconds deadline) {
+  auto until = std::chrono::steady_clock::now() + deadline;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      if (WIFEXITED(status)) return WEXITSTATUS(status);
+      if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+      return -1;
+    }
+    if (std::chrono::steady_clock::now() > until) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return -2;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string tomlString(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    o += c;
+  }
+  return o + "\"";
+}
+
+Bytes storage(DevnetProcess& d, const Bytes& key) {
+  auto r = d.rpcResult("state_getStorage", {toHex(key)});
+  if (!r.ok() || r->is_null()) return {};
+  return fromHex(r->get<std::string>()).value();
+}
+
+}  // namespace
+
+CommandResult runHunter(const std::vector<std::string>& args, std::chrono::milliseconds deadline) {
+  char tmpl[] = "/tmp/hunter-cmd-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  CommandResult r;
+  pid_t pid = spawn(args, dir + "/out", dir + "/err");
+  if (pid > 0) r.exit_code = waitFor(pid, deadline);
+  r.out = readAll(dir + "/out");
+  r.err = readAll(dir + "/err");
+  std::remove((dir + "/out").c_str());
+  std::remove((dir + "/err").c_str());
+  rmdir(dir.c_str());
+  return r;
+}
+
+std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& dir,
+                              const HunterConfigOptions& o) {
+  std::ostringstream t;
+  t << "[chain]\nendpoints = [" << tomlString(devnet.chainUrl()) << "]\n\n[hunter]\n";
+  std::vector<std::string> keys = o.key_files;
+  if (keys.empty()) keys.push_back(devnet.hunterKeyPath());
+  t << "key_files = [";
+  for (size_t i = 0; i < keys.size(); ++i) t << (i ? ", " : "") << tomlString(keys[i]);
+  t << "]\n";
+  t << "database = " << tomlString(o.database.empty() ? dir + "/" + o.name + ".db" : o.database)
+    << "\n";
+  t << "poll_interval_ms = " << o.poll_interval_ms << "\n\n[limits]\n";
+  t << "batch_size = " << o.batch_size << "\nmax_in_flight = " << o.max_in_flight
+    << "\nrequest_timeout_ms = " << o.request_timeout_ms << "\nlost_after_s = " << o.lost_after_s
+    << "\nbackoff_base_ms = " << o.backoff_base_ms << "\nbackoff_max_ms = " << o.backoff_max_ms
+    << "\n"
+    << o.extra_limits << "\n";
+  for (const auto& c : devnet.clusters()) {
+    t << "[[clusters]]\nid = " << tomlString(toHex(c.id)) << "\nalias = " << tomlString(c.alias)
+      << "\nworkers = [";
+    for (size_t i = 0; i < c.workers.size(); ++i) t << (i ? ", " : "") << tomlString(c.workers[i]);
+    t << "]\n\n";
+  }
+  std::string path = dir + "/" + o.name + ".toml";
+  std::ofstream(path) << t.str();
+  return path;
+}
+
+HunterService::HunterService(const std::string& config, const std::string& log,
+                             std::vector<std::string> extra)
+    : log_(log) {
+  std::vector<std::string> args = {"run", "--config", config};
+  args.insert(args.end(), extra.begin(), extra.end());
+  pid_ = spawn(args, log + ".out", log);
+}
+
+HunterService::~HunterService() {
+  if (pid_ > 0) terminate();
+}
+
+int HunterService::terminate(std::chrono::milliseconds deadline) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int code = waitFor(pid_, deadline);
+  pid_ = -1;
+  return code;
+}
+
+void HunterService::kill9() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitFor(pid_, std::chrono::seconds(10));
+  pid_ = -1;
+}
+
+std::string HunterService::log() const { return readAll(log_); }
+
+std::string newKeyFile(const std::string& dir, const std::string& name) {
+  std::string path = dir + "/" + name;
+  auto r = runHunter({"key", "generate", "--out", path});
+  return r.exit_code == 0 ? path : std::string();
+}
+
+uint64_t chainNextSn(DevnetProcess& d, const H256& cluster) {
+  Bytes v = storage(d, core::queuesKey(cluster));
+  if (v.empty()) return 0;
+  return core::decodeQueueState(v).value().next_sn;
+}
+
+u128 chainHunterRewards(DevnetProcess& d, const crypto::AccountId32& account) {
+  Bytes v = storage(d, core::hunterRewardsKey(account));
+  if (v.empty()) return 0;
+  return core::decodeU128(v).value();
+}
+
+u128 chainFree(DevnetProcess& d, const crypto::AccountId32& account) {
+  Bytes v = storage(d, core::systemAccountKey(account));
+  if (v.empty()) return 0;
+  return core::decodeAccountInfo(v).value().data.free;
+}
+
+std::optional<core::AckRecord> chainAck(DevnetProcess& d, const H256& cluster, uint64_t sn) {
+  Bytes v = storage(d, core::acksKey(cluster, sn));
+  if (v.empty()) return std::nullopt;
+  return core::decodeAckRecord(v).value();
+}
+
+}  // namespace hunter::testing

@@ -1,0 +1,68 @@
+#pragma once
+// Runs the real `hunter` binary against a DevnetProcess: writes its config, runs one-shot
+// commands (status, submit, rewards, workers) and the `run` service as a child process.
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "devnet_harness.hpp"
+#include "hunter/core/storage.hpp"
+
+namespace hunter::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `hunter args...` to completion (killed after `deadline`).
+CommandResult runHunter(const std::vector<std::string>& args,
+                        std::chrono::milliseconds deadline = std::chrono::seconds(120));
+
+// A hunter config for `devnet`, written to <dir>/<name>.toml; returns its path.
+struct HunterConfigOptions {
+  std::string name = "hunter";
+  std::vector<std::string> key_files;  // default: the devnet's dev hunter key
+  std::string database;                // default: <dir>/<name>.db
+  int64_t poll_interval_ms = 100;
+  size_t batch_size = 64;
+  size_t max_in_flight = 8;
+  int64_t request_timeout_ms = 2000;
+  int64_t lost_after_s = 3;
+  int64_t backoff_base_ms = 200;
+  int64_t backoff_max_ms = 2000;
+  std::string extra_limits;  // more lines for [limits]
+};
+std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& dir,
+                              const HunterConfigOptions& o = {});
+
+// `hunter run` in the background; its stderr goes to <log>.
+class HunterService {
+ public:
+  HunterService(const std::string& config, const std::string& log,
+                std::vector<std::string> extra = {});
+  ~HunterService();
+  pid_t pid() const { return pid_; }
+  int terminate(std::chrono::milliseconds deadline = std::chrono::seconds(20));  // exit code
+  void kill9();
+  bool running() const { return pid_ > 0; }
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_;
+};
+
+// A new 0600 key file in dir (for a second hunter); returns its path.
+std::string newKeyFile(const std::string& dir, const std::string& name);
+
+// The chain's next sn (Queues) of a cluster, HunterRewards and free balance of an account.
+uint64_t chainNextSn(DevnetProcess& d, const H256& cluster);
+u128 chainHunterRewards(DevnetProcess& d, const crypto::AccountId32& account);
+u128 chainFree(DevnetProcess& d, const crypto::AccountId32& account);
+std::optional<core::AckRecord> chainAck(DevnetProcess& d, const H256& cluster, uint64_t sn);
+
+}  // namespace hunter::testing
