@@ -559,6 +559,9 @@ void Relay::gather(RoundStats& st, int64_t now) {
       continue;
     }
     rec.last_seen_ms = now;
+    if (double ms = workers_.lastLatencyMs(w); ms > 0) {
+      rec.latency_ms_ewma = rec.latency_ms_ewma == 0 ? ms : 0.8 * rec.latency_ms_ewma + 0.2 * ms;
+    }
     uint64_t valid = 0, invalid = 0, refused = 0;
     for (const auto& r : resp->results) {
       auto it = index.find(r.sn);

@@ -497,6 +497,10 @@ Result<std::unique_ptr<Devnet>> Devnet::start(DevnetConfig config) {
     d.by_id[cc.id] = cluster.get();
     d.clusters.push_back(std::move(cluster));
   }
+  // The genesis must be valid before the constructor sees it (it throws otherwise).
+  if (auto valid = DevChain::validateConfig(chain_cfg); !valid.ok()) {
+    return valid.error().context("genesis");
+  }
   d.chain = std::make_unique<DevChain>(chain_cfg);
   d.chain->addAckListener([&d](const H256& cluster, uint64_t sn, const core::AckRecord& ack) {
     auto it = d.by_id.find(cluster);

@@ -124,6 +124,10 @@ TEST(HunterE2E, OneWorkerOfflineStillAccepted) {
   bool offlineRecorded = false;
   json wj = jsonOf(w);
   for (auto& x : wj["workers"]) {
+    if (x["endpoint"] == d->clusters()[0].workers[0]) {
+      EXPECT_GT(x["latency_ms"].get<double>(), 0.0) << x.dump();
+      EXPECT_GE(x["signatures_valid"].get<uint64_t>(), 30u) << x.dump();
+    }
     if (x["endpoint"] == d->clusters()[0].workers[1]) {
       offlineRecorded =
           x["errors"].get<uint64_t>() > 0 && !x["last_error"].get<std::string>().empty();

@@ -66,6 +66,9 @@ class HttpWorkerClient : public core::WorkerClient {
   // Round-trip time of the last HTTP exchange with a worker that got an HTTP answer (of any
   // status); transport failures do not update it. Zero before the first one or when out of range.
   std::chrono::microseconds lastLatency(size_t worker) const;
+  double lastLatencyMs(size_t worker) const override {
+    return static_cast<double>(lastLatency(worker).count()) / 1000.0;
+  }
 
  private:
   std::string url(size_t worker, const char* method) const;

@@ -65,6 +65,8 @@ class WorkerClient {
   virtual std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& workers,
                                                     const H256& cluster,
                                                     const std::vector<SignItem>& items) = 0;
+  // Duration of the last completed call to `worker`, in ms (0 when unknown).
+  virtual double lastLatencyMs(size_t /*worker*/) const { return 0; }
 };
 
 // ---- Chain (PROTOCOL.md §4) ------------------------------------------------------------------

@@ -1,0 +1,154 @@
+// The configuration loader: every mistake names the key and its line.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "hunter/app/config.hpp"
+
+using namespace hunter;
+using namespace hunter::app;
+
+namespace {
+
+const char* kGood = R"([chain]
+endpoints = ["http://127.0.0.1:9944/"]
+
+[hunter]
+key_files = ["/k/a.key", "/k/b.key"]
+database = "/var/lib/hunter/h.db"
+poll_interval_ms = 250
+era_period = 128
+tip = "340282366920938463463374607431768211455"
+log_format = "json"
+
+[limits]
+batch_size = 32
+max_in_flight = 4
+
+[[clusters]]
+id = "0xBB6D204D45821E67BEFFE424FC1D71453C47FE14EC7BDCA0F68D7E6AF27F8A24"
+alias = "alpha"
+workers = ["http://127.0.0.1:8001", "https://w2.example:443/"]
+
+[[clusters]]
+id = "0x0000000000000000000000000000000000000000000000000000000000000001"
+workers = "http://127.0.0.1:9001"
+)";
+
+std::string errorOf(const std::string& text) {
+  auto r = parseConfig(text, "h.toml");
+  EXPECT_FALSE(r.ok()) << text;
+  return r.ok() ? "" : r.error().message;
+}
+
+}  // namespace
+
+TEST(Config, ParsesEveryKindOfValue) {
+  auto r = parseConfig(kGood, "h.toml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Config& c = *r;
+  ASSERT_EQ(c.chain_endpoints.size(), 1u);
+  EXPECT_EQ(c.chain_endpoints[0], "http://127.0.0.1:9944");  // trailing slash dropped
+  EXPECT_EQ(c.key_files.size(), 2u);
+  EXPECT_EQ(c.database, "/var/lib/hunter/h.db");
+  EXPECT_EQ(c.poll_interval_ms, 250);
+  EXPECT_EQ(c.era_period, 128u);
+  EXPECT_TRUE(c.tip == ~static_cast<u128>(0));
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_EQ(c.batch_size, 32u);
+  EXPECT_EQ(c.max_in_flight, 4u);
+  EXPECT_EQ(c.max_pending, 8192u);  // default kept
+  ASSERT_EQ(c.clusters.size(), 2u);
+  EXPECT_EQ(c.clusters[0].alias, "alpha");
+  EXPECT_EQ(toHex(c.clusters[0].id),
+            "0xbb6d204d45821e67beffe424fc1d71453c47fe14ec7bdca0f68d7e6af27f8a24");
+  EXPECT_EQ(c.clusters[0].workers[1], "https://w2.example:443");
+  EXPECT_EQ(c.clusters[1].workers.size(), 1u);  // a single string is a list of one
+  EXPECT_EQ(c.clusters[1].name(), toHex(c.clusters[1].id));
+}
+
+TEST(Config, UnknownKeysNameKeyLineAndTheKnownOnes) {
+  std::string e = errorOf("[hunter]\ndatabse = \"x\"\n");
+  EXPECT_NE(e.find("h.toml:2"), std::string::npos) << e;
+  EXPECT_NE(e.find("hunter.databse"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key"), std::string::npos) << e;
+  EXPECT_NE(e.find("database"), std::string::npos) << e;
+  e = errorOf("[chains]\nendpoints = []\n");
+  EXPECT_NE(e.find("h.toml:1: chains: unknown key"), std::string::npos) << e;
+  e = errorOf("[[clusters]]\nid = \"0x01\"\nworker = []\n");
+  EXPECT_NE(e.find("clusters[0].worker"), std::string::npos) << e;
+}
+
+TEST(Config, WrongTypesAndValuesNameTheKey) {
+  EXPECT_NE(errorOf("[limits]\nbatch_size = \"64\"\n")
+                .find("h.toml:2: limits.batch_size: expected an integer"),
+            std::string::npos);
+  EXPECT_NE(errorOf("[limits]\nbatch_size = 0\n").find("between 1 and 4096"), std::string::npos);
+  EXPECT_NE(errorOf("[hunter]\nera_period = 100\n").find("power of two"), std::string::npos);
+  EXPECT_NE(errorOf("[hunter]\ntip = -1\n").find("hunter.tip"), std::string::npos);
+  EXPECT_NE(errorOf("[hunter]\nlog_level = \"loud\"\n").find("hunter.log_level"),
+            std::string::npos);
+  EXPECT_NE(errorOf("[chain]\nendpoints = [\"ws://x\"]\n").find("not an http:// or https:// URL"),
+            std::string::npos);
+  EXPECT_NE(errorOf("[chain]\nendpoints = [1]\n").find("chain.endpoints[0]: expected a string"),
+            std::string::npos);
+  EXPECT_NE(errorOf("chain = 3\n").find("chain: expected a table"), std::string::npos);
+}
+
+TEST(Config, ClusterMistakes) {
+  std::string base = "[[clusters]]\nworkers = [\"http://w\"]\n";
+  EXPECT_NE(errorOf(base).find("clusters[0].id: missing"), std::string::npos);
+  EXPECT_NE(errorOf(base + "id = \"0x1234\"\n").find("expected 32 bytes"), std::string::npos);
+  EXPECT_NE(errorOf(base + "id = \"0xzz\"\n").find("invalid hex"), std::string::npos);
+  std::string id = "id = \"0x" + std::string(64, 'a') + "\"\n";
+  EXPECT_NE(errorOf("[[clusters]]\n" + id + "workers = []\n").find("at least one worker"),
+            std::string::npos);
+  std::string twice = "[[clusters]]\n" + id + "workers = \"http://a\"\n[[clusters]]\n" + id +
+                      "workers = \"http://b\"\n";
+  EXPECT_NE(errorOf(twice).find("listed twice"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorsNameTheLine) {
+  std::string e = errorOf("[hunter]\ndatabase = \"unterminated\n");
+  EXPECT_NE(e.find("h.toml:2"), std::string::npos) << e;
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  auto r = loadConfig("/nonexistent/hunter.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("/nonexistent/hunter.toml: cannot open"), std::string::npos);
+}
+
+TEST(Config, SelectByAliasOrIdAndUnknownNamesTheConfigured) {
+  auto c = parseConfig(kGood, "h.toml").value();
+  auto all = c.select({});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  auto one = c.select({"alpha"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->at(0).alias, "alpha");
+  auto byId = c.select({"0x0000000000000000000000000000000000000000000000000000000000000001"});
+  ASSERT_TRUE(byId.ok());
+  EXPECT_EQ(byId->size(), 1u);
+  auto bad = c.select({"beta"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("--cluster beta"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("alpha"), std::string::npos);
+}
+
+TEST(Config, EnvironmentOverridesPerDeploymentValues) {
+  auto c = parseConfig(kGood, "h.toml").value();
+  setenv("HUNTER_CHAIN_ENDPOINTS", "http://a:1/, http://b:2", 1);
+  setenv("HUNTER_KEY_FILE", "/run/secrets/hunter.key", 1);
+  setenv("HUNTER_DATABASE", "/data/h.db", 1);
+  applyEnvironment(c);
+  unsetenv("HUNTER_CHAIN_ENDPOINTS");
+  unsetenv("HUNTER_KEY_FILE");
+  unsetenv("HUNTER_DATABASE");
+  ASSERT_EQ(c.chain_endpoints.size(), 2u);
+  EXPECT_EQ(c.chain_endpoints[0], "http://a:1");
+  EXPECT_EQ(c.chain_endpoints[1], "http://b:2");
+  ASSERT_EQ(c.key_files.size(), 1u);
+  EXPECT_EQ(c.key_files[0], "/run/secrets/hunter.key");
+  EXPECT_EQ(c.database, "/data/h.db");
+}
