@@ -1,24 +1,17 @@
 #!/usr/bin/env bash
-# Foundation demo: installs what it needs, builds in build/ (or $HUNTER_BUILD_DIR), and shows the
-# offline protocol tools of `hunter` on the reference vectors (tests/vectors/protocol-v1.json).
-# It will be replaced by a demo against the local devnet.
+# The main job on the local devnet: installs what it needs, builds in build/ (or
+# $HUNTER_BUILD_DIR), starts hunter-devnet (a chain and a cluster of 4 simulated workers,
+# threshold 3, with a backlog), runs `hunter run` until a few hundred messages are accepted
+# (or 30 s), prints `status`, `rewards` and `workers`, and stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_dir=${HUNTER_BUILD_DIR:-build}
 hunter=$build_dir/src/cli/hunter
-vectors=tests/vectors/protocol-v1.json
+devnet=$build_dir/src/devnet/hunter-devnet
+target=${DEMO_MESSAGES:-300}
 
 heading() { printf '\n=== %s ===\n' "$*"; }
-show() {
-  printf '$ %s\n' "$*"
-  "$@"
-}
-# Values from the vectors file with grep/awk only (it is pretty-printed, one field per line), so
-# the demo needs nothing beyond the build dependencies.
-vector_field() {  # vector_field NAME N: the N-th string value of field NAME in the file
-  grep -o "\"$1\": \"[^\"]*\"" "$vectors" | sed -n "$2p" | cut -d'"' -f4
-}
 
 heading "Installing dependencies (scripts/setup-deps.sh)"
 scripts/setup-deps.sh
@@ -26,53 +19,84 @@ echo "ok"
 
 heading "Configuring and building in $build_dir/"
 cmake -S . -B "$build_dir" -G Ninja >/dev/null
-cmake --build "$build_dir" --target hunter -j "$(nproc)"
+cmake --build "$build_dir" --target hunter hunter-devnet -j "$(nproc)"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+devnet_pid=""
+hunter_pid=""
+cleanup() {
+  [ -n "$hunter_pid" ] && kill "$hunter_pid" 2>/dev/null && wait "$hunter_pid" 2>/dev/null || true
+  [ -n "$devnet_pid" ] && kill "$devnet_pid" 2>/dev/null && wait "$devnet_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-heading "hunter key generate: a new key file, mode 0600 (the secret is never printed)"
-show "$hunter" key generate --out "$work/hunter.key"
-ls -l "$work/hunter.key"
+cat > "$work/devnet.toml" <<TOML
+block_ms = 500
+chain_port = 0
+worker_base_port = 0
+hunter_key_out = "dev-hunter.key"
 
-heading "hunter key inspect: the same public key, AccountId32 and SS58 address, read back"
-show "$hunter" key inspect "$work/hunter.key"
+[[clusters]]
+alias = "alpha"
+workers = 4
+threshold = 3
+reward_per_message = "1000000000"
+rate = 50
+payload_size = 256
+initial_backlog = $target
+TOML
 
-heading "hunter key inspect refuses a key file that others can read"
-chmod 644 "$work/hunter.key"
-printf '$ chmod 644 %s; %s key inspect %s\n' "$work/hunter.key" "$hunter" "$work/hunter.key"
-status=0
-"$hunter" key inspect "$work/hunter.key" || status=$?
-echo "(exit code $status)"
-chmod 600 "$work/hunter.key"
+heading "Starting hunter-devnet (127.0.0.1, free ports)"
+"$devnet" --config "$work/devnet.toml" --state-dir "$work" \
+  --hunter-config-out "$work/hunter.toml" >"$work/devnet.out" 2>"$work/devnet.log" &
+devnet_pid=$!
+for _ in $(seq 300); do
+  [ -s "$work/hunter.toml" ] && grep -q "ready" "$work/devnet.out" 2>/dev/null && break
+  kill -0 "$devnet_pid" 2>/dev/null || { cat "$work/devnet.log"; exit 1; }
+  sleep 0.1
+done
+cat "$work/devnet.out"
 
-heading "hunter message hash: reference message 0"
-# The first object of "cluster_messages", as it stands in the vectors file (its extra fields,
-# "encoded" and "signatures", are ignored like any unknown field).
-awk '/^  "cluster_messages": \[/ {f = 1; next} f && /^    }/ {print "    }"; exit} f' "$vectors" \
-  >"$work/message0.json"
-show "$hunter" message hash "$work/message0.json"
-echo "(reference hash: $(vector_field hash 1))"
+heading "The hunter config the devnet wrote ($work/hunter.toml)"
+cat "$work/hunter.toml"
 
-heading "hunter message hash --json (same message, from standard input)"
-printf '$ %s message hash --json - < message0.json\n' "$hunter"
-"$hunter" message hash --json - <"$work/message0.json"
+heading "hunter run --config hunter.toml (until $target messages are accepted, or 30 s)"
+"$hunter" run --config "$work/hunter.toml" 2>"$work/hunter.log" &
+hunter_pid=$!
+next=0
+for _ in $(seq 300); do
+  next=$("$hunter" status --config "$work/hunter.toml" --json 2>/dev/null |
+    grep -o '"chain_next_sn": [0-9]*' | head -1 | grep -o '[0-9]*$' || echo 0)
+  [ "${next:-0}" -ge "$target" ] && break
+  sleep 0.1
+done
+kill -TERM "$hunter_pid"
+wait "$hunter_pid" || true
+hunter_pid=""
+echo "the chain has accepted $next messages; the hunter's log (first and last lines):"
+head -n 8 "$work/hunter.log"
+echo "..."
+tail -n 4 "$work/hunter.log"
 
-heading "hunter extrinsic decode: reference extrinsic 2, a batch of sn 1 and 2 with 3 and 4 signatures"
-vector_field extrinsic 3 >"$work/extrinsic2.hex"
-printf '$ %s extrinsic decode - < extrinsic2.hex\n' "$hunter"
-"$hunter" extrinsic decode - <"$work/extrinsic2.hex"
+heading "hunter status"
+"$hunter" status --config "$work/hunter.toml"
 
-heading "hunter storage-key: where the chain keeps the ACK of sn 5 of the reference cluster"
-show "$hunter" storage-key Acks "$(vector_field cluster 1)" 5
-echo "(reference: $(awk '/"item": "PhalaClusterMq.Acks"/ {f = 1} f && /"key":/ {print; exit}' \
-  "$vectors" | cut -d'"' -f4))"
+heading "hunter rewards"
+"$hunter" rewards --config "$work/hunter.toml"
 
-heading "Bad input is one line on stderr and exit code 2"
-printf '$ %s extrinsic decode 0x123\n' "$hunter"
-status=0
-"$hunter" extrinsic decode 0x123 || status=$?
-echo "(exit code $status)"
+heading "hunter workers"
+"$hunter" workers --config "$work/hunter.toml"
 
-heading "Done"
-echo "README.md, section \"Command reference\", documents every command."
+heading "Offline protocol tools: decode the first extrinsic the hunter submitted"
+xt=$(sqlite3 "$work/hunter.db" "select hex(extrinsic) from submissions order by id limit 1;" 2>/dev/null || true)
+if [ -n "$xt" ]; then
+  "$hunter" extrinsic decode "0x$xt" >"$work/decoded.txt"
+  head -n 20 "$work/decoded.txt"
+fi
+
+heading "Stopping"
+kill -TERM "$devnet_pid"
+wait "$devnet_pid" || true
+devnet_pid=""
+echo "done"

@@ -94,8 +94,10 @@ Result<ClusterMessage> decodeClusterMessage(ByteSpan bytes) {
 H256 messageHash(const ClusterMessage& m) { return crypto::blake2_256(encode(m)); }
 
 Bytes signingBytes(const H256& hash) {
-  Bytes out{0xff, 0x10};
-  out.insert(out.end(), hash.begin(), hash.end());
+  Bytes out(2 + hash.size());
+  out[0] = 0xff;
+  out[1] = 0x10;
+  std::copy(hash.begin(), hash.end(), out.begin() + 2);
   return out;
 }
 

@@ -709,6 +709,7 @@ int devnetMain(int argc, char** argv) {
   uint32_t block_ms = 0;
   uint16_t chain_port = 0;
   bool print_json = false;
+  std::string hunter_config_out;
   app.add_option("--config", config_path, "TOML config (default: one cluster 'alpha', 4 of 3)")
       ->check(CLI::ExistingFile);
   auto* block_opt = app.add_option("--block-ms", block_ms, "block time in ms (overrides config)")
@@ -717,6 +718,9 @@ int devnetMain(int argc, char** argv) {
                                    "where the dev hunter key is written (overrides "
                                    "config)");
   auto* port_opt = app.add_option("--chain-port", chain_port, "chain RPC port, 0 = free");
+  app.add_option("--hunter-config-out", hunter_config_out,
+                 "write a hunter config (TOML) for this devnet to this file: chain endpoint, "
+                 "the dev hunter key, every cluster with its workers, database in the state dir");
   app.add_flag("--print-json", print_json,
                "print the endpoints as one JSON line on stdout (logs go to stderr)");
   try {
@@ -751,6 +755,26 @@ int devnetMain(int argc, char** argv) {
     std::error_code ec;
     fs::path ep_path = fs::path(cfg.state_dir) / "endpoints.json";
     std::ofstream(ep_path) << ep.dump(2) << "\n";
+  }
+  if (!hunter_config_out.empty()) {
+    auto q = [](const std::string& v) { return json(v).dump(); };  // a TOML basic string
+    std::ofstream t(hunter_config_out);
+    t << "# hunter config for the devnet at " << ep["chain"].get<std::string>()
+      << " (written by hunter-devnet)\n[chain]\nendpoints = [" << q(ep["chain"]) << "]\n\n"
+      << "[hunter]\nkey_files = [" << q(fs::absolute(ep["hunter_key"].get<std::string>()).string())
+      << "]\ndatabase = " << q((fs::absolute(cfg.state_dir) / "hunter.db").string())
+      << "\npoll_interval_ms = 200\n\n[limits]\nlost_after_s = 5\n";
+    for (const auto& c : ep["clusters"]) {
+      t << "\n[[clusters]]\nid = " << q(c["id"]) << "\nalias = " << q(c["alias"])
+        << "\nworkers = [";
+      for (size_t i = 0; i < c["workers"].size(); ++i) t << (i ? ", " : "") << q(c["workers"][i]);
+      t << "]\n";
+    }
+    if (!t) {
+      std::cerr << "hunter-devnet: cannot write " << hunter_config_out << "\n";
+      (*devnet)->stop();
+      return 1;
+    }
   }
   if (print_json) {
     std::cout << ep.dump() << std::endl;
