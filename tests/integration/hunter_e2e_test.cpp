@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "hunter/app/keyfile.hpp"
 #include "hunter/crypto/ss58.hpp"
@@ -302,4 +304,64 @@ TEST(HunterE2E, SigkillMidRunAndRestartLosesNothingAndSubmitsNothingTwice) {
   EXPECT_TRUE(dec(r["total"]["reward"]) == chainHunterRewards(*d, me));
   u128 fees = dec(r["total"]["fees"]);
   EXPECT_TRUE(chainFree(*d, me) + fees == freeBefore + dec(r["total"]["reward"]));
+}
+
+// A proxy in front of worker 0 that breaks a prev_hash link in every GetClusterMessages answer
+// (recomputing nothing), and passes everything else through.
+TEST(HunterE2E, WorkerLyingAboutTheHashChainIsMarkedFaultyAndBypassed) {
+  DevnetOptions o;
+  o.clusters[0].initial_backlog = 20;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  const std::string real = d->clusters()[0].workers[0];
+  std::atomic<int> lies{0};
+  auto proxy = adapters::HttpServer::start(
+      "127.0.0.1", 0, [&](const adapters::ServerRequest& req) -> adapters::ServerResponse {
+        adapters::HttpClient http;
+        adapters::HttpCall call;
+        call.url = real + req.path + (req.query.empty() ? "" : "?" + req.query);
+        call.body = req.body;
+        auto r = http.post(call);
+        if (!r.ok()) return {502, "application/json", R"({"error":"proxy","code":"internal"})"};
+        adapters::ServerResponse out{static_cast<int>(r->status), "application/json", r->body};
+        if (req.path.find("GetClusterMessages") != std::string::npos && r->status == 200) {
+          json j = json::parse(r->body);
+          if (j["messages"].size() > 1) {
+            j["messages"][1]["prev_hash"] = "0x" + std::string(64, 'e');
+            out.body = j.dump();
+            lies++;
+          }
+        }
+        return out;
+      });
+  ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+  std::string proxyUrl = (*proxy)->baseUrl();
+  // The hunter sees the proxy as the cluster's first worker.
+  std::string cfg = writeHunterConfig(*d, d->dir());
+  {
+    std::ifstream in(cfg);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    text.replace(text.find(real), real.size(), proxyUrl);
+    std::ofstream(cfg) << text;
+  }
+  auto r = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "20"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GE(chainNextSn(*d, cluster), 20u);
+  EXPECT_GE(lies.load(), 1);
+  auto w = runHunter({"workers", "--config", cfg, "--json"});
+  json wj = jsonOf(w);
+  bool faulty = false;
+  for (auto& x : wj["workers"]) {
+    if (x["endpoint"] == proxyUrl) {
+      faulty = x["faulty_hash_chain"].get<uint64_t>() >= 1 &&
+               x["last_error"].get<std::string>().find("hash chain") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(faulty) << w.out;
+  auto st = runHunter({"status", "--config", cfg});
+  EXPECT_NE(st.out.find("divergent worker " + proxyUrl), std::string::npos) << st.out;
+  (*proxy)->stop();
 }
