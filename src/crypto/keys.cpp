@@ -38,7 +38,8 @@ const secp256k1_context* ctx() {
     osRandom(seed, sizeof seed);
     // Randomization protects signing against side channels; failure leaves it unblinded but
     // correct, so it is not fatal.
-    if (!secp256k1_context_randomize(c, seed)) { /* unblinded but still correct */ }
+    if (!secp256k1_context_randomize(c, seed)) { /* unblinded but still correct */
+    }
     sodium_memzero(seed, sizeof seed);
     return std::unique_ptr<secp256k1_context, ContextDeleter>(c);
   }();
@@ -61,8 +62,7 @@ SecretKey SecretKey::generate() {
 
 Result<SecretKey> SecretKey::fromBytes(ByteSpan bytes) {
   if (bytes.size() != 32) {
-    return makeError("bad_key",
-                     "secret key must be 32 bytes, got " + std::to_string(bytes.size()));
+    return makeError("bad_key", "secret key must be 32 bytes, got " + std::to_string(bytes.size()));
   }
   FixedBytes<32> b = toFixed<32>(bytes);
   if (!secp256k1_ec_seckey_verify(ctx(), b.data())) {

@@ -219,7 +219,8 @@ TEST(Vectors, Eras) {
     uint64_t period = v["period"].get<uint64_t>();
     uint64_t current = v["current"].get<uint64_t>();
     auto era = core::Era::mortal(period, current);
-    EXPECT_EQ(toHex(core::encode(era)), v["encoded"].get<std::string>()) << period << "@" << current;
+    EXPECT_EQ(toHex(core::encode(era)), v["encoded"].get<std::string>())
+        << period << "@" << current;
     EXPECT_EQ(era.birth(current), static_cast<uint64_t>(dec(v["start"])));
     Bytes enc = hex(v["encoded"]);
     codec::Decoder d(enc);

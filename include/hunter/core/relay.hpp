@@ -78,6 +78,10 @@ struct RelayEvent {
   H256 tx_hash{};
   uint32_t nonce = 0;
   std::string outcome;  // accepted / superseded / diverged / rejected / dead
+  size_t count = 0;     // kOutcome: messages with this outcome (sns need not be contiguous)
+  // kOutcome "rejected": the chain's short reason, from a small fixed set (the 1010 data
+  // string such as "Custom error: 6", or the JSON-RPC error code), for metrics labels.
+  std::string reason;
 };
 using EventSink = std::function<void(const RelayEvent&)>;
 
@@ -100,6 +104,16 @@ struct RoundStats {
   }
 };
 
+// What the workers answered to SignClusterMessages since the last Relay::takeWorkerStats().
+struct WorkerSignStats {
+  std::string worker;                        // the worker's name (its endpoint)
+  uint64_t sign_requests = 0;                // SignClusterMessages calls sent to it
+  uint64_t valid = 0;                        // valid signatures from a registered worker key
+  uint64_t invalid = 0;                      // signatures that do not recover to a registered key
+  std::map<std::string, uint64_t> refusals;  // refused items per code ("unknown_sn", ...)
+  std::vector<double> latencies_ms;          // the latency of each answered call
+};
+
 class Relay {
  public:
   Relay(RelayConfig config, WorkerClient& workers, ChainClient& chain, Store& store, Clock& clock,
@@ -120,6 +134,11 @@ class Relay {
   const std::optional<ClusterInfo>& clusterInfo() const { return info_; }
   uint64_t workerNextSn() const { return worker_next_sn_; }
   uint64_t chainNextSn() const { return chain_next_; }
+  // Why the last round could not make progress (empty when it was not stuck).
+  const std::string& stuckDetail() const { return stuck_detail_; }
+  // The worker answers gathered since the previous call (one entry per worker that was asked),
+  // and resets them.
+  std::vector<WorkerSignStats> takeWorkerStats();
 
  private:
   struct WorkerState {
@@ -167,6 +186,7 @@ class Relay {
   size_t source_ = 0;  // preferred worker to fetch from
   uint64_t submitted_total_ = 0;
   std::string stuck_detail_;
+  std::map<std::string, WorkerSignStats> sign_stats_;
 };
 
 }  // namespace hunter::core
