@@ -61,8 +61,8 @@ cat "$work/devnet.out"
 heading "The hunter config the devnet wrote ($work/hunter.toml)"
 cat "$work/hunter.toml"
 
-heading "hunter run --config hunter.toml (until $target messages are accepted, or 30 s)"
-"$hunter" run --config "$work/hunter.toml" 2>"$work/hunter.log" &
+heading "hunter run --config hunter.toml --api-listen 127.0.0.1:0 (until $target messages are accepted, or 30 s)"
+"$hunter" run --config "$work/hunter.toml" --api-listen 127.0.0.1:0 2>"$work/hunter.log" &
 hunter_pid=$!
 next=0
 for _ in $(seq 300); do

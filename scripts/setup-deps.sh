@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev
+  prometheus  # promtool, for the /metrics integration test
 )
 
 missing=()

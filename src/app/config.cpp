@@ -1,6 +1,9 @@
 #include "hunter/app/config.hpp"
+#include "hunter/app/shard.hpp"
 
 #include <toml++/toml.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -59,8 +62,42 @@ Status readString(const Ctx& c, const toml::table& tbl, const std::string& prefi
 }
 
 Status checkUrl(const Ctx& c, const toml::node& n, const std::string& key, const std::string& url) {
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else {
     return c.err(n.source(), key, "'" + url + "' is not an http:// or https:// URL");
+  }
+  std::string authority = rest.substr(0, rest.find_first_of("/?#"));
+  auto bad = [&](const std::string& why) {
+    return c.err(n.source(), key, "'" + url + "' is not a valid URL: " + why);
+  };
+  if (authority.empty()) return bad("no host");
+  if (authority.find_first_of(" \t@") != std::string::npos) return bad("bad character in host");
+  std::string host = authority, port;
+  if (authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string::npos) return bad("unclosed '[' in host");
+    host = authority.substr(0, close + 1);
+    std::string after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return bad("junk after the IPv6 host");
+      port = after.substr(1);
+      if (port.empty()) return bad("empty port");
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (port.empty()) return bad("empty port");
+  }
+  if (host.empty()) return bad("no host");
+  if (!port.empty()) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+        std::stoul(port) > 65535) {
+      return bad("port '" + port + "' is not a number 0..65535");
+    }
   }
   return okStatus();
 }
@@ -103,7 +140,7 @@ Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "hunter.";
   HUNTER_CHECK(checkKeys(c, t, p,
                          {"key_files", "key_file", "database", "poll_interval_ms", "era_period",
-                          "tip", "log_level", "log_format", "ca_file"}));
+                          "tip", "log_level", "log_format", "ca_file", "shard"}));
   HUNTER_CHECK(readStringList(c, t, p, "key_files", cfg.key_files, false));
   if (t.get("key_file")) HUNTER_CHECK(readStringList(c, t, p, "key_file", cfg.key_files, false));
   HUNTER_CHECK(readString(c, t, p, "database", cfg.database));
@@ -142,15 +179,21 @@ Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
     }
   }
   HUNTER_CHECK(readString(c, t, p, "ca_file", cfg.ca_file));
+  HUNTER_CHECK(readString(c, t, p, "shard", cfg.shard));
+  if (const toml::node* n = t.get("shard")) {
+    auto s = parseShard(cfg.shard);
+    if (!s.ok()) return c.err(n->source(), p + "shard", s.error().message);
+  }
   return okStatus();
 }
 
 Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "limits.";
-  HUNTER_CHECK(checkKeys(c, t, p,
-                         {"batch_size", "max_in_flight", "max_pending", "fetch_limit",
-                          "request_timeout_ms", "max_response_bytes", "max_message_age_s",
-                          "lost_after_s", "backoff_base_ms", "backoff_max_ms"}));
+  HUNTER_CHECK(
+      checkKeys(c, t, p,
+                {"batch_size", "max_in_flight", "max_pending", "fetch_limit", "request_timeout_ms",
+                 "max_response_bytes", "max_message_age_s", "lost_after_s", "backoff_base_ms",
+                 "backoff_max_ms", "progress_timeout_s"}));
   HUNTER_CHECK(readInt(c, t, p, "batch_size", cfg.batch_size, 1, 4096));
   HUNTER_CHECK(readInt(c, t, p, "max_in_flight", cfg.max_in_flight, 1, 1024));
   HUNTER_CHECK(readInt(c, t, p, "max_pending", cfg.max_pending, 1, 1'000'000));
@@ -163,6 +206,23 @@ Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
   HUNTER_CHECK(readInt(c, t, p, "lost_after_s", cfg.lost_after_s, 1, 86400));
   HUNTER_CHECK(readInt(c, t, p, "backoff_base_ms", cfg.backoff_base_ms, 1, 3'600'000));
   HUNTER_CHECK(readInt(c, t, p, "backoff_max_ms", cfg.backoff_max_ms, 1, 86'400'000));
+  HUNTER_CHECK(readInt(c, t, p, "progress_timeout_s", cfg.progress_timeout_s, 1, 86400 * 30));
+  return okStatus();
+}
+
+Status parseApi(const Ctx& c, const toml::table& t, Config& cfg) {
+  const std::string p = "api.";
+  HUNTER_CHECK(checkKeys(c, t, p, {"enabled", "listen", "chain_stale_s"}));
+  if (const toml::node* n = t.get("enabled")) {
+    if (!n->is_boolean()) return c.err(n->source(), p + "enabled", "expected true or false");
+    cfg.api_enabled = *n->value<bool>();
+  }
+  HUNTER_CHECK(readString(c, t, p, "listen", cfg.api_listen));
+  if (const toml::node* n = t.get("listen")) {
+    auto l = parseListen(cfg.api_listen);
+    if (!l.ok()) return c.err(n->source(), p + "listen", l.error().message);
+  }
+  HUNTER_CHECK(readInt(c, t, p, "chain_stale_s", cfg.api_chain_stale_s, 0, 86400));
   return okStatus();
 }
 
@@ -212,7 +272,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& source_na
   }
   Config cfg;
   cfg.path = source_name;
-  HUNTER_CHECK(checkKeys(c, root, "", {"chain", "hunter", "limits", "clusters"}));
+  HUNTER_CHECK(checkKeys(c, root, "", {"chain", "hunter", "limits", "api", "clusters"}));
   auto section = [&](const char* name, auto parse) -> Status {
     const toml::node* n = root.get(name);
     if (!n) return okStatus();
@@ -223,6 +283,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& source_na
   HUNTER_CHECK(section("chain", parseChain));
   HUNTER_CHECK(section("hunter", parseHunter));
   HUNTER_CHECK(section("limits", parseLimits));
+  HUNTER_CHECK(section("api", parseApi));
   if (const toml::node* n = root.get("clusters")) HUNTER_CHECK(parseClusters(c, *n, cfg));
   return cfg;
 }
@@ -236,6 +297,35 @@ Result<Config> loadConfig(const std::string& path) {
     return makeError("config", path + ": configuration file is larger than 1 MiB");
   }
   return parseConfig(ss.str(), path);
+}
+
+Result<ListenAddress> parseListen(const std::string& text) {
+  auto bad = [&](const std::string& why) -> Error {
+    return makeError("config", "'" + text + "' is not host:port (" + why + ")");
+  };
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos) return bad("no ':port'");
+  ListenAddress a;
+  a.host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (a.host.size() >= 2 && a.host.front() == '[' && a.host.back() == ']') {
+    a.host = a.host.substr(1, a.host.size() - 2);
+  } else if (a.host.find(':') != std::string::npos) {
+    return bad("an IPv6 host goes in brackets: [::1]:9615");
+  }
+  if (a.host.empty()) return bad("empty host");
+  if (a.host.find_first_of(" \t/@[]") != std::string::npos) return bad("bad character in host");
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+      std::stoul(port) > 65535) {
+    return bad("port must be a number 0..65535");
+  }
+  a.port = static_cast<uint16_t>(std::stoul(port));
+  return a;
+}
+
+int64_t chainStaleSeconds(const Config& cfg) {
+  if (cfg.api_chain_stale_s > 0) return cfg.api_chain_stale_s;
+  return std::max<int64_t>(30, (5 * cfg.poll_interval_ms + 999) / 1000);
 }
 
 static std::vector<std::string> splitList(const std::string& s) {

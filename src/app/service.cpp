@@ -5,6 +5,7 @@
 
 #include "hunter/app/keyfile.hpp"
 #include "hunter/app/logging.hpp"
+#include "hunter/app/status.hpp"
 #include "hunter/crypto/ss58.hpp"
 
 namespace hunter::app {
@@ -39,6 +40,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   std::unique_ptr<Service> s(new Service());
   s->cfg_ = config;
   s->sink_ = std::move(sink);
+  s->started_ms_ = s->clock_.nowMs();
 
   std::vector<crypto::SecretKey> keys;
   for (const auto& f : config.key_files) {
@@ -78,10 +80,17 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     rc.backoff_max_ms = config.backoff_max_ms;
     rc.max_message_age_ms = config.max_message_age_s * 1000;
     rc.lost_after_ms = config.lost_after_s * 1000;
+    Service* svc = s.get();
+    std::string name = cc.name();
+    core::EventSink relaySink = [svc, name](const core::RelayEvent& e) {
+      svc->onEvent(name, e);
+      if (svc->sink_) svc->sink_(e);
+    };
     rt->relay = std::make_unique<core::Relay>(rc, *rt->workers, *s->chain_, *s->store_, s->clock_,
-                                              *s->accounts_, s->sink_, seed++);
+                                              *s->accounts_, relaySink, seed++);
     s->clusters_.push_back(std::move(rt));
   }
+  s->describeMetrics();
   return s;
 }
 
@@ -92,6 +101,8 @@ Status Service::start() {
     auto st = c->relay->start();
     if (st.ok()) {
       c->started = true;
+      std::lock_guard lock(health_mu_);
+      chain_last_ok_ms_ = now;
       continue;
     }
     c->retry_at_ms = now + 2000;
@@ -126,8 +137,10 @@ void Service::run(const std::atomic<bool>& stop) {
         logInfo(c->cc.name() + ": started");
       }
       auto st = c->relay->round();
+      afterRound(*c, st, clock_.nowMs());
       progressed = progressed || st.progressed();
     }
+    updateAccounts(clock_.nowMs());
     if (!progressed) sleepInterruptibly(cfg_.poll_interval_ms, stop);
   }
 }
@@ -227,6 +240,287 @@ SubmitReport Service::submitOnce(uint64_t max, bool no_wait, int64_t timeout_ms,
     rep.code = stuck ? kExitStuck : kExitUnreachable;
   }
   return rep;
+}
+
+// ---- metrics and the service API ----------------------------------------------------------
+
+namespace {
+
+// Bounded label values: a rejection reason or refusal code from the chain or a worker is kept
+// only when short and printable, otherwise it becomes "other".
+std::string boundedLabel(const std::string& v) {
+  if (v.empty()) return "unknown";
+  if (v.size() > 64) return "other";
+  for (char ch : v) {
+    if (ch < 0x20 || ch > 0x7e) return "other";
+  }
+  return v;
+}
+
+double seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+}  // namespace
+
+void Service::describeMetrics() {
+  using T = MetricType;
+  auto& m = metrics_;
+  const std::vector<double> latency = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  const std::vector<double> inclusion = {0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600};
+  m.describe("hunter_backlog_messages", T::kGauge,
+             "Messages the workers hold that the chain has not taken yet (worker next sn - chain "
+             "next sn), per cluster.");
+  m.describe("hunter_oldest_pending_age_seconds", T::kGauge,
+             "Age of the oldest message not yet final (pending, signed or submitted), per "
+             "cluster; 0 when none.");
+  m.describe("hunter_outcomes_total", T::kCounter,
+             "Messages per final outcome seen by this process (accepted, superseded, diverged, "
+             "rejected, dead), per cluster.");
+  m.describe("hunter_rejections_total", T::kCounter,
+             "Messages rejected by the chain, per cluster and reason (the 1010 data string or the "
+             "JSON-RPC error code).");
+  m.describe("hunter_submissions_in_flight", T::kGauge,
+             "Extrinsics of the cluster sent and not yet included or released.");
+  m.describe("hunter_submitted_messages_total", T::kCounter,
+             "Messages submitted to the chain (every submission, including resubmissions).");
+  m.describe("hunter_extrinsics_submitted_total", T::kCounter,
+             "Extrinsics the chain took into its pool.");
+  m.describe("hunter_worker_sign_requests_total", T::kCounter,
+             "SignClusterMessages calls sent to a worker.");
+  m.describe("hunter_worker_signatures_valid_total", T::kCounter,
+             "Valid signatures from a registered worker key.");
+  m.describe("hunter_worker_signatures_invalid_total", T::kCounter,
+             "Signatures that do not recover to a registered worker key.");
+  m.describe("hunter_worker_refusals_total", T::kCounter,
+             "Sign items a worker refused, per code (unknown_sn, diverged, ...).");
+  m.describe("hunter_worker_latency_seconds", T::kHistogram,
+             "Duration of answered SignClusterMessages calls.", latency);
+  m.describe("hunter_account_nonce", T::kGauge, "The account's nonce on the chain.");
+  m.describe("hunter_account_free_balance", T::kGauge,
+             "The account's free balance in planck (a float: precise to 2^53).");
+  m.describe("hunter_account_fees_total", T::kCounter,
+             "Fees paid by the account for recorded outcomes, in planck (from the database).");
+  m.describe("hunter_account_rewards_total", T::kCounter,
+             "Rewards of the account's accepted messages, in planck (from the database).");
+  m.describe("hunter_rpc_errors_total", T::kCounter,
+             "Chain JSON-RPC failures (transport, error objects, bad responses) per endpoint and "
+             "method.");
+  m.describe("hunter_submission_latency_seconds", T::kHistogram,
+             "Time from submitting an extrinsic to the round that saw its messages accepted.",
+             inclusion);
+  m.describe("hunter_last_progress_timestamp_seconds", T::kGauge,
+             "Unix time of the last round that fetched, signed, submitted or resolved something.");
+  m.describe("hunter_chain_last_ok_timestamp_seconds", T::kGauge,
+             "Unix time of the last round whose chain reads succeeded.");
+  for (auto& c : clusters_) {
+    const std::string n = c->cc.name();
+    for (const char* o : {"accepted", "superseded", "diverged", "rejected", "dead"}) {
+      m.add("hunter_outcomes_total", {{"cluster", n}, {"outcome", o}}, 0);
+    }
+    m.set("hunter_backlog_messages", {{"cluster", n}}, 0);
+    m.set("hunter_oldest_pending_age_seconds", {{"cluster", n}}, 0);
+    m.set("hunter_submissions_in_flight", {{"cluster", n}}, 0);
+    m.add("hunter_submitted_messages_total", {{"cluster", n}}, 0);
+    m.add("hunter_extrinsics_submitted_total", {{"cluster", n}}, 0);
+  }
+}
+
+void Service::onEvent(const std::string& cluster, const core::RelayEvent& e) {
+  using K = core::RelayEvent::Kind;
+  int64_t now = clock_.nowMs();
+  auto& sent = sent_[cluster];
+  if (e.kind == K::kSubmitted) {
+    double n = static_cast<double>(e.last_sn - e.first_sn + 1);
+    metrics_.add("hunter_submitted_messages_total", {{"cluster", cluster}}, n);
+    metrics_.add("hunter_extrinsics_submitted_total", {{"cluster", cluster}}, 1);
+    sent[e.first_sn] = {e.last_sn, now};
+    while (sent.size() > 100'000) sent.erase(sent.begin());
+    return;
+  }
+  if (e.kind != K::kOutcome || e.outcome.empty()) return;
+  double n = static_cast<double>(e.count ? e.count : e.last_sn - e.first_sn + 1);
+  metrics_.add("hunter_outcomes_total", {{"cluster", cluster}, {"outcome", e.outcome}}, n);
+  if (e.outcome == "rejected") {
+    metrics_.add("hunter_rejections_total",
+                 {{"cluster", cluster}, {"reason", boundedLabel(e.reason)}}, n);
+  }
+  if (e.outcome == "accepted") {
+    std::lock_guard lock(health_mu_);
+    last_accept_ms_ = now;
+  }
+  // Submissions whose sns this outcome covers are done.
+  for (auto it = sent.begin(); it != sent.end();) {
+    if (it->first <= e.last_sn && it->second.first >= e.first_sn) {
+      if (e.outcome == "accepted") {
+        metrics_.observe("hunter_submission_latency_seconds", {}, seconds(now - it->second.second));
+      }
+      it = sent.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now) {
+  const std::string n = c.cc.name();
+  const MetricLabels cl = {{"cluster", n}};
+  if (st.progressed()) metrics_.set("hunter_last_progress_timestamp_seconds", {}, seconds(now));
+  uint64_t w = c.relay->workerNextSn(), ch = c.relay->chainNextSn();
+  uint64_t backlog = w > ch ? w - ch : 0;
+  if (!st.chain_unreachable) {
+    metrics_.set("hunter_chain_last_ok_timestamp_seconds", {}, seconds(now));
+    metrics_.set("hunter_backlog_messages", cl, static_cast<double>(backlog));
+  }
+  {
+    std::lock_guard lock(health_mu_);
+    if (!st.chain_unreachable) {
+      chain_last_ok_ms_ = now;
+      backlog_[n] = backlog;
+    }
+    if (st.stuck) {
+      stuck_[n] = n + ": " + c.relay->stuckDetail();
+    } else if (!st.chain_unreachable) {
+      stuck_.erase(n);
+    }
+  }
+  auto oldest = store_->messages(
+      c.cc.id, {core::MsgState::kPending, core::MsgState::kSigned, core::MsgState::kSubmitted}, 0,
+      1);
+  if (oldest.ok()) {
+    double age =
+        oldest->empty() ? 0 : seconds(std::max<int64_t>(0, now - oldest->front().created_ms));
+    metrics_.set("hunter_oldest_pending_age_seconds", cl, age);
+  }
+  if (auto open = store_->openSubmissions(c.cc.id); open.ok()) {
+    metrics_.set("hunter_submissions_in_flight", cl, static_cast<double>(open->size()));
+  }
+  for (auto& ws : c.relay->takeWorkerStats()) {
+    MetricLabels wl = {{"cluster", n}, {"worker", ws.worker}};
+    metrics_.add("hunter_worker_sign_requests_total", wl, static_cast<double>(ws.sign_requests));
+    metrics_.add("hunter_worker_signatures_valid_total", wl, static_cast<double>(ws.valid));
+    metrics_.add("hunter_worker_signatures_invalid_total", wl, static_cast<double>(ws.invalid));
+    for (auto& [code, count] : ws.refusals) {
+      metrics_.add("hunter_worker_refusals_total",
+                   {{"cluster", n}, {"worker", ws.worker}, {"code", boundedLabel(code)}},
+                   static_cast<double>(count));
+    }
+    for (double ms : ws.latencies_ms) {
+      metrics_.observe("hunter_worker_latency_seconds", wl, ms / 1000.0);
+    }
+  }
+}
+
+void Service::updateAccounts(int64_t now) {
+  for (const auto& ep : chain_->stats().endpoints) {
+    for (const auto& [method, count] : ep.errors_by_method) {
+      metrics_.set("hunter_rpc_errors_total", {{"endpoint", ep.url}, {"method", method}},
+                   static_cast<double>(count));
+    }
+  }
+  // Balances need chain calls: at most every 10 s, and not while the chain is failing.
+  if (now - accounts_at_ms_ < 10'000) return;
+  accounts_at_ms_ = now;
+  {
+    std::lock_guard lock(health_mu_);
+    if (chain_last_ok_ms_ == 0 || now - chain_last_ok_ms_ > 10'000) return;
+  }
+  for (const auto& id : accounts_->ids()) {
+    MetricLabels al = {{"account", crypto::ss58Encode(id)}};
+    auto info = chain_->account(id);
+    if (!info.ok()) break;
+    double nonce = *info ? static_cast<double>((*info)->nonce) : 0;
+    double free = *info ? static_cast<double>((*info)->data.free) : 0;
+    metrics_.set("hunter_account_nonce", al, nonce);
+    metrics_.set("hunter_account_free_balance", al, free);
+  }
+  auto sums = store_->rewardsSummary(std::nullopt);
+  if (!sums.ok()) return;
+  std::map<crypto::AccountId32, std::pair<u128, u128>> per;  // fees, rewards
+  for (const auto& id : accounts_->ids()) per[id] = {0, 0};
+  for (const auto& r : *sums) {
+    auto it = per.find(r.account);
+    if (it == per.end()) continue;
+    it->second.first += r.fee;
+    it->second.second += r.reward;
+  }
+  for (const auto& [id, fr] : per) {
+    MetricLabels al = {{"account", crypto::ss58Encode(id)}};
+    metrics_.set("hunter_account_fees_total", al, static_cast<double>(fr.first));
+    metrics_.set("hunter_account_rewards_total", al, static_cast<double>(fr.second));
+  }
+}
+
+HealthVerdict Service::health() {
+  HealthInput in;
+  in.now_ms = clock_.nowMs();
+  in.chain_stale_ms = chainStaleSeconds(cfg_) * 1000;
+  in.progress_timeout_ms = cfg_.progress_timeout_s * 1000;
+  std::lock_guard lock(health_mu_);
+  in.started_ms = started_ms_;
+  in.chain_last_ok_ms = chain_last_ok_ms_;
+  in.last_accept_ms = last_accept_ms_;
+  for (auto& [n, b] : backlog_) in.backlog += b;
+  for (auto& [n, d] : stuck_) in.stuck.push_back(d);
+  return evaluateHealth(in);
+}
+
+adapters::ServerResponse Service::handleApi(const adapters::ServerRequest& req) {
+  adapters::ServerResponse r;
+  auto jsonError = [&](int status, const std::string& msg) {
+    r.status = status;
+    r.body = nlohmann::json{{"error", msg}}.dump();
+  };
+  if (req.method != "GET") {
+    jsonError(405, "only GET is served");
+    return r;
+  }
+  if (req.path == "/healthz") {
+    auto v = health();
+    nlohmann::json j;
+    {
+      std::lock_guard lock(health_mu_);
+      uint64_t backlog = 0;
+      for (auto& [n, b] : backlog_) backlog += b;
+      j["backlog"] = backlog;
+      j["chain_last_ok_ms"] = chain_last_ok_ms_;
+      j["last_accept_ms"] = last_accept_ms_;
+    }
+    j["status"] = v.ok ? "ok" : "unhealthy";
+    if (!v.ok) j["reason"] = v.reason;
+    r.status = v.ok ? 200 : 503;
+    r.body = j.dump();
+    return r;
+  }
+  if (req.path == "/metrics") {
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.render();
+    return r;
+  }
+  if (req.path == "/status") {
+    std::vector<ClusterConfig> ccs;
+    for (auto& c : clusters_) ccs.push_back(c->cc);
+    auto j = statusJson(cfg_, ccs, false);
+    if (!j.ok()) {
+      jsonError(503, j.error().message);
+      return r;
+    }
+    r.body = j->dump();
+    return r;
+  }
+  jsonError(404, "no such endpoint: " + req.path + " (try /healthz, /metrics, /status)");
+  return r;
+}
+
+Result<std::string> Service::startApi(const std::string& listen) {
+  HUNTER_TRY(auto addr, parseListen(listen.empty() ? cfg_.api_listen : listen));
+  auto server = adapters::HttpServer::start(
+      addr.host, addr.port, [this](const adapters::ServerRequest& req) { return handleApi(req); },
+      64 * 1024);
+  if (!server.ok()) {
+    return makeError("api", "cannot listen on " + addr.host + ":" + std::to_string(addr.port) +
+                                ": " + server.error().message);
+  }
+  api_ = std::move(server).value();
+  return api_->baseUrl();
 }
 
 }  // namespace hunter::app

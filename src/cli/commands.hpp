@@ -26,6 +26,8 @@ void registerExtrinsicCommands(CLI::App& app);
 void registerStorageCommands(CLI::App& app);
 // run, submit, status, rewards, workers (service_commands.cpp).
 void registerServiceCommands(CLI::App& app);
+// config check (config_commands.cpp).
+void registerConfigCommands(CLI::App& app);
 
 // Makes `body` the action of subcommand `cmd`. An error it returns is printed as the single line
 // "hunter: error: <message>" on stderr and the process exits with kExitBadInput (the action

@@ -65,10 +65,12 @@ int main(int argc, char** argv) {
     registerExtrinsicCommands(app);
     registerStorageCommands(app);
     registerServiceCommands(app);
+    registerConfigCommands(app);
 
     app.footer(
         "Exit codes: 0 success, 2 usage error, bad input or bad config (one line on stderr), 1 "
-        "internal failure; submit also uses 3 stuck, 4 rejected, 5 unreachable.\nRun 'hunter COMMAND --help' for a command's arguments.");
+        "internal failure; submit also uses 3 stuck, 4 rejected, 5 unreachable.\nRun 'hunter "
+        "COMMAND --help' for a command's arguments.");
 
     try {
       app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "hunter/app/logging.hpp"
 #include "hunter/app/service.hpp"
+#include "hunter/app/shard.hpp"
 #include "hunter/app/status.hpp"
 #include "hunter/crypto/ss58.hpp"
 
@@ -72,11 +73,48 @@ void registerServiceCommands(CLI::App& root) {
                   "Log level: trace, debug, info, warn, error (default: hunter.log_level)");
   run->add_option("--log-format", runOpts.log_format,
                   "Log format: plain or json (default: hunter.log_format)");
+  static std::string runShard;
+  static std::string runApiListen;
+  run->add_option("--shard", runShard,
+                  "Handle only the clusters of shard I of N (\"I/N\": twox_64(cluster id) as a "
+                  "little-endian u64, mod N == I); overrides hunter.shard");
+  run->add_option("--api-listen", runApiListen,
+                  "HOST:PORT of the service API (/healthz, /metrics, /status); port 0 picks a "
+                  "free port; overrides api.listen and enables the API");
   setAction(run, []() -> Status {
     HUNTER_TRY(auto cfg, loadFor(runOpts));
+    if (!runShard.empty()) {
+      auto s = app::parseShard(runShard);
+      if (!s.ok()) return makeError("usage", "--shard: " + s.error().message);
+      cfg.shard = runShard;
+    }
+    if (!runApiListen.empty()) {
+      auto l = app::parseListen(runApiListen);
+      if (!l.ok()) return makeError("usage", "--api-listen: " + l.error().message);
+      cfg.api_listen = runApiListen;
+      cfg.api_enabled = true;
+    }
     HUNTER_CHECK(app::initLogging(cfg.log_level, cfg.log_format));
     HUNTER_TRY(auto clusters, cfg.select(runOpts.clusters));
+    if (!cfg.shard.empty()) {
+      HUNTER_TRY(auto shard, app::parseShard(cfg.shard));
+      std::vector<app::ClusterConfig> mine;
+      for (auto& c : clusters) {
+        if (app::inShard(c.id, shard)) mine.push_back(c);
+      }
+      if (mine.empty()) {
+        return makeError(
+            "config", "shard " + app::toString(shard) + " handles none of the selected clusters");
+      }
+      app::logInfo("shard " + app::toString(shard) + ": " + std::to_string(mine.size()) + " of " +
+                   std::to_string(clusters.size()) + " cluster(s)");
+      clusters = std::move(mine);
+    }
     HUNTER_TRY(auto svc, app::Service::create(cfg, clusters, logEvent));
+    if (cfg.api_enabled) {
+      HUNTER_TRY(auto url, svc->startApi());
+      app::logInfo("api listening on " + url);
+    }
     installSignals();
     std::string names;
     for (auto& c : clusters) names += (names.empty() ? "" : ", ") + c.name();

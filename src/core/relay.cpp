@@ -307,6 +307,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       e.first_sn = outs[i].sn;
       e.last_sn = outs[j].sn;
       e.outcome = toString(outs[i].kind);
+      e.count = j - i + 1;
       u128 reward = 0;
       for (size_t k = i; k <= j; ++k) reward += outs[k].reward;
       e.text = cfg_.name + " " + snRange(e.first_sn, e.last_sn) + " " + e.outcome +
@@ -411,9 +412,16 @@ void Relay::expire(RoundStats& st, int64_t now) {
   if (outs.empty()) return;
   if (store_.recordOutcomes(outs).ok()) {
     st.dead += outs.size();
-    emit(RelayEvent::Kind::kOutcome, "error",
-         cfg_.name + " " + snRange(outs.front().sn, outs.back().sn) +
-             " dead: " + outs.front().reason);
+    RelayEvent e;
+    e.kind = RelayEvent::Kind::kOutcome;
+    e.level = "error";
+    e.first_sn = outs.front().sn;
+    e.last_sn = outs.back().sn;
+    e.outcome = "dead";
+    e.count = outs.size();
+    e.text = cfg_.name + " " + snRange(outs.front().sn, outs.back().sn) +
+             " dead: " + outs.front().reason;
+    if (sink_) sink_(e);
   }
 }
 
@@ -551,6 +559,9 @@ void Relay::gather(RoundStats& st, int64_t now) {
     size_t w = targets[t];
     auto& rec = wstate_[w].rec;
     const auto& resp = responses.at(t);
+    auto& ws = sign_stats_[workerName(w)];
+    ws.worker = workerName(w);
+    ws.sign_requests++;
     if (!resp.ok()) {
       rec.errors++;
       rec.last_error = "SignClusterMessages: " + resp.error().message;
@@ -560,6 +571,7 @@ void Relay::gather(RoundStats& st, int64_t now) {
     }
     rec.last_seen_ms = now;
     if (double ms = workers_.lastLatencyMs(w); ms > 0) {
+      ws.latencies_ms.push_back(ms);
       rec.latency_ms_ewma = rec.latency_ms_ewma == 0 ? ms : 0.8 * rec.latency_ms_ewma + 0.2 * ms;
     }
     uint64_t valid = 0, invalid = 0, refused = 0;
@@ -597,6 +609,7 @@ void Relay::gather(RoundStats& st, int64_t now) {
         a.code = r.code.empty() ? "refused" : r.code;
         a.local_hash = r.local_hash;
         refused++;
+        ws.refusals[a.code]++;
         if (r.code == "diverged" && r.local_hash) {
           votes[k].other[*r.local_hash].push_back(a.worker);
         } else if (r.code == "unknown_sn") {
@@ -605,6 +618,8 @@ void Relay::gather(RoundStats& st, int64_t now) {
       }
       if (!a.valid) answers.push_back(a);
     }
+    ws.valid += valid;
+    ws.invalid += invalid;
     rec.signatures_valid += valid;
     rec.signatures_invalid += invalid;
     rec.refused += refused;
@@ -875,9 +890,19 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
   e.tx_hash = sub.tx_hash;
   e.nonce = sub.nonce;
   e.outcome = "rejected";
+  e.count = sub.last_sn - sub.first_sn + 1;
+  e.reason = err.code == "1010" ? data : err.code;
   e.text = cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " rejected (nonce " +
            std::to_string(sub.nonce) + "): " + reason;
   if (sink_) sink_(e);
+}
+
+std::vector<WorkerSignStats> Relay::takeWorkerStats() {
+  std::vector<WorkerSignStats> out;
+  out.reserve(sign_stats_.size());
+  for (auto& kv : sign_stats_) out.push_back(std::move(kv.second));
+  sign_stats_.clear();
+  return out;
 }
 
 }  // namespace hunter::core

@@ -109,7 +109,8 @@ std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& di
     << "\nrequest_timeout_ms = " << o.request_timeout_ms << "\nlost_after_s = " << o.lost_after_s
     << "\nbackoff_base_ms = " << o.backoff_base_ms << "\nbackoff_max_ms = " << o.backoff_max_ms
     << "\n"
-    << o.extra_limits << "\n";
+    << o.extra_limits << "\n"
+    << o.api_toml << "\n";
   for (const auto& c : devnet.clusters()) {
     t << "[[clusters]]\nid = " << tomlString(toHex(c.id)) << "\nalias = " << tomlString(c.alias)
       << "\nworkers = [";

@@ -35,6 +35,8 @@ struct HunterConfigOptions {
   int64_t backoff_base_ms = 200;
   int64_t backoff_max_ms = 2000;
   std::string extra_limits;  // more lines for [limits]
+  // The [api] table: a free port by default, so hunters of parallel tests never collide.
+  std::string api_toml = "[api]\nlisten = \"127.0.0.1:0\"\n";
 };
 std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& dir,
                               const HunterConfigOptions& o = {});

@@ -33,6 +33,7 @@ struct Config {
   std::string log_level = "info";    // trace, debug, info, warn, error
   std::string log_format = "plain";  // plain, json
   std::string ca_file;               // CA bundle for https:// endpoints; empty = system default
+  std::string shard;                 // "I/N" (see shard.hpp); empty = every cluster
   // [limits]
   size_t batch_size = 64;
   size_t max_in_flight = 16;
@@ -44,6 +45,11 @@ struct Config {
   int64_t lost_after_s = 30;
   int64_t backoff_base_ms = 500;
   int64_t backoff_max_ms = 60'000;
+  int64_t progress_timeout_s = 300;  // /healthz: backlog with no acceptance this long = unhealthy
+  // [api] (the service's HTTP API: /healthz, /metrics, /status)
+  bool api_enabled = true;
+  std::string api_listen = "127.0.0.1:9615";  // "host:port", port 0 = a free port
+  int64_t api_chain_stale_s = 0;  // /healthz: chain silent this long = unhealthy; 0 = auto
   // [[clusters]]
   std::vector<ClusterConfig> clusters;
 
@@ -54,6 +60,17 @@ struct Config {
 // Parses and validates. Error code "config"; the message starts with "FILE:LINE: key ...".
 Result<Config> loadConfig(const std::string& path);
 Result<Config> parseConfig(const std::string& text, const std::string& source_name);
+
+// "host:port" (port 0..65535; an IPv6 host in brackets: "[::1]:9615").
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+};
+Result<ListenAddress> parseListen(const std::string& text);
+
+// The chain freshness threshold of /healthz in seconds: api_chain_stale_s, or when 0
+// max(30 s, 5 x poll interval).
+int64_t chainStaleSeconds(const Config& cfg);
 
 // Environment overrides for per-deployment values (applied by the commands after loading):
 // HUNTER_CHAIN_ENDPOINTS (comma-separated), HUNTER_KEY_FILE (comma-separated), HUNTER_DATABASE.

@@ -2,14 +2,19 @@
 // Wires the layers for the commands: config -> key files, SQLite store, chain client, one
 // worker client and one Relay per cluster; the `run` loop and the one-shot `submit`.
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "hunter/adapters/chain_client.hpp"
+#include "hunter/adapters/http.hpp"
 #include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/adapters/worker_client.hpp"
 #include "hunter/app/config.hpp"
+#include "hunter/app/health.hpp"
+#include "hunter/app/metrics.hpp"
 #include "hunter/core/relay.hpp"
 
 namespace hunter::app {
@@ -45,6 +50,8 @@ class Service {
                                                  const std::vector<ClusterConfig>& clusters,
                                                  core::EventSink sink);
   ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
 
   // Starts every relay (chain parameters, cluster registration, worker handshakes). A relay
   // whose cluster cannot be started now is retried by run().
@@ -56,6 +63,15 @@ class Service {
   SubmitReport submitOnce(uint64_t max, bool no_wait, int64_t timeout_ms,
                           const std::atomic<bool>& stop);
 
+  // The service API (GET /healthz, /metrics, /status) on cfg.api_listen, or `listen` when not
+  // empty. Returns its base URL ("http://127.0.0.1:PORT"). Handlers run on cpprestsdk's pool and
+  // read only snapshots that run() publishes under a mutex, so they never wait for a round.
+  Result<std::string> startApi(const std::string& listen = "");
+  // The API's answer to one request (also used by tests without a socket).
+  adapters::ServerResponse handleApi(const adapters::ServerRequest& req);
+  HealthVerdict health();
+  MetricsRegistry& metrics() { return metrics_; }
+
   adapters::SqliteStore& store() { return *store_; }
   adapters::JsonRpcChainClient& chain() { return *chain_; }
   core::AccountPool& accounts() { return *accounts_; }
@@ -63,6 +79,10 @@ class Service {
  private:
   Service() = default;
   struct ClusterRuntime;
+  void describeMetrics();
+  void onEvent(const std::string& cluster, const core::RelayEvent& e);
+  void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
+  void updateAccounts(int64_t now);
   const Config* config_ = nullptr;
   Config cfg_;
   std::unique_ptr<adapters::SqliteStore> store_;
@@ -71,6 +91,19 @@ class Service {
   SystemClock clock_;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters_;
   core::EventSink sink_;
+
+  MetricsRegistry metrics_;
+  std::mutex health_mu_;  // guards the members below (read by the API threads)
+  int64_t started_ms_ = 0;
+  int64_t chain_last_ok_ms_ = 0;
+  int64_t last_accept_ms_ = 0;
+  std::map<std::string, uint64_t> backlog_;   // per cluster name
+  std::map<std::string, std::string> stuck_;  // per cluster name, when stuck
+  int64_t accounts_at_ms_ = 0;                // last account refresh (run thread only)
+  // Open submissions per cluster name: first sn -> (last sn, submitted at ms), for the
+  // submission latency histogram (run thread only).
+  std::map<std::string, std::map<uint64_t, std::pair<uint64_t, int64_t>>> sent_;
+  std::unique_ptr<adapters::HttpServer> api_;  // declared last: stopped first
 };
 
 }  // namespace hunter::app
