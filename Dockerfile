@@ -14,7 +14,7 @@ RUN apt-get update -qq \
       libxxhash0 libsqlite3-0 libcurl4 libcpprest2.10 libfmt9 libspdlog1.10 libtomlplusplus3 \
       libssl3 \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home /var/lib/hunter --create-home --shell /usr/sbin/nologin hunter
+ && useradd --system --uid 999 --home /var/lib/hunter --create-home --shell /usr/sbin/nologin hunter
 COPY --from=build /src/build/src/cli/hunter /src/build/src/devnet/hunter-devnet /usr/local/bin/
 COPY config/hunter.example.toml /etc/hunter/hunter.example.toml
 USER hunter
