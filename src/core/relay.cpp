@@ -271,13 +271,13 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
           o.reason = "included by another hunter";
         }
       }
-      if (o.kind == OutcomeKind::kAccepted && m.submission_id != 0) {
+      if (m.submission_id != 0) {
         auto& s = subs[m.submission_id];
         if (!s) {
           auto r = store_.submission(m.submission_id);
           if (r.ok() && *r) s = **r;
         }
-        if (s) {
+        if (s && o.kind == OutcomeKind::kAccepted) {
           uint64_t n = s->last_sn - s->first_sn + 1;
           u128 share = s->fee / n;
           if (m.sn == s->first_sn) share += s->fee - share * n;
@@ -310,7 +310,13 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       e.count = j - i + 1;
       u128 reward = 0;
       for (size_t k = i; k <= j; ++k) reward += outs[k].reward;
-      e.text = cfg_.name + " " + snRange(e.first_sn, e.last_sn) + " " + e.outcome +
+      std::string via;
+      if (auto it = subs.find(outs[i].submission_id); it != subs.end() && it->second) {
+        e.tx_hash = it->second->tx_hash;
+        e.nonce = it->second->nonce;
+        via = " (tx " + toHex(e.tx_hash) + " nonce " + std::to_string(e.nonce) + ")";
+      }
+      e.text = cfg_.name + " " + snRange(e.first_sn, e.last_sn) + " " + e.outcome + via +
                (outs[i].block ? " in block " + std::to_string(outs[i].block) : "") +
                (reward ? " reward " + u128ToString(reward) : "") +
                (outs[i].reason.empty() ? "" : " (" + outs[i].reason + ")");

@@ -79,7 +79,7 @@ TEST(HunterE2E, HappyPathAcceptsInOrderAndBooksMatchTheChain) {
     EXPECT_NE(log.find("submitted"), std::string::npos) << log;  // one line per submission
   }
   auto rec = reconcile(*d, cfg);
-  EXPECT_NE(rec.out.find("accepted"), std::string::npos) << rec.out;  // one line per outcome
+  EXPECT_NE(rec.out.find("accepted (tx 0x"), std::string::npos) << rec.out;  // one line per outcome
   uint64_t next = chainNextSn(*d, cluster);
   // Every sn accepted in order, each by us.
   for (uint64_t sn = 0; sn < next; ++sn) {
