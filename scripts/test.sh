@@ -19,6 +19,11 @@ while [ $# -gt 0 ]; do
 done
 if [ "${CI:-}" = "true" ]; then cmake_args+=(-DHUNTER_WERROR=ON); fi
 
+if [ "$build_dir" = build-sanitize ]; then
+  export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+fi
+
 scripts/setup-deps.sh
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
