@@ -1,0 +1,371 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of hunter against hunter-devnet (README "Performance"). Builds Release in
+# build-bench/ with -DHUNTER_BENCH=ON, runs the crypto floors (bench/crypto_floor.cpp) and then:
+#   A   1 cluster (4 workers, threshold 3, 256-byte payloads), BENCH_BACKLOG messages waiting
+#       (default 100000), rate 0: wall time from hunter start until the chain's next sn reaches
+#       the backlog; CPU and peak RSS of hunter and devnet; extrinsics and DB bytes per message.
+#   A10 the same with 10 clusters of BENCH_BACKLOG10 messages each (default 10000).
+#   B   steady state: 1 cluster producing BENCH_RATE msgs/s (default 1000) for BENCH_STEADY_S
+#       seconds (default 20): p50/p99 delay from availability at the workers to fetch, to
+#       submission and to the ACK (the accepted outcome), as seen in the hunter's database.
+#   H   only with BENCH_HUGE=1: A with 1,000,000 messages, for peak RSS.
+# Writes bench/results/latest.json and prints a table. Needs bash, curl, sqlite3, awk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build="build-bench"
+hunter=$build/src/cli/hunter
+devnet=$build/src/devnet/hunter-devnet
+crypto_bench=$build/bench/hunter_bench_crypto
+backlog=${BENCH_BACKLOG:-100000}
+backlog10=${BENCH_BACKLOG10:-10000}
+rate_b=${BENCH_RATE:-1000}
+steady_s=${BENCH_STEADY_S:-20}
+block_ms=${BENCH_BLOCK_MS:-100}
+poll_ms=${BENCH_POLL_MS:-20}
+timeout_s=${BENCH_TIMEOUT_S:-900}
+cores=$(nproc)
+out_dir=bench/results
+out=$out_dir/latest.json
+
+heading() { printf '\n=== %s ===\n' "$*" >&2; }
+now_ms() { date +%s%3N; }
+clk_tck=$(getconf CLK_TCK)
+
+heading "Dependencies and Release build in $build/"
+scripts/setup-deps.sh
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHUNTER_BENCH=ON \
+  -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" --target hunter hunter-devnet hunter_bench_crypto -j "$cores" >&2
+
+work=$(mktemp -d)
+devnet_pid=""
+hunter_pid=""
+stop_pid() {  # pid: SIGTERM, wait
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+cleanup() {
+  stop_pid "$hunter_pid"
+  stop_pid "$devnet_pid"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# CPU seconds (utime + stime) of a live process, from /proc/PID/stat.
+cpu_s() {
+  awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.3f", ($12 + $13) / t }' "/proc/$1/stat"
+}
+# Peak resident set (VmHWM) in KiB.
+hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# p-th percentile (0..100) of numbers on stdin, nearest rank; "null" when empty.
+percentile() {
+  sort -n | awk -v p="$1" '{ v[NR] = $1 } END {
+    if (NR == 0) { print "null"; exit }
+    i = int(p / 100 * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print v[i] }'
+}
+div() { awk -v a="$1" -v b="$2" -v f="${3:-%.4g}" 'BEGIN { if (b == 0) print "null"; else printf f "\n", a / b }'; }
+per_1000_ms() {  # CPU_SECONDS MESSAGES: CPU milliseconds per 1,000 messages
+  awk -v c="$1" -v n="$2" 'BEGIN { if (n == 0) print "null"; else printf "%.1f\n", c * 1e6 / n }'
+}
+
+# ---------------------------------------------------------------- crypto floors
+heading "Crypto floors ($crypto_bench)"
+"$crypto_bench" --benchmark_format=json --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true >"$work/crypto.json" 2>"$work/crypto.err"
+# cpu_time (ns) of BM_x_median
+bench_ns() {
+  awk -v n="\"$1_median\"" '
+    $1 == "\"name\":" { cur = $2; sub(/,$/, "", cur) }
+    $1 == "\"cpu_time\":" && cur == n { v = $2; sub(/,$/, "", v); printf "%.1f", v; exit }
+  ' "$work/crypto.json"
+}
+hunter_floor_ns=$(bench_ns BM_HunterFloor)
+system_floor_ns=$(bench_ns BM_SystemFloor)
+sign_ns=$(bench_ns BM_Sign)
+recover_ns=$(bench_ns BM_Recover)
+hash_ns=$(bench_ns BM_MessageHash)
+# B = cores / (system crypto CPU per message)
+bound_b=$(awk -v c="$cores" -v ns="$system_floor_ns" 'BEGIN { printf "%.0f", c * 1e9 / ns }')
+echo "hunter floor ${hunter_floor_ns} ns/msg, system floor ${system_floor_ns} ns/msg," \
+  "sign ${sign_ns} ns, recover ${recover_ns} ns, hash ${hash_ns} ns; B = $bound_b msgs/s" >&2
+
+# ---------------------------------------------------------------- scenario helpers
+# write_devnet_cfg FILE CLUSTERS BACKLOG RATE MAX_PENDING
+write_devnet_cfg() {
+  {
+    printf 'block_ms = %s\nchain_port = 0\nworker_base_port = 0\nhunter_key_out = "dev-hunter.key"\n' "$block_ms"
+    printf '\n[chain]\nmax_block_extrinsics = 4096\n'
+    for i in $(seq 0 $(($2 - 1))); do
+      printf '\n[[clusters]]\nalias = "c%s"\nworkers = 4\nthreshold = 3\n' "$i"
+      printf 'reward_per_message = "1000000000"\nrate = %s\npayload_size = 256\n' "$4"
+      printf 'initial_backlog = %s\nmax_pending = %s\n' "$3" "$5"
+    done
+  } >"$1"
+}
+
+# start_devnet DIR: starts hunter-devnet with DIR/devnet.toml; sets devnet_pid, admin.
+start_devnet() {
+  local dir=$1
+  "$devnet" --config "$dir/devnet.toml" --state-dir "$dir" --print-json \
+    --hunter-config-out "$dir/hunter.toml" >"$dir/devnet.out" 2>"$dir/devnet.log" &
+  devnet_pid=$!
+  for _ in $(seq 600); do
+    [ -s "$dir/hunter.toml" ] && [ -s "$dir/devnet.out" ] && break
+    kill -0 "$devnet_pid" 2>/dev/null || { cat "$dir/devnet.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  admin=$(grep -o '"admin":"[^"]*"' "$dir/devnet.out" | head -1 | sed 's/^"admin":"//; s/"$//')
+  # The hunter limits for throughput, and a short poll interval.
+  sed -i "s/^poll_interval_ms = .*/poll_interval_ms = $poll_ms/" "$dir/hunter.toml"
+  sed -i "s/^lost_after_s = 5\$/lost_after_s = 5\nbatch_size = 256\nmax_in_flight = 32\nfetch_limit = 4096\nmax_pending = 16384/" \
+    "$dir/hunter.toml"
+}
+
+start_hunter() {
+  local dir=$1
+  "$hunter" run --config "$dir/hunter.toml" --api-listen 127.0.0.1:0 2>"$dir/hunter.log" &
+  hunter_pid=$!
+}
+
+# chain_next DIR: the sum over clusters of the chain's next sn (from /devnet/state).
+devnet_state() { curl -s --max-time 5 "$admin/state" >"$1/state.json" || true; }
+sum_key() { grep -o "\"$2\":[0-9]*" "$1/state.json" | awk -F: '{ s += $2 } END { print s + 0 }'; }
+
+# run_backlog NAME CLUSTERS BACKLOG_PER_CLUSTER: scenario A. Prints one JSON object.
+run_backlog() {
+  local name=$1 nclusters=$2 per=$3
+  local total=$((nclusters * per))
+  local dir=$work/$name
+  mkdir -p "$dir"
+  heading "Scenario $name: $nclusters cluster(s) x $per messages backlog"
+  write_devnet_cfg "$dir/devnet.toml" "$nclusters" "$per" 0 $((per + 1000))
+  start_devnet "$dir"
+  local d_cpu0 t0 h_cpu0
+  d_cpu0=$(cpu_s "$devnet_pid")
+  t0=$(now_ms)
+  start_hunter "$dir"
+  local done_ms="" next=0 db_bytes=0 h_cpu d_cpu h_rss d_rss finished=false
+  while :; do
+    sleep 0.1
+    kill -0 "$hunter_pid" 2>/dev/null || { tail -n 20 "$dir/hunter.log" >&2; break; }
+    devnet_state "$dir"
+    next=$(sum_key "$dir" next_sn)
+    if [ "$next" -ge "$total" ]; then
+      done_ms=$(now_ms)
+      finished=true
+      break
+    fi
+    if [ $(($(now_ms) - t0)) -gt $((timeout_s * 1000)) ]; then
+      echo "timeout after ${timeout_s}s at $next of $total" >&2
+      done_ms=$(now_ms)
+      break
+    fi
+  done
+  # Measured while both still run: CPU, peak RSS, the database on disk (db + wal + shm).
+  h_cpu=$(cpu_s "$hunter_pid" 2>/dev/null || echo 0)
+  d_cpu=$(cpu_s "$devnet_pid")
+  h_rss=$(hwm_kib "$hunter_pid" 2>/dev/null || echo 0)
+  d_rss=$(hwm_kib "$devnet_pid")
+  db_bytes=$(cat "$dir"/hunter.db "$dir"/hunter.db-wal "$dir"/hunter.db-shm 2>/dev/null | wc -c)
+  stop_pid "$hunter_pid"
+  hunter_pid=""
+  d_cpu=$(awk -v a="$d_cpu" -v b="$d_cpu0" 'BEGIN { printf "%.3f", a - b }')
+  stop_pid "$devnet_pid"
+  devnet_pid=""
+  local xts subs wall rate_acc
+  xts=$(sqlite3 "$dir/hunter.db" "select count(*) from submissions where status='included';")
+  subs=$(sqlite3 "$dir/hunter.db" "select count(*) from submissions;")
+  wall=$(awk -v a="$done_ms" -v b="$t0" 'BEGIN { printf "%.3f", (a - b) / 1000 }')
+  rate_acc=$(div "$next" "$wall" "%.0f")
+  printf '{"name":"%s","clusters":%s,"backlog":%s,"accepted":%s,"finished":%s,"wall_s":%s,' \
+    "$name" "$nclusters" "$total" "$next" "$finished" "$wall"
+  printf '"accepted_per_s":%s,' "$rate_acc"
+  printf '"hunter_cpu_s":%s,"devnet_cpu_s":%s,' "$h_cpu" "$d_cpu"
+  printf '"hunter_cpu_ms_per_1000":%s,"devnet_cpu_ms_per_1000":%s,' \
+    "$(per_1000_ms "$h_cpu" "$next")" "$(per_1000_ms "$d_cpu" "$next")"
+  printf '"hunter_cpu_cores":%s,"devnet_cpu_cores":%s,' \
+    "$(div "$h_cpu" "$wall" "%.2f")" "$(div "$d_cpu" "$wall" "%.2f")"
+  printf '"hunter_peak_rss_kib":%s,"devnet_peak_rss_kib":%s,' "$h_rss" "$d_rss"
+  printf '"extrinsics_included":%s,"submissions":%s,"extrinsics_per_message":%s,' \
+    "$xts" "$subs" "$(div "$xts" "$next" "%.5f")"
+  printf '"db_bytes":%s,"db_bytes_per_message":%s}\n' "$db_bytes" "$(div "$db_bytes" "$next" "%.1f")"
+  echo "  $name: $next accepted in ${wall}s" >&2
+}
+
+# run_steady NAME: scenario B. Prints one JSON object.
+run_steady() {
+  local name=$1
+  local dir=$work/$name
+  mkdir -p "$dir"
+  heading "Scenario $name: steady $rate_b msgs/s for ${steady_s}s"
+  write_devnet_cfg "$dir/devnet.toml" 1 0 "$rate_b" 1000000
+  start_devnet "$dir"
+  start_hunter "$dir"
+  local h_cpu0 d_cpu0 t0 t_end
+  # Warm-up: the first 2 s are left out of every figure.
+  sleep 2
+  h_cpu0=$(cpu_s "$hunter_pid")
+  d_cpu0=$(cpu_s "$devnet_pid")
+  t0=$(now_ms)
+  # The devnet produces sn k at started + (k + 1) / rate (checked every 10 ms). "started" is not
+  # exposed: every poll gives the upper bound t_after_poll - produced / rate; keep the least.
+  local start_est="" t p b produced0="" produced1=0
+  t_end=$((t0 + steady_s * 1000))
+  while [ "$(now_ms)" -lt "$t_end" ]; do
+    devnet_state "$dir"
+    t=$(now_ms)
+    p=$(sum_key "$dir" produced)
+    [ -z "$produced0" ] && produced0=$p
+    produced1=$p
+    b=$(awk -v t="$t" -v p="$p" -v r="$rate_b" 'BEGIN { printf "%.0f", t - p * 1000 / r }')
+    if [ -z "$start_est" ] || [ "$b" -lt "$start_est" ]; then start_est=$b; fi
+    sleep 0.1
+  done
+  local t1 h_cpu d_cpu h_rss d_rss
+  t1=$(now_ms)
+  h_cpu=$(awk -v a="$(cpu_s "$hunter_pid")" -v b="$h_cpu0" 'BEGIN { printf "%.3f", a - b }')
+  d_cpu=$(awk -v a="$(cpu_s "$devnet_pid")" -v b="$d_cpu0" 'BEGIN { printf "%.3f", a - b }')
+  h_rss=$(hwm_kib "$hunter_pid")
+  d_rss=$(hwm_kib "$devnet_pid")
+  # Let the last submissions be accepted before stopping (they are outside the window anyway).
+  sleep 1
+  stop_pid "$hunter_pid"
+  hunter_pid=""
+  stop_pid "$devnet_pid"
+  devnet_pid=""
+  # The window: sns that became available between t0 and t_end - 2 s (so that each had time
+  # to be submitted and acknowledged before the hunter stopped).
+  local sn_lo sn_hi
+  sn_lo=$(awk -v t="$t0" -v s="$start_est" -v r="$rate_b" 'BEGIN { printf "%.0f", (t - s) * r / 1000 }')
+  sn_hi=$(awk -v t="$t_end" -v s="$start_est" -v r="$rate_b" 'BEGIN { printf "%.0f", (t - 2000 - s) * r / 1000 }')
+  local db=$dir/hunter.db
+  avail="($start_est + (sn + 1) * 1000.0 / $rate_b)"
+  sqlite3 "$db" "select m.created_ms - $avail from messages m where sn >= $sn_lo and sn < $sn_hi;" \
+    >"$dir/fetch.txt"
+  # Delay to submission: the first submission whose sn range holds the message.
+  sqlite3 "$db" "select min(s.created_ms) - $avail from messages m join submissions s
+      on s.cluster = m.cluster and m.sn between s.first_sn and s.last_sn
+      where m.sn >= $sn_lo and m.sn < $sn_hi group by m.sn;" >"$dir/submit.txt"
+  sqlite3 "$db" "select o.at_ms - (${avail//sn/o.sn}) from outcomes o
+      where o.kind = 'accepted' and o.sn >= $sn_lo and o.sn < $sn_hi;" >"$dir/ack.txt"
+  local n_win n_sub n_ack
+  n_win=$((sn_hi - sn_lo))
+  n_sub=$(wc -l <"$dir/submit.txt")
+  n_ack=$(wc -l <"$dir/ack.txt")
+  local win_s
+  win_s=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f", (a - b) / 1000 }')
+  local produced_rate
+  produced_rate=$(div "$((produced1 - produced0))" "$win_s" "%.0f")
+  printf '{"name":"%s","rate":%s,"window_s":%s,"produced_per_s":%s,"window_messages":%s,' \
+    "$name" "$rate_b" "$win_s" "$produced_rate" "$n_win"
+  printf '"submitted_in_window":%s,"acked_in_window":%s,' "$n_sub" "$n_ack"
+  printf '"fetch_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/fetch.txt")" \
+    "$(percentile 99 <"$dir/fetch.txt")" "$(percentile 100 <"$dir/fetch.txt")"
+  printf '"submit_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/submit.txt")" \
+    "$(percentile 99 <"$dir/submit.txt")" "$(percentile 100 <"$dir/submit.txt")"
+  printf '"ack_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/ack.txt")" \
+    "$(percentile 99 <"$dir/ack.txt")" "$(percentile 100 <"$dir/ack.txt")"
+  printf '"hunter_cpu_s":%s,"devnet_cpu_s":%s,' "$h_cpu" "$d_cpu"
+  printf '"hunter_cpu_ms_per_1000":%s,"devnet_cpu_ms_per_1000":%s,' \
+    "$(per_1000_ms "$h_cpu" "$((produced1 - produced0))")" \
+    "$(per_1000_ms "$d_cpu" "$((produced1 - produced0))")"
+  printf '"hunter_peak_rss_kib":%s,"devnet_peak_rss_kib":%s}\n' "$h_rss" "$d_rss"
+  echo "  $name: window $n_win messages, $n_sub submitted, $n_ack acked" >&2
+}
+
+# ---------------------------------------------------------------- run
+mkdir -p "$out_dir"
+# Called without a subshell, so that the EXIT trap sees the pids.
+run_backlog A 1 "$backlog" >"$work/A.json"
+run_steady B >"$work/B.json"
+run_backlog A10 10 "$backlog10" >"$work/A10.json"
+echo null >"$work/H.json"
+if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 >"$work/H.json"; fi
+a_json=$(cat "$work/A.json")
+b_json=$(cat "$work/B.json")
+a10_json=$(cat "$work/A10.json")
+h_json=$(cat "$work/H.json")
+jget() {  # file key: value of "key":V in a one-line JSON object (first match)
+  grep -o "\"$2\":[^,}]*" "$1" | head -1 | sed 's/^[^:]*://; s/"//g'
+}
+jget_p() {  # file obj p: "obj":{"p50":..,"p99":..}
+  grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[^,}]*" | sed 's/^[^:]*://'
+}
+
+a_rate=$(jget "$work/A.json" accepted_per_s)
+a_hcpu=$(jget "$work/A.json" hunter_cpu_ms_per_1000)
+a_rss=$(jget "$work/A.json" hunter_peak_rss_kib)
+a_xpm=$(jget "$work/A.json" extrinsics_per_message)
+a_finished=$(jget "$work/A.json" finished)
+b_p99=$(jget_p "$work/B.json" submit_delay_ms p99)
+h_rss=""
+[ "$h_json" != null ] && h_rss=$(jget "$work/H.json" hunter_peak_rss_kib)
+a10_rss=$(jget "$work/A10.json" hunter_peak_rss_kib)
+# hunter CPU per message / its floor (µs / µs)
+cpu_ratio=$(awk -v c="$a_hcpu" -v f="$hunter_floor_ns" 'BEGIN { printf "%.2f", c * 1000 / f }')
+rate_ratio=$(awk -v r="$a_rate" -v b="$bound_b" 'BEGIN { printf "%.3f", r / b }')
+max_rss=$(printf '%s\n' "$a_rss" "$a10_rss" "$h_rss" | awk 'NF && $1 > m { m = $1 } END { print m + 0 }')
+verdict() { awk "BEGIN { print ($1) ? \"true\" : \"false\" }"; }
+m_cpu=$(verdict "$cpu_ratio <= 1.5")
+m_rate=$(verdict "$rate_ratio >= 0.7 && \"$a_finished\" == \"true\"")
+m_p99=false
+[ "$b_p99" != null ] && m_p99=$(verdict "$b_p99 <= 50")
+m_rss=$(verdict "$max_rss <= 65536")
+m_xpm=$(verdict "$a_xpm <= 1/64")
+
+{
+  printf '{\n"date":"%s",\n"machine":{"cores":%s,"cpu":"%s","kernel":"%s"},\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$cores" \
+    "$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //; s/"//g')" "$(uname -r)"
+  printf '"config":{"backlog":%s,"backlog_per_cluster_10":%s,"steady_rate":%s,"steady_s":%s,' \
+    "$backlog" "$backlog10" "$rate_b" "$steady_s"
+  printf '"block_ms":%s,"poll_interval_ms":%s,"batch_size":256,"max_in_flight":32,' "$block_ms" "$poll_ms"
+  printf '"fetch_limit":4096,"max_pending":16384,"workers":4,"threshold":3,"payload_size":256},\n'
+  printf '"crypto":{"hunter_floor_ns_per_msg":%s,"system_floor_ns_per_msg":%s,"sign_ns":%s,' \
+    "$hunter_floor_ns" "$system_floor_ns" "$sign_ns"
+  printf '"recover_ns":%s,"message_hash_ns":%s,"bound_B_msgs_per_s":%s},\n' \
+    "$recover_ns" "$hash_ns" "$bound_b"
+  printf '"backlog":%s,\n"steady":%s,\n"backlog_10_clusters":%s,\n"backlog_huge":%s,\n' \
+    "$a_json" "$b_json" "$a10_json" "$h_json"
+  printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s},\n' \
+    "$cpu_ratio" "$rate_ratio"
+  printf '"targets":{\n'
+  printf ' "hunter_cpu_le_1.5x_floor":{"value":%s,"met":%s},\n' "$cpu_ratio" "$m_cpu"
+  printf ' "backlog_rate_ge_0.7B":{"value":%s,"met":%s},\n' "$rate_ratio" "$m_rate"
+  printf ' "p99_submit_delay_le_50ms":{"value":%s,"met":%s},\n' "$b_p99" "$m_p99"
+  printf ' "peak_rss_le_64MiB":{"value_kib":%s,"met":%s,"huge_run":%s},\n' "$max_rss" "$m_rss" \
+    "$([ -n "$h_rss" ] && echo true || echo false)"
+  printf ' "extrinsics_per_msg_le_1/64":{"value":%s,"met":%s}\n}\n}\n' "$a_xpm" "$m_xpm"
+} >"$out"
+
+# ---------------------------------------------------------------- table
+row() { printf '%-44s %14s %14s %14s\n' "$@"; }
+echo
+row "" "A (1x$backlog)" "A10 (10x$backlog10)" "B (${rate_b}/s)"
+row "accepted msgs/s" "$a_rate" "$(jget "$work/A10.json" accepted_per_s)" "$(jget "$work/B.json" produced_per_s)"
+row "wall s" "$(jget "$work/A.json" wall_s)" "$(jget "$work/A10.json" wall_s)" "$(jget "$work/B.json" window_s)"
+row "hunter CPU ms / 1000 msgs" "$a_hcpu" "$(jget "$work/A10.json" hunter_cpu_ms_per_1000)" "$(jget "$work/B.json" hunter_cpu_ms_per_1000)"
+row "devnet CPU ms / 1000 msgs" "$(jget "$work/A.json" devnet_cpu_ms_per_1000)" "$(jget "$work/A10.json" devnet_cpu_ms_per_1000)" "$(jget "$work/B.json" devnet_cpu_ms_per_1000)"
+row "hunter / devnet CPU cores busy" "$(jget "$work/A.json" hunter_cpu_cores)/$(jget "$work/A.json" devnet_cpu_cores)" "$(jget "$work/A10.json" hunter_cpu_cores)/$(jget "$work/A10.json" devnet_cpu_cores)" "-"
+row "hunter peak RSS KiB" "$a_rss" "$a10_rss" "$(jget "$work/B.json" hunter_peak_rss_kib)"
+row "devnet peak RSS KiB" "$(jget "$work/A.json" devnet_peak_rss_kib)" "$(jget "$work/A10.json" devnet_peak_rss_kib)" "$(jget "$work/B.json" devnet_peak_rss_kib)"
+row "extrinsics / msg" "$a_xpm" "$(jget "$work/A10.json" extrinsics_per_message)" "-"
+row "DB bytes / msg" "$(jget "$work/A.json" db_bytes_per_message)" "$(jget "$work/A10.json" db_bytes_per_message)" "-"
+row "fetch delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" fetch_delay_ms p50)/$(jget_p "$work/B.json" fetch_delay_ms p99)"
+row "submit delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" submit_delay_ms p50)/$b_p99"
+row "ACK delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" ack_delay_ms p50)/$(jget_p "$work/B.json" ack_delay_ms p99)"
+[ -n "$h_rss" ] && row "hunter peak RSS KiB, 1,000,000 backlog" "$h_rss" "" ""
+echo
+echo "crypto (1 core): hunter floor $hunter_floor_ns ns/msg, system floor $system_floor_ns ns/msg" \
+  "(sign $sign_ns, recover $recover_ns, hash $hash_ns ns); B = $cores cores / system floor = $bound_b msgs/s"
+echo
+printf '%-46s %-12s %s\n' "target" "figure" "met"
+printf '%-46s %-12s %s\n' "hunter CPU/msg <= 1.5 x hunter floor" "${cpu_ratio}x" "$m_cpu"
+printf '%-46s %-12s %s\n' "backlog accepted msgs/s >= 0.7 B" "${rate_ratio} B" "$m_rate"
+printf '%-46s %-12s %s\n' "p99 delay to submission <= 50 ms @ ${rate_b}/s" "${b_p99} ms" "$m_p99"
+printf '%-46s %-12s %s\n' "peak RSS <= 64 MiB$([ -z "$h_rss" ] && echo ' (no 1M run)')" "${max_rss} KiB" "$m_rss"
+printf '%-46s %-12s %s\n' "extrinsics/msg <= 1/64 clearing a backlog" "$a_xpm" "$m_xpm"
+echo
+echo "wrote $out"
