@@ -733,8 +733,16 @@ void Relay::submit(RoundStats& st, int64_t now) {
   auto open = store_.openSubmissions(cfg_.cluster);
   if (!open.ok()) return;
   size_t inFlight = open->size();
+  // The first sn no open submission covers: a released (lost, refused) run below the newest
+  // open submission goes first, never behind it (it would leave a gap the chain cannot fill).
+  std::vector<std::pair<uint64_t, uint64_t>> covered;
+  for (auto& s : *open) covered.emplace_back(s.first_sn, s.last_sn);
+  std::sort(covered.begin(), covered.end());
   uint64_t next = chain_next_;
-  for (auto& s : *open) next = std::max(next, s.last_sn + 1);
+  for (auto& [first, last] : covered) {
+    if (first > next) break;
+    next = std::max(next, last + 1);
+  }
 
   while (inFlight < cfg_.max_in_flight && submitted_total_ < cfg_.max_submit) {
     size_t want = static_cast<size_t>(
