@@ -632,3 +632,25 @@ TEST(Relay, UnregisteredClusterFailsToStart) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, "unknown_cluster");
 }
+
+TEST(Relay, LostSubmissionBelowOpenOnesIsResentFirst) {
+  Harness h(4, 3, 6);
+  h.cfg.batch_size = 2;
+  h.cfg.max_in_flight = 3;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();  // [0-1] nonce 0, [2-3] nonce 1, [4-5] nonce 2
+  ASSERT_EQ(h.chain.pool.size(), 3u);
+  h.chain.pool.erase(h.chain.pool.begin());  // the chain drops the first one
+  h.chain.pool_bytes.erase(h.chain.pool_bytes.begin());
+  h.clock.now += 6000;  // past lost_after_ms
+  auto st = h.relay->round();
+  EXPECT_EQ(st.lost, 1u);
+  // The released run is resent at once, with the freed nonce, not skipped past.
+  ASSERT_EQ(st.submitted_txs, 1u);
+  ASSERT_EQ(h.chain.pool.size(), 3u);
+  EXPECT_EQ(h.chain.pool.back().call.items.front().message.sn, 0u);
+  EXPECT_EQ(h.chain.pool.back().extra.nonce, 0u);
+  h.chain.include();
+  EXPECT_EQ(h.chain.q.next_sn, 6u);
+}
