@@ -19,15 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::unique_ptr<DevnetProcess> startDevnet(DevnetOptions o) {
-  auto d = DevnetProcess::start(o);
-  if (!d.ok()) {
-    ADD_FAILURE() << "devnet did not start: " << d.error().message;
-    return nullptr;
-  }
-  return std::move(d).value();
-}
-
 // The URL `hunter run` logs as "api listening on http://HOST:PORT" (empty if not in time).
 std::string apiUrlFromLog(const HunterService& svc, std::chrono::milliseconds deadline) {
   std::string url;

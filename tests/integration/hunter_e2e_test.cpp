@@ -16,49 +16,7 @@ using namespace hunter::testing;
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::unique_ptr<DevnetProcess> startDevnet(DevnetOptions o) {
-  auto d = DevnetProcess::start(o);
-  if (!d.ok()) {
-    ADD_FAILURE() << "devnet did not start: " << d.error().message;
-    return nullptr;
-  }
-  return std::move(d).value();
-}
-
-crypto::AccountId32 devHunter(DevnetProcess& d) {
-  return crypto::accountId(d.hunterKey().value().publicKey());
-}
-
-json jsonOf(const CommandResult& r) {
-  try {
-    return json::parse(r.out);
-  } catch (...) {
-    ADD_FAILURE() << "not JSON: " << r.out << r.err;
-    return json();
-  }
-}
-
-u128 dec(const json& v) { return u128FromString(v.get<std::string>()).value(); }
-
-// After the service stopped: a one-shot round that submits nothing reads every ACK, so the
-// database is complete before it is compared with the chain.
-CommandResult reconcile(DevnetProcess& d, const std::string& cfg) {
-  // What the stopped hunter left in the pool still gets included: wait for it first.
-  bool drained = DevnetProcess::waitUntil(
-      [&] {
-        auto p = d.rpcResult("author_pendingExtrinsics");
-        return p.ok() && p->is_array() && p->empty();
-      },
-      30s);
-  EXPECT_TRUE(drained) << "the devnet's pool did not drain";
-  auto r = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  return r;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(HunterE2E, HappyPathAcceptsInOrderAndBooksMatchTheChain) {
   DevnetOptions o;

@@ -1,5 +1,7 @@
 #include "hunter_harness.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -179,6 +181,45 @@ std::optional<core::AckRecord> chainAck(DevnetProcess& d, const H256& cluster, u
   Bytes v = storage(d, core::acksKey(cluster, sn));
   if (v.empty()) return std::nullopt;
   return core::decodeAckRecord(v).value();
+}
+
+std::unique_ptr<DevnetProcess> startDevnet(const DevnetOptions& o) {
+  auto d = DevnetProcess::start(o);
+  if (!d.ok()) {
+    ADD_FAILURE() << "devnet did not start: " << d.error().message;
+    return nullptr;
+  }
+  return std::move(d).value();
+}
+
+crypto::AccountId32 devHunter(DevnetProcess& d) {
+  return crypto::accountId(d.hunterKey().value().publicKey());
+}
+
+nlohmann::json jsonOf(const CommandResult& r) {
+  try {
+    return nlohmann::json::parse(r.out);
+  } catch (...) {
+    ADD_FAILURE() << "not JSON: " << r.out << r.err;
+    return nlohmann::json();
+  }
+}
+
+u128 dec(const nlohmann::json& v) { return u128FromString(v.get<std::string>()).value(); }
+
+std::string readFile(const std::string& path) { return readAll(path); }
+
+bool poolEmpty(DevnetProcess& d) {
+  auto p = d.rpcResult("author_pendingExtrinsics");
+  return p.ok() && p->is_array() && p->empty();
+}
+
+CommandResult reconcile(DevnetProcess& d, const std::string& cfg) {
+  bool drained = DevnetProcess::waitUntil([&] { return poolEmpty(d); }, std::chrono::seconds(30));
+  EXPECT_TRUE(drained) << "the devnet's pool did not drain";
+  auto r = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  return r;
 }
 
 }  // namespace hunter::testing

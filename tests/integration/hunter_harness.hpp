@@ -67,4 +67,20 @@ u128 chainHunterRewards(DevnetProcess& d, const crypto::AccountId32& account);
 u128 chainFree(DevnetProcess& d, const crypto::AccountId32& account);
 std::optional<core::AckRecord> chainAck(DevnetProcess& d, const H256& cluster, uint64_t sn);
 
+// Shared test helpers (they record gtest failures).
+// A devnet started with `o`, or nullptr after recording why it did not start.
+std::unique_ptr<DevnetProcess> startDevnet(const DevnetOptions& o);
+// The devnet's dev hunter account.
+crypto::AccountId32 devHunter(DevnetProcess& d);
+// The command's stdout as JSON (a failure and null when it is not JSON).
+nlohmann::json jsonOf(const CommandResult& r);
+// A decimal-string u128 from JSON.
+u128 dec(const nlohmann::json& v);
+std::string readFile(const std::string& path);
+bool poolEmpty(DevnetProcess& d);
+// After the service stopped: waits for the devnet's pool to drain (what the stopped hunter left
+// there still gets included), then a one-shot `submit --max 0` reads every ACK, so the database
+// is complete before it is compared with the chain.
+CommandResult reconcile(DevnetProcess& d, const std::string& cfg);
+
 }  // namespace hunter::testing

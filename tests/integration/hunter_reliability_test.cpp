@@ -31,52 +31,7 @@ std::unique_ptr<DevnetProcess> startDevnet(uint64_t backlog, double rate,
   o.clusters[0].initial_backlog = backlog;
   o.clusters[0].rate = rate;
   o.extra_toml = extra_toml;
-  auto d = DevnetProcess::start(o);
-  if (!d.ok()) {
-    ADD_FAILURE() << "devnet did not start: " << d.error().message;
-    return nullptr;
-  }
-  return std::move(d).value();
-}
-
-crypto::AccountId32 devHunter(DevnetProcess& d) {
-  return crypto::accountId(d.hunterKey().value().publicKey());
-}
-
-json jsonOf(const CommandResult& r) {
-  try {
-    return json::parse(r.out);
-  } catch (...) {
-    ADD_FAILURE() << "not JSON: " << r.out << r.err;
-    return json();
-  }
-}
-
-u128 dec(const json& v) { return u128FromString(v.get<std::string>()).value(); }
-
-std::string readFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// After the service stopped: wait for the pool to drain, then read every ACK (see the e2e tests).
-void reconcile(DevnetProcess& d, const std::string& cfg) {
-  bool drained = DevnetProcess::waitUntil(
-      [&] {
-        auto p = d.rpcResult("author_pendingExtrinsics");
-        return p.ok() && p->is_array() && p->empty();
-      },
-      30s);
-  EXPECT_TRUE(drained) << "the devnet's pool did not drain";
-  auto r = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-}
-
-bool poolEmpty(DevnetProcess& d) {
-  auto p = d.rpcResult("author_pendingExtrinsics");
-  return p.ok() && p->is_array() && p->empty();
+  return hunter::testing::startDevnet(o);
 }
 
 // Every sn below the chain's next sn was accepted once, by `me`; the database's accepted count,
