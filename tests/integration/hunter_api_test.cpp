@@ -257,3 +257,53 @@ TEST(HunterApi, ConfigCheckNamesTheBrokenKey) {
   EXPECT_NE(r.out.find("--config"), std::string::npos) << r.out;
   (void)std::system(("rm -rf " + dir).c_str());
 }
+
+// Progress stops (fewer than threshold workers reachable while a backlog waits): /healthz turns
+// 503 with the reason, and 200 again once messages are accepted.
+TEST(HunterApi, HealthzGoesUnhealthyWhenProgressStopsAndRecovers) {
+  DevnetOptions o;
+  o.clusters[0].initial_backlog = 40;
+  o.clusters[0].rate = 10;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  for (int i : {2, 3}) {
+    ASSERT_TRUE(
+        d->setFault({{"worker", {{"cluster", "alpha"}, {"index", i}, {"offline", true}}}}).ok());
+  }
+  HunterConfigOptions ho;
+  ho.extra_limits = "progress_timeout_s = 2\n";
+  ho.api_toml = "[api]\nlisten = \"127.0.0.1:0\"\nchain_stale_s = 30\n";
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  HunterService svc(cfg, d->dir() + "/hunter.log");
+  std::string api = apiUrlFromLog(svc, 20s);
+  ASSERT_FALSE(api.empty()) << svc.log();
+
+  Reply h;
+  ASSERT_TRUE(DevnetProcess::waitUntil(
+      [&] {
+        h = get(api + "/healthz");
+        return h.status == 503 &&
+               jsonBody(h).value("reason", "").find("starting") == std::string::npos;
+      },
+      20s, 100ms))
+      << h.status << " " << h.body;
+  std::string reason = jsonBody(h).value("reason", "");
+  EXPECT_TRUE(reason.find("stuck") != std::string::npos ||
+              reason.find("no acceptance") != std::string::npos)
+      << h.body;
+
+  for (int i : {2, 3}) {
+    ASSERT_TRUE(
+        d->setFault({{"worker", {{"cluster", "alpha"}, {"index", i}, {"clear", true}}}}).ok());
+  }
+  ASSERT_TRUE(DevnetProcess::waitUntil(
+      [&] {
+        h = get(api + "/healthz");
+        return h.status == 200;
+      },
+      30s, 100ms))
+      << h.status << " " << h.body << "\n"
+      << svc.log();
+  EXPECT_GT(chainNextSn(*d, d->clusters()[0].id), 0u);
+  EXPECT_EQ(svc.terminate(), 0);
+}
