@@ -2,6 +2,8 @@
 // admin endpoints, dev hunter key, signal handling.
 #include "hunter/devnet/devnet.hpp"
 
+#include "hunter/app/keyfile.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -36,44 +38,12 @@ constexpr const char* kHost = "127.0.0.1";
 constexpr size_t kChainMaxBody = 256u << 20;
 constexpr size_t kWorkerMaxBody = 16u << 20;
 
-// ---- key files ("0x<64 hex>\n", mode 0600) ------------------------------------------------
-
-Result<crypto::SecretKey> readKeyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return makeError("io", "cannot read key file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  auto key = crypto::SecretKey::fromHex(text);
-  if (!key.ok()) return makeError("bad_key_file", "key file " + path + " does not hold a key");
-  return *key;
-}
-
-Status writeNewKeyFile(const std::string& path, const crypto::SecretKey& key) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    return makeError(errno == EEXIST ? "exists" : "io",
-                     "cannot create key file " + path + ": " + std::strerror(errno));
-  }
-  std::string text = toHex(key.secretBytes()) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ::close(fd);
-  std::fill(text.begin(), text.end(), '\0');
-  if (!ok) {
-    ::unlink(path.c_str());
-    return makeError("io", "cannot write key file " + path);
-  }
-  return okStatus();
-}
-
 // The key at `path`, created with a fresh random key if absent.
 Result<crypto::SecretKey> loadOrCreateKey(const std::string& path, bool& created) {
   created = false;
-  if (fs::exists(path)) return readKeyFile(path);
+  if (fs::exists(path)) return app::readKeyFile(path);
   crypto::SecretKey key = crypto::SecretKey::generate();
-  HUNTER_CHECK(writeNewKeyFile(path, key));
+  HUNTER_CHECK(app::writeNewKeyFile(path, key));
   created = true;
   return key;
 }
@@ -472,7 +442,7 @@ Result<std::unique_ptr<Devnet>> Devnet::start(DevnetConfig config) {
     } else {
       fs::path p = fs::path(a.key_file).is_absolute() ? fs::path(a.key_file)
                                                       : fs::path(cfg.state_dir) / a.key_file;
-      HUNTER_TRY(crypto::SecretKey k, readKeyFile(p.string()));
+      HUNTER_TRY(crypto::SecretKey k, app::readKeyFile(p.string()));
       account = crypto::accountId(k.publicKey());
     }
     balances[account] += a.free;
