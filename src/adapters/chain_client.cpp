@@ -167,7 +167,7 @@ struct JsonRpcChainClient::Impl {
         std::lock_guard lock(c.state_mutex_);
         ++c.stats_[i].requests;
       }
-      auto reply = c.http_.post(call);
+      auto reply = c.options_.transport ? c.options_.transport(call) : c.http_.post(call);
       if (reply.ok() && reply->status >= 200 && reply->status < 300) {
         succeeded(c, i);
         return Answer{i, std::move(reply->body)};
@@ -368,6 +368,7 @@ JsonRpcChainClient::JsonRpcChainClient(std::vector<std::string> endpoints,
       state_(endpoints_.size()),
       stats_(endpoints_.size()) {
   options_.acks_chunk = std::max<size_t>(options_.acks_chunk, 1);
+  http_.setCaFile(options_.ca_file);
   for (size_t i = 0; i < endpoints_.size(); ++i) stats_[i].url = endpoints_[i];
 }
 

@@ -96,6 +96,14 @@ Error transferError(Method method, const Transfer& t) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
       return makeError("unreachable", where + detail);
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+      // The usual cause is a private CA: say which setting fixes it.
+      return makeError("transport", where + "TLS: " + detail +
+                                        " (set hunter.ca_file to the CA bundle that signed the "
+                                        "server's certificate)");
+    case CURLE_SSL_CONNECT_ERROR:
+      return makeError("transport", where + "TLS handshake failed: " + detail);
     default:
       return makeError("transport", where + detail);
   }

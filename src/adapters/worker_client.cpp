@@ -309,6 +309,11 @@ HttpWorkerClient::HttpWorkerClient(std::vector<std::string> endpoints, WorkerCli
     while (!e.empty() && e.back() == '/') e.pop_back();
   }
   options_.sign_batch = std::clamp<size_t>(options_.sign_batch, 1, kMaxLimit);
+  http_.setCaFile(options_.ca_file);
+}
+
+Result<HttpReply> HttpWorkerClient::post(const HttpCall& c) {
+  return options_.transport ? options_.transport(c) : http_.post(c);
 }
 
 HttpWorkerClient::~HttpWorkerClient() = default;
@@ -345,7 +350,7 @@ Result<core::WorkerInfo> HttpWorkerClient::info(size_t worker) {
   if (worker >= endpoints_.size()) return badWorker(worker, endpoints_.size());
   const char* method = "GetClusterInfo";
   std::lock_guard lock(call_mutex_);
-  HUNTER_TRY(HttpReply reply, http_.post(call(worker, method, "{}")));
+  HUNTER_TRY(HttpReply reply, post(call(worker, method, "{}")));
   noteLatency(worker, reply.elapsed);
   const std::string where = "worker " + endpoints_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
@@ -360,7 +365,7 @@ Result<core::WorkerMessages> HttpWorkerClient::fetch(size_t worker, const H256& 
   limit = std::min<uint32_t>(limit, kMaxLimit);
   json req = {{"cluster", toHex(cluster)}, {"from_sn", from_sn}, {"limit", limit}};
   std::lock_guard lock(call_mutex_);
-  HUNTER_TRY(HttpReply reply, http_.post(call(worker, method, req.dump())));
+  HUNTER_TRY(HttpReply reply, post(call(worker, method, req.dump())));
   noteLatency(worker, reply.elapsed);
   const std::string where = "worker " + endpoints_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
@@ -401,7 +406,11 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
   std::vector<Result<HttpReply>> replies;
   {
     std::lock_guard lock(call_mutex_);
-    replies = http_.postAll(calls);
+    if (options_.transport) {
+      for (const auto& c : calls) replies.push_back(options_.transport(c));
+    } else {
+      replies = http_.postAll(calls);
+    }
   }
 
   std::vector<Result<core::SignResponse>> out;

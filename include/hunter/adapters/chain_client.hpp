@@ -40,6 +40,8 @@ struct ChainClientOptions {
   size_t acks_chunk = 512;  // state_getStorage calls per JSON-RPC batch request (min 1)
   // Monotonic clock for the backoff, in ms; empty = std::chrono::steady_clock. For tests.
   std::function<int64_t()> now_ms;
+  std::string ca_file;      // CA bundle for https:// endpoints; empty = the system's
+  HttpTransport transport;  // empty = libcurl; set by tests and fuzz targets
 };
 
 // Counters of one endpoint since the client was created.

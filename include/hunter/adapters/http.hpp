@@ -61,6 +61,10 @@ struct HttpReply {
   std::chrono::microseconds elapsed{0};
 };
 
+// Stands in for the network in the worker and chain clients (tests and fuzz targets): given a
+// call, its reply or transport error. Empty = libcurl.
+using HttpTransport = std::function<Result<HttpReply>(const HttpCall&)>;
+
 // libcurl client. One instance keeps its connections alive between calls (keep-alive) and runs
 // several calls in parallel with curl_multi. Not thread-safe: one instance per thread.
 // Transport errors come back as Error codes "timeout", "unreachable", "response_too_large",

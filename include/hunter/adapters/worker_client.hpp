@@ -35,6 +35,8 @@ struct WorkerClientOptions {
   size_t max_response = 16u << 20;          // bytes; larger replies are "response_too_large"
   // Items per SignClusterMessages request (the protocol's maximum is 4096); clamped to 1..4096.
   size_t sign_batch = 4096;
+  std::string ca_file;      // CA bundle for https:// endpoints; empty = the system's
+  HttpTransport transport;  // empty = libcurl; set by tests and fuzz targets
 };
 
 class HttpWorkerClient : public core::WorkerClient {
@@ -73,6 +75,7 @@ class HttpWorkerClient : public core::WorkerClient {
  private:
   std::string url(size_t worker, const char* method) const;
   HttpCall call(size_t worker, const char* method, std::string body) const;
+  Result<HttpReply> post(const HttpCall& c);
   void noteLatency(size_t worker, std::chrono::microseconds elapsed);
 
   std::vector<std::string> endpoints_;
