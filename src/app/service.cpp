@@ -57,6 +57,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   adapters::ChainClientOptions copt;
   copt.timeout = std::chrono::milliseconds(config.request_timeout_ms);
   copt.max_response = config.max_response_bytes;
+  copt.ca_file = config.ca_file;
   s->chain_ = std::make_unique<adapters::JsonRpcChainClient>(config.chain_endpoints, copt);
 
   uint64_t seed = static_cast<uint64_t>(s->clock_.nowMs());
@@ -66,6 +67,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     adapters::WorkerClientOptions wopt;
     wopt.timeout = std::chrono::milliseconds(config.request_timeout_ms);
     wopt.max_response = config.max_response_bytes;
+    wopt.ca_file = config.ca_file;
     rt->workers = std::make_unique<adapters::HttpWorkerClient>(cc.workers, wopt);
     core::RelayConfig rc;
     rc.cluster = cc.id;

@@ -76,6 +76,7 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
     adapters::ChainClientOptions o;
     o.timeout = std::chrono::milliseconds(std::min<int64_t>(cfg.request_timeout_ms, 5000));
     o.max_response = cfg.max_response_bytes;
+    o.ca_file = cfg.ca_file;
     chain = std::make_unique<adapters::JsonRpcChainClient>(cfg.chain_endpoints, o);
     auto best = chain->bestBlock();
     chainJ["reachable"] = best.ok();
@@ -117,6 +118,8 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
     if (probe) {
       adapters::WorkerClientOptions wo;
       wo.timeout = std::chrono::milliseconds(std::min<int64_t>(cfg.request_timeout_ms, 3000));
+      wo.max_response = cfg.max_response_bytes;
+      wo.ca_file = cfg.ca_file;
       adapters::HttpWorkerClient wc(cc.workers, wo);
       for (size_t i = 0; i < cc.workers.size(); ++i) {
         json w;
