@@ -41,8 +41,10 @@ Status readInt(const Ctx& c, const toml::table& tbl, const std::string& prefix, 
                T& out, int64_t min, int64_t max) {
   const toml::node* n = tbl.get(key);
   if (!n) return okStatus();
+  // Type first: toml++ converts a float node to an integer without a range check (UB).
+  if (!n->is_integer()) return c.err(n->source(), prefix + key, "expected an integer");
   auto v = n->value<int64_t>();
-  if (!n->is_integer() || !v) return c.err(n->source(), prefix + key, "expected an integer");
+  if (!v) return c.err(n->source(), prefix + key, "expected an integer");
   if (*v < min || *v > max) {
     return c.err(n->source(), prefix + key,
                  "must be between " + std::to_string(min) + " and " + std::to_string(max) +

@@ -84,6 +84,13 @@ TEST(Config, WrongTypesAndValuesNameTheKey) {
                 .find("h.toml:2: limits.batch_size: expected an integer"),
             std::string::npos);
   EXPECT_NE(errorOf("[limits]\nbatch_size = 0\n").find("between 1 and 4096"), std::string::npos);
+  // A float is not an integer, however large (found by fuzz_config: 3e28 used to be converted
+  // to int64 by toml++, which is undefined behaviour).
+  EXPECT_NE(errorOf("[limits]\nlost_after_s = 3.01e28\n")
+                .find("h.toml:2: limits.lost_after_s: expected an integer"),
+            std::string::npos);
+  EXPECT_NE(errorOf("[limits]\nbatch_size = 64.0\n").find("limits.batch_size: expected an integer"),
+            std::string::npos);
   EXPECT_NE(errorOf("[hunter]\nera_period = 100\n").find("power of two"), std::string::npos);
   EXPECT_NE(errorOf("[hunter]\ntip = -1\n").find("hunter.tip"), std::string::npos);
   EXPECT_NE(errorOf("[hunter]\nlog_level = \"loud\"\n").find("hunter.log_level"),
