@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev
   prometheus  # promtool, for the /metrics integration test
+  socat       # TLS proxy for the https:// endpoint test
 )
 
 missing=()
