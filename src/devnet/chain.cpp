@@ -548,7 +548,8 @@ nlohmann::json Impl::stateJson() const {
   for (const auto& [k, v] : dropped) j["dropped"][k] = v;
   j["faults"] = {{"unavailable", faults.unavailable},
                  {"latency_ms", faults.latency_ms},
-                 {"drop_rate", faults.drop_rate}};
+                 {"drop_rate", faults.drop_rate},
+                 {"submit_reply_delay_ms", faults.submit_reply_delay_ms}};
   return j;
 }
 

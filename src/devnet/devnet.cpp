@@ -49,8 +49,10 @@ Result<crypto::SecretKey> loadOrCreateKey(const std::string& path, bool& created
 }
 
 json chainFaultsJson(const ChainFaults& f) {
-  return json{
-      {"unavailable", f.unavailable}, {"latency_ms", f.latency_ms}, {"drop_rate", f.drop_rate}};
+  return json{{"unavailable", f.unavailable},
+              {"latency_ms", f.latency_ms},
+              {"drop_rate", f.drop_rate},
+              {"submit_reply_delay_ms", f.submit_reply_delay_ms}};
 }
 
 // Strict readers for the admin fault requests.
@@ -198,6 +200,10 @@ struct Devnet::Impl {
     uint32_t latency = chain->faults().latency_ms;
     if (latency > 0) sleepFor(std::chrono::milliseconds(latency));
     out.body = chain->handleRpcBody(req.body);
+    uint32_t submitDelay = chain->faults().submit_reply_delay_ms;
+    if (submitDelay > 0 && req.body.find("\"author_submitExtrinsic\"") != std::string::npos) {
+      sleepFor(std::chrono::milliseconds(submitDelay));
+    }
     return out;
   }
 
@@ -367,8 +373,9 @@ struct Devnet::Impl {
 
   Result<json> applyChainFault(const json& req) {
     if (!req.is_object()) return makeError("bad_request", "chain: expected an object");
-    HUNTER_CHECK(checkFields(
-        req, "chain", {"clear", "unavailable", "unavailable_ms", "latency_ms", "drop_rate"}));
+    HUNTER_CHECK(checkFields(req, "chain",
+                             {"clear", "unavailable", "unavailable_ms", "latency_ms", "drop_rate",
+                              "submit_reply_delay_ms"}));
     ChainFaults f = chain->faults();
     std::optional<std::optional<Clock::time_point>> outage;  // set: change the outage
     if (auto it = req.find("clear"); it != req.end()) {
@@ -395,6 +402,10 @@ struct Devnet::Impl {
     }
     if (auto it = req.find("drop_rate"); it != req.end()) {
       HUNTER_TRY(f.drop_rate, jsonRate(*it, "chain.drop_rate"));
+    }
+    if (auto it = req.find("submit_reply_delay_ms"); it != req.end()) {
+      HUNTER_TRY(uint64_t v, jsonU64(*it, "chain.submit_reply_delay_ms", 3'600'000));
+      f.submit_reply_delay_ms = static_cast<uint32_t>(v);
     }
     f.unavailable = outage ? outage->has_value() : chain->faults().unavailable;
     chain->setFaults(f);

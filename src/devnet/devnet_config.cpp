@@ -248,7 +248,10 @@ Result<DevnetConfig> parseDevnetConfig(std::string_view text, const std::string&
     HUNTER_CHECK(readU128(c, *t, "fees.", "byte_fee", cfg.chain.byte_fee));
   }
   if (const toml::table* t = subTable(root, "chain_faults")) {
-    HUNTER_CHECK(checkKeys(c, *t, "chain_faults.", {"latency_ms", "drop_rate", "unavailable"}));
+    HUNTER_CHECK(checkKeys(c, *t, "chain_faults.",
+                           {"latency_ms", "drop_rate", "unavailable", "submit_reply_delay_ms"}));
+    HUNTER_CHECK(readInt(c, *t, "chain_faults.", "submit_reply_delay_ms",
+                         cfg.chain_faults.submit_reply_delay_ms, 0, 3'600'000));
     HUNTER_CHECK(
         readInt(c, *t, "chain_faults.", "latency_ms", cfg.chain_faults.latency_ms, 0, 3'600'000));
     HUNTER_CHECK(

@@ -60,6 +60,9 @@ struct ChainFaults {
   bool unavailable = false;  // every RPC answers HTTP 503
   uint32_t latency_ms = 0;   // added before answering (applied by the HTTP wiring)
   double drop_rate = 0.0;    // share of accepted submissions silently dropped from the pool
+  // author_submitExtrinsic is answered this late, after the pool took (or refused) the
+  // transaction: a client killed meanwhile does not know its submission arrived.
+  uint32_t submit_reply_delay_ms = 0;
 };
 
 // What a submission returned: the tx hash, or a JSON-RPC error object
