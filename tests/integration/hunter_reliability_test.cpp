@@ -130,7 +130,15 @@ json statusWorker(const json& s, size_t index) {
 
 }  // namespace
 
-// 1. SIGKILL at random moments, at least 20 times: progress resumes quickly after every
+// The chain's next sn counting what waits in its pool (pha_clusterMqNextSn): it moves as soon as
+// the hunter's extrinsic reaches the pool, before any block includes it.
+uint64_t poolNextSn(DevnetProcess& d, const H256& cluster) {
+  auto r = d.rpcResult("pha_clusterMqNextSn", {toHex(cluster)});
+  return r.ok() && r->is_number_unsigned() ? r->get<uint64_t>() : 0;
+}
+
+// 1. SIGKILL at random moments, at least 20 times, some of them while a submission is in flight
+//    (the chain took it but the hunter has no answer yet): progress resumes within 2 s of every
 //    restart, and in the end every sn is accepted exactly once and the books match the chain.
 TEST(HunterReliability, RandomSigkillsLoseNothingAndResumeQuickly) {
   auto d = startDevnet(400, 50);
@@ -143,28 +151,41 @@ TEST(HunterReliability, RandomSigkillsLoseNothingAndResumeQuickly) {
   std::string cfg = writeHunterConfig(*d, d->dir(), ho);
   const std::string log = d->dir() + "/hunter.log";
   std::mt19937 rng(20261122);
-  int kills = 0;
-  int immediate = 0;
+  int kills = 0, immediate = 0, inFlight = 0;
   double maxResumeMs = 0;
-  for (int i = 0; i < 24; ++i) {
+  std::vector<double> resumes;
+  for (int i = 0; i < 25; ++i) {
     // The killed hunter's extrinsics are included first, so what follows is the new one's work.
     ASSERT_TRUE(DevnetProcess::waitUntil([&] { return poolEmpty(*d); }, 20s));
+    const bool submitInFlight = i % 5 == 4;
+    ASSERT_TRUE(
+        d->setFault({{"chain", {{"submit_reply_delay_ms", submitInFlight ? 3000 : 0}}}}).ok());
     const uint64_t before = chainNextSn(*d, cluster);
     const size_t logBefore = readFile(log).size();
     HunterService svc(cfg, log);
     const auto started = Clock::now();
-    const int how = std::uniform_int_distribution<int>(0, 5)(rng);
-    if (how == 0 && i > 0) {
+    const int how = std::uniform_int_distribution<int>(0, 4)(rng);
+    if (how == 0 && i > 0 && !submitInFlight) {
       svc.kill9();  // immediately after start
       kills++;
       immediate++;
       continue;
     }
-    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > before; }, 10s))
+    // Resumed: a new extrinsic of this hunter reached the chain's pool.
+    ASSERT_TRUE(
+        DevnetProcess::waitUntil([&] { return poolNextSn(*d, cluster) > before; }, 10s, 5ms))
         << "no progress after restart " << i << "\n"
         << readFile(log).substr(logBefore);
     double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
     maxResumeMs = std::max(maxResumeMs, ms);
+    resumes.push_back(ms);
+    if (submitInFlight) {
+      // The pool took the extrinsic; its answer is 3 s away: the hunter is waiting for it.
+      svc.kill9();
+      kills++;
+      inFlight++;
+      continue;
+    }
     if (how <= 2) {
       uint64_t more = std::uniform_int_distribution<uint64_t>(1, 15)(rng);
       EXPECT_TRUE(DevnetProcess::waitUntil(
@@ -181,6 +202,7 @@ TEST(HunterReliability, RandomSigkillsLoseNothingAndResumeQuickly) {
     svc.kill9();
     kills++;
   }
+  ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
   {
     HunterService svc(cfg, log);
     EXPECT_TRUE(progressBy(*d, 20, 30s));
@@ -188,15 +210,25 @@ TEST(HunterReliability, RandomSigkillsLoseNothingAndResumeQuickly) {
   }
   reconcile(*d, cfg);
   uint64_t next = expectBooksMatchChain(*d, cfg, me, freeBefore);
+  // No nonce stalled: nothing of ours is left waiting in the pool, and the chain's nonce is the
+  // pool-aware next index.
+  EXPECT_TRUE(poolEmpty(*d));
   auto nonce = d->rpcResult("system_accountNextIndex", {toHex(me)});
+  std::sort(resumes.begin(), resumes.end());
+  const double median = resumes.empty() ? 0 : resumes[resumes.size() / 2];
   std::printf(
-      "[ reliability ] SIGKILLs: %d (%d right after start), max resume %.0f ms, "
-      "%llu messages accepted, final nonce %s\n",
-      kills, immediate, maxResumeMs, static_cast<unsigned long long>(next),
+      "[ reliability ] SIGKILLs: %d (%d right after start, %d with a submission in flight), "
+      "resume median %.0f ms, max %.0f ms, %llu messages accepted, final nonce %s\n",
+      kills, immediate, inFlight, median, maxResumeMs, static_cast<unsigned long long>(next),
       nonce.ok() ? nonce->dump().c_str() : "?");
   EXPECT_GE(kills, 20);
-  // 2 s is the target; allow more on a loaded machine (the figure above is what was measured).
-  EXPECT_LE(maxResumeMs, 5000.0);
+  EXPECT_GE(inFlight, 5);
+#ifdef HUNTER_SANITIZED
+  // ASan + UBSan (Debug) run everything several times slower; the 2 s target is for real builds.
+  EXPECT_LE(maxResumeMs, 6000.0);
+#else
+  EXPECT_LE(maxResumeMs, 2000.0);
+#endif
 }
 
 // 2. Faults.
