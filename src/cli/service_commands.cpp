@@ -82,6 +82,9 @@ void registerServiceCommands(CLI::App& root) {
                   "HOST:PORT of the service API (/healthz, /metrics, /status); port 0 picks a "
                   "free port; overrides api.listen and enables the API");
   setAction(run, []() -> Status {
+    // First: a SIGTERM while starting up (opening the database, the first chain reads) must
+    // still be a clean stop with exit code 0, not the default action.
+    installSignals();
     HUNTER_TRY(auto cfg, loadFor(runOpts));
     if (!runShard.empty()) {
       auto s = app::parseShard(runShard);
@@ -115,7 +118,6 @@ void registerServiceCommands(CLI::App& root) {
       HUNTER_TRY(auto url, svc->startApi());
       app::logInfo("api listening on " + url);
     }
-    installSignals();
     std::string names;
     for (auto& c : clusters) names += (names.empty() ? "" : ", ") + c.name();
     std::string accounts;
@@ -152,6 +154,7 @@ void registerServiceCommands(CLI::App& root) {
       ->capture_default_str();
   submit->add_option("--log-level", subOpts.log_level, "Log level (default: warn)");
   setAction(submit, []() -> Status {
+    installSignals();
     HUNTER_TRY(auto cfg, loadFor(subOpts));
     HUNTER_CHECK(
         app::initLogging(subOpts.log_level.empty() ? "warn" : cfg.log_level, cfg.log_format));
@@ -167,7 +170,6 @@ void registerServiceCommands(CLI::App& root) {
       }
     };
     HUNTER_TRY(auto svc, app::Service::create(cfg, clusters, sink));
-    installSignals();
     auto rep = svc->submitOnce(subMax, subNoWait, subTimeout * 1000, g_stop);
     for (auto& l : rep.lines) std::cout << l << "\n";
     std::cout << fmt::format(
