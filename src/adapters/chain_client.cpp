@@ -211,6 +211,12 @@ struct JsonRpcChainClient::Impl {
       text = m->get<std::string>();
     }
     count(c, i, method, Kind::kRpcError);
+    // Found by fuzz_chain_response: an error object with neither gave an empty message.
+    if (text.empty()) {
+      return makeError(std::to_string(code->get<int64_t>()),
+                       "chain " + c.endpoints_[i] + ": " + method +
+                           ": JSON-RPC error without a message: " + brief(err));
+    }
     return makeError(std::to_string(code->get<int64_t>()), quote(text));
   }
 

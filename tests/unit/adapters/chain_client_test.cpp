@@ -289,6 +289,19 @@ TEST(ChainClientTest, JsonRpcErrorsAreAnswersNotFailover) {
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.error().code, "1014");
   EXPECT_EQ(r2.error().message, "Priority is too low");
+
+  // Neither data nor message (found by fuzz_chain_response): the message still says what came.
+  FakeNode bare([](const std::string&, const json&) -> json {
+    return {{"error", {{"code", 1010}, {"messege", "typo"}}}};
+  });
+  JsonRpcChainClient client3({bare.url()}, fastOptions());
+  auto r3 = client3.submit(Bytes{1});
+  ASSERT_FALSE(r3.ok());
+  EXPECT_EQ(r3.error().code, "1010");
+  EXPECT_NE(r3.error().message.find("author_submitExtrinsic: JSON-RPC error without a message"),
+            std::string::npos)
+      << r3.error().message;
+  EXPECT_NE(r3.error().message.find(bare.url()), std::string::npos) << r3.error().message;
 }
 
 // ---- storage -------------------------------------------------------------------------------
