@@ -756,6 +756,25 @@ Result<std::vector<StoredMessage>> SqliteStore::messages(const H256& cluster,
   });
 }
 
+Result<std::vector<StoredMessage>> SqliteStore::messageHeads(const H256& cluster,
+                                                             const std::vector<MsgState>& states,
+                                                             uint64_t from_sn, size_t limit) {
+  if (from_sn > kMaxSn || limit == 0) return std::vector<StoredMessage>();
+  return read([&]() -> Result<std::vector<StoredMessage>> {
+    // The columns of kMessageColumns, with empty blobs for the body and the signatures.
+    std::string sql =
+        "SELECT cluster, sn, hash, sender_kind, X'', X'', X'', msg_sn, prev_hash, state_root, "
+        "source, state, attempts, last_error, created_ms, updated_ms, next_attempt_ms, X'', "
+        "submission_id FROM messages WHERE cluster = ? AND sn >= ?" +
+        stateFilter(states) + " ORDER BY sn LIMIT ?";
+    HUNTER_TRY(auto q, query(sql, "messageHeads"));
+    q.blob(cluster).u64(from_sn);
+    for (auto s : states) q.text(core::toString(s));
+    q.i64(limit > kMaxSn ? static_cast<int64_t>(kMaxSn) : static_cast<int64_t>(limit));
+    return readAll<StoredMessage>(q, readMessage);
+  });
+}
+
 Result<uint64_t> SqliteStore::countMessages(const H256& cluster,
                                             const std::vector<MsgState>& states) {
   return read([&]() -> Result<uint64_t> {
@@ -969,6 +988,18 @@ Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissions(const H256& c
   });
 }
 
+Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissionHeads(const H256& cluster) {
+  return read([&]() -> Result<std::vector<SubmissionRecord>> {
+    static const std::string sql =
+        "SELECT id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, "
+        "fee, status, error, X'', created_ms, updated_ms FROM submissions WHERE cluster = ? "
+        "AND status IN ('sending', 'in_pool') ORDER BY id";
+    HUNTER_TRY(auto q, query(sql, "openSubmissionHeads"));
+    q.blob(cluster);
+    return readAll<SubmissionRecord>(q, readSubmission);
+  });
+}
+
 Result<std::optional<SubmissionRecord>> SqliteStore::submission(int64_t id) {
   return read([&]() -> Result<std::optional<SubmissionRecord>> {
     static const std::string sql =
@@ -989,12 +1020,35 @@ Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   static const std::string insert = std::string("INSERT INTO outcomes (") + kOutcomeColumns +
                                     ") VALUES (" + placeholders(11) + ")";
   return write(op, [&]() -> Status {
-    for (const auto& o : outcomes) {
-      if (auto state = settledState(o.kind)) {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      const auto& o = outcomes[i];
+      auto state = settledState(o.kind);
+      // A run of consecutive sns settled the same way at the same time: one range update
+      // (the range holds exactly those sns), not one per message.
+      bool runContinues = false;
+      if (i + 1 < outcomes.size()) {
+        const auto& n = outcomes[i + 1];
+        runContinues = state && n.cluster == o.cluster && settledState(n.kind) == state &&
+                       n.at_ms == o.at_ms && n.sn == o.sn + 1;
+      }
+      if (state && !runContinues) {
+        size_t first = i;
+        while (first > 0) {
+          const auto& p = outcomes[first - 1];
+          if (p.cluster != o.cluster || settledState(p.kind) != state || p.at_ms != o.at_ms ||
+              p.sn + 1 != outcomes[first].sn) {
+            break;
+          }
+          --first;
+        }
         HUNTER_TRY(auto q, query("UPDATE messages SET state = ?, updated_ms = ? "
-                                 "WHERE cluster = ? AND sn = ?",
+                                 "WHERE cluster = ? AND sn BETWEEN ? AND ?",
                                  op));
-        q.text(core::toString(*state)).i64(o.at_ms).blob(o.cluster).u64(o.sn);
+        q.text(core::toString(*state))
+            .i64(o.at_ms)
+            .blob(o.cluster)
+            .u64(outcomes[first].sn)
+            .u64(o.sn);
         HUNTER_CHECK(q.run());
       }
       HUNTER_TRY(auto q, query(insert, op));

@@ -71,6 +71,10 @@ class SqliteStore final : public core::Store {
   Result<std::vector<core::StoredMessage>> messages(const H256& cluster,
                                                     const std::vector<core::MsgState>& states,
                                                     uint64_t from_sn, size_t limit) override;
+  // Without the message body and signatures (empty in the result).
+  Result<std::vector<core::StoredMessage>> messageHeads(const H256& cluster,
+                                                        const std::vector<core::MsgState>& states,
+                                                        uint64_t from_sn, size_t limit) override;
   Result<uint64_t> countMessages(const H256& cluster,
                                  const std::vector<core::MsgState>& states) override;
   Status dropFrom(const H256& cluster, uint64_t from_sn) override;
@@ -89,6 +93,8 @@ class SqliteStore final : public core::Store {
   Status releaseSubmission(int64_t id, core::SubmissionStatus status, const std::string& error,
                            const RetryUpdate& retry, int64_t now_ms) override;
   Result<std::vector<core::SubmissionRecord>> openSubmissions(const H256& cluster) override;
+  // Without the extrinsic bytes (empty in the result).
+  Result<std::vector<core::SubmissionRecord>> openSubmissionHeads(const H256& cluster) override;
   Result<std::optional<core::SubmissionRecord>> submission(int64_t id) override;
 
   Status recordOutcomes(const std::vector<core::OutcomeRecord>& outcomes) override;

@@ -116,6 +116,13 @@ class Store {
                                                       uint64_t from_sn, size_t limit) = 0;
   virtual Result<uint64_t> countMessages(const H256& cluster,
                                          const std::vector<MsgState>& states) = 0;
+  // As messages(), for callers that need only sns, hashes and bookkeeping: a store may leave
+  // out `msg` (sender data, destination, payload) and `signatures`, which saves reading them.
+  virtual Result<std::vector<StoredMessage>> messageHeads(const H256& cluster,
+                                                          const std::vector<MsgState>& states,
+                                                          uint64_t from_sn, size_t limit) {
+    return messages(cluster, states, from_sn, limit);
+  }
   // Deletes the non-final messages of a cluster with sn >= from_sn (a source that lied).
   virtual Status dropFrom(const H256& cluster, uint64_t from_sn) = 0;
 
@@ -151,6 +158,11 @@ class Store {
   virtual Status releaseSubmission(int64_t id, SubmissionStatus status, const std::string& error,
                                    const RetryUpdate& retry, int64_t now_ms) = 0;
   virtual Result<std::vector<SubmissionRecord>> openSubmissions(const H256& cluster) = 0;
+  // As openSubmissions(), but a store may leave out each record's `extrinsic` bytes (read them
+  // with submission(id) when they are needed).
+  virtual Result<std::vector<SubmissionRecord>> openSubmissionHeads(const H256& cluster) {
+    return openSubmissions(cluster);
+  }
   virtual Result<std::optional<SubmissionRecord>> submission(int64_t id) = 0;
 
   // Final outcomes: sets each message's final state and appends the outcome rows; a rejection

@@ -360,6 +360,61 @@ TEST_P(StoreTest, MessagesFilterByStateFromSnAndLimit) {
   EXPECT_EQ(count(filled(0xcc)), 0u);
 }
 
+TEST_P(StoreTest, MessageHeadsAreMessagesWithTheSameBookkeeping) {
+  auto msgs = chainOf(kA, 1, 6);
+  msgs[2].attempts = 3;
+  msgs[2].last_error = "timeout";
+  msgs[2].next_attempt_ms = 4242;
+  add(msgs);
+  ASSERT_TRUE(s().markSigned(kA, {{2, {sig(1)}}, {4, {sig(2)}}}, {}, 10).ok());
+  for (auto states : {std::vector<MsgState>{}, std::vector<MsgState>{MsgState::kPending},
+                      std::vector<MsgState>{MsgState::kSigned}}) {
+    auto full = s().messages(kA, states, 2, 3);
+    auto heads = s().messageHeads(kA, states, 2, 3);
+    ASSERT_TRUE(full.ok() && heads.ok());
+    ASSERT_EQ(sns(*heads), sns(*full));
+    for (size_t i = 0; i < heads->size(); ++i) {
+      const auto& h = (*heads)[i];
+      const auto& f = (*full)[i];
+      EXPECT_EQ(h.hash, f.hash);
+      EXPECT_EQ(h.state, f.state);
+      EXPECT_EQ(h.attempts, f.attempts);
+      EXPECT_EQ(h.last_error, f.last_error);
+      EXPECT_EQ(h.next_attempt_ms, f.next_attempt_ms);
+      EXPECT_EQ(h.created_ms, f.created_ms);
+      EXPECT_EQ(h.source, f.source);
+      EXPECT_EQ(h.submission_id, f.submission_id);
+    }
+  }
+  EXPECT_TRUE(s().messageHeads(kA, {}, 0, 0)->empty());
+}
+
+TEST_P(StoreTest, OpenSubmissionHeadsAreOpenSubmissions) {
+  auto a1 = s().addSubmission(makeSubmission(kA, 1, 1)).value();
+  auto a2 = s().addSubmission(makeSubmission(kA, 2, 3)).value();
+  ASSERT_TRUE(s().updateSubmission(a2, SubmissionStatus::kInPool, "", 6000).ok());
+  auto a3 = s().addSubmission(makeSubmission(kA, 4, 4)).value();
+  ASSERT_TRUE(s().updateSubmission(a3, SubmissionStatus::kIncluded, "", 7000).ok());
+  auto full = s().openSubmissions(kA).value();
+  auto heads = s().openSubmissionHeads(kA).value();
+  ASSERT_EQ(heads.size(), 2u);
+  ASSERT_EQ(full.size(), 2u);
+  EXPECT_EQ(heads[0].id, a1);
+  EXPECT_EQ(heads[1].id, a2);
+  for (size_t i = 0; i < heads.size(); ++i) {
+    EXPECT_EQ(heads[i].status, full[i].status);
+    EXPECT_EQ(heads[i].first_sn, full[i].first_sn);
+    EXPECT_EQ(heads[i].last_sn, full[i].last_sn);
+    EXPECT_EQ(heads[i].nonce, full[i].nonce);
+    EXPECT_EQ(heads[i].tx_hash, full[i].tx_hash);
+    EXPECT_EQ(heads[i].era_death, full[i].era_death);
+    EXPECT_EQ(heads[i].updated_ms, full[i].updated_ms);
+    EXPECT_TRUE(heads[i].fee == full[i].fee);
+  }
+  // The bytes stay readable one by one.
+  EXPECT_EQ(s().submission(a1).value()->extrinsic, full[0].extrinsic);
+}
+
 TEST_P(StoreTest, DropFromDeletesOnlyNonFinalMessages) {
   add(chainOf(kA, 1, 6));
   add(chainOf(kB, 1, 6));
@@ -615,6 +670,35 @@ TEST_P(StoreTest, RecordOutcomesSettlesMessagesAndAppendsRows) {
   EXPECT_EQ(all->at(6).cluster, kB);  // insertion order across clusters
   EXPECT_EQ(all->at(7).sn, 6u);
   EXPECT_EQ(s().outcomes(kB)->size(), 1u);
+}
+
+TEST_P(StoreTest, RecordOutcomesSettlesRunsGapsAndMixedKindsExactly) {
+  add(chainOf(kA, 1, 10));
+  add(chainOf(kB, 1, 3));
+  auto late = outcome(kA, 9, OutcomeKind::kSuperseded);
+  late.at_ms = 9500;
+  ASSERT_TRUE(
+      s().recordOutcomes(
+             {outcome(kA, 1, OutcomeKind::kAccepted), outcome(kA, 2, OutcomeKind::kAccepted),
+              outcome(kA, 3, OutcomeKind::kAccepted), outcome(kA, 5, OutcomeKind::kAccepted),
+              outcome(kA, 6, OutcomeKind::kDiverged), outcome(kA, 7, OutcomeKind::kRejected),
+              outcome(kA, 8, OutcomeKind::kDead), late, outcome(kB, 2, OutcomeKind::kAccepted)})
+          .ok());
+  const MsgState want[] = {MsgState::kAccepted, MsgState::kAccepted, MsgState::kAccepted,
+                           MsgState::kPending,  MsgState::kAccepted, MsgState::kDiverged,
+                           MsgState::kPending,  MsgState::kDead,     MsgState::kSuperseded,
+                           MsgState::kPending};
+  for (uint64_t sn = 1; sn <= 10; ++sn) {
+    auto m = get(kA, sn);
+    EXPECT_EQ(m.state, want[sn - 1]) << "sn " << sn;
+    if (sn == 9) {
+      EXPECT_EQ(m.updated_ms, 9500);
+    }
+  }
+  EXPECT_EQ(get(kB, 1).state, MsgState::kPending);
+  EXPECT_EQ(get(kB, 2).state, MsgState::kAccepted);
+  EXPECT_EQ(get(kB, 3).state, MsgState::kPending);
+  EXPECT_EQ(s().outcomes(kA)->size(), 8u);
 }
 
 TEST_P(StoreTest, WorkersAreUpsertedByClusterAndEndpoint) {
