@@ -384,7 +384,7 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
       stuck_.erase(n);
     }
   }
-  auto oldest = store_->messages(
+  auto oldest = store_->messageHeads(
       c.cc.id, {core::MsgState::kPending, core::MsgState::kSigned, core::MsgState::kSubmitted}, 0,
       1);
   if (oldest.ok()) {
@@ -392,7 +392,7 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
         oldest->empty() ? 0 : seconds(std::max<int64_t>(0, now - oldest->front().created_ms));
     metrics_.set("hunter_oldest_pending_age_seconds", cl, age);
   }
-  if (auto open = store_->openSubmissions(c.cc.id); open.ok()) {
+  if (auto open = store_->openSubmissionHeads(c.cc.id); open.ok()) {
     metrics_.set("hunter_submissions_in_flight", cl, static_cast<double>(open->size()));
   }
   for (auto& ws : c.relay->takeWorkerStats()) {
