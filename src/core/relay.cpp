@@ -1,7 +1,10 @@
 #include "hunter/core/relay.hpp"
 
 #include <algorithm>
+#include <future>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 namespace hunter::core {
 namespace {
@@ -201,11 +204,21 @@ RoundStats Relay::round() {
   }
   handshake(now);
   stuck_detail_.clear();
-  resolveAcks(st, now);
-  checkSubmissions(st, now);
-  expire(st, now);
   fetch(st, now);
-  gather(st, now);
+  // ACKs and open submissions concern sns the chain has taken or that are submitted, never the
+  // pending ones gather signs, so they run while the workers sign (expire may settle pending
+  // ones, so it waits).
+  bool settled = false;
+  gather(st, now, [&] {
+    resolveAcks(st, now);
+    checkSubmissions(st, now);
+    settled = true;
+  });
+  if (!settled) {
+    resolveAcks(st, now);
+    checkSubmissions(st, now);
+  }
+  expire(st, now);
   submit(st, now);
   if (!stuck_detail_.empty()) {
     st.stuck = true;
@@ -218,10 +231,12 @@ RoundStats Relay::round() {
 
 // Messages the chain has moved past get their outcome from Acks[cluster][sn].
 void Relay::resolveAcks(RoundStats& st, int64_t now) {
-  if (queue_.next_sn == 0) return;
+  if (queue_.next_sn <= acked_below_) return;  // nothing new behind the chain since last time
   const std::vector<MsgState> open = {MsgState::kPending, MsgState::kSigned, MsgState::kSubmitted};
   for (;;) {
-    auto msgs = store_.messages(cfg_.cluster, open, 0, 2048);
+    // Sns are unique, so at most next_sn - acked_below_ open messages lie behind the chain.
+    size_t limit = static_cast<size_t>(std::min<uint64_t>(2048, queue_.next_sn - acked_below_));
+    auto msgs = store_.messageHeads(cfg_.cluster, open, acked_below_, limit);
     if (!msgs.ok()) {
       emit(RelayEvent::Kind::kInfo, "error", "store: " + msgs.error().message);
       return;
@@ -230,7 +245,10 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     for (auto& m : *msgs) {
       if (m.sn < queue_.next_sn) behind.push_back(std::move(m));
     }
-    if (behind.empty()) return;
+    if (behind.empty()) {
+      acked_below_ = queue_.next_sn;
+      return;
+    }
     std::vector<uint64_t> sns;
     for (auto& m : behind) sns.push_back(m.sn);
     auto acks = chain_.acks(cfg_.cluster, sns);
@@ -242,6 +260,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     }
     // Fee shares per submission: split its fee over its messages, remainder on the first.
     std::map<int64_t, std::optional<SubmissionRecord>> subs;
+    std::optional<std::map<int64_t, SubmissionRecord>> openHeads;
     std::vector<OutcomeRecord> outs;
     std::set<int64_t> touched;
     for (size_t i = 0; i < behind.size(); ++i) {
@@ -274,8 +293,19 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       if (m.submission_id != 0) {
         auto& s = subs[m.submission_id];
         if (!s) {
-          auto r = store_.submission(m.submission_id);
-          if (r.ok() && *r) s = **r;
+          // Normally still open: the records without their bytes, read once per call.
+          if (!openHeads) {
+            auto r = store_.openSubmissionHeads(cfg_.cluster);
+            openHeads.emplace();
+            if (r.ok()) {
+              for (auto& x : *r) (*openHeads)[x.id] = std::move(x);
+            }
+          }
+          if (auto it = openHeads->find(m.submission_id); it != openHeads->end()) {
+            s = it->second;
+          } else if (auto r = store_.submission(m.submission_id); r.ok() && *r) {
+            s = **r;
+          }
         }
         if (s && o.kind == OutcomeKind::kAccepted) {
           uint64_t n = s->last_sn - s->first_sn + 1;
@@ -341,13 +371,17 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     for (int64_t id : touched) {
       (void)store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now);
     }
-    if (behind.size() < 2048) return;
+    if (behind.size() < limit) {
+      acked_below_ = queue_.next_sn;
+      return;
+    }
+    acked_below_ = behind.back().sn + 1;
   }
 }
 
 // Open submissions: re-send what may never have reached the chain; detect dropped ones.
 void Relay::checkSubmissions(RoundStats& st, int64_t now) {
-  auto open = store_.openSubmissions(cfg_.cluster);
+  auto open = store_.openSubmissionHeads(cfg_.cluster);
   if (!open.ok()) return;
   for (auto& sub : *open) {
     // All of its messages resolved? resolveAcks marked it included.
@@ -359,7 +393,9 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
       continue;
     }
     if (sub.status == SubmissionStatus::kSending) {
-      if (!resend(sub, now)) break;  // chain unreachable: try again next round
+      auto full = store_.submission(sub.id);
+      if (!full.ok() || !*full) continue;
+      if (!resend(**full, now)) break;  // chain unreachable: try again next round
       continue;
     }
     bool expired = best_.number >= sub.era_death;
@@ -399,8 +435,10 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
 }
 
 void Relay::expire(RoundStats& st, int64_t now) {
-  if (cfg_.max_message_age_ms <= 0) return;
-  auto msgs = store_.messages(cfg_.cluster, {MsgState::kPending, MsgState::kSigned}, 0, 4096);
+  if (cfg_.max_message_age_ms <= 0 || now < next_expire_ms_) return;
+  // A message dies at most a tenth of its age limit (and 10 s) late; the scan is not free.
+  next_expire_ms_ = now + std::min<int64_t>(cfg_.max_message_age_ms / 10, 10'000);
+  auto msgs = store_.messageHeads(cfg_.cluster, {MsgState::kPending, MsgState::kSigned}, 0, 4096);
   if (!msgs.ok()) return;
   std::vector<OutcomeRecord> outs;
   for (auto& m : *msgs) {
@@ -496,6 +534,7 @@ void Relay::fetch(RoundStats& st, int64_t now) {
     }
     std::vector<StoredMessage> rows;
     rows.reserve(msgs.size());
+    now = clock_.nowMs();  // when they arrived, not when the round began
     for (auto& m : msgs) {
       StoredMessage s;
       s.cluster = cfg_.cluster;
@@ -523,10 +562,57 @@ void Relay::fetch(RoundStats& st, int64_t now) {
   }
 }
 
-void Relay::gather(RoundStats& st, int64_t now) {
+// The order in which workers are asked to sign: those whose last answer was complete and valid
+// first, then by latency (25 ms buckets, so that noise does not reorder them), then by index.
+std::vector<size_t> Relay::signOrder() const {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    if (!wstate_[i].excluded) order.push_back(i);
+  }
+  auto rank = [&](size_t i) {
+    const auto& w = wstate_[i];
+    int health = w.sign_ok ? 0 : 1;
+    if (!w.handshaken) health = 2;
+    return std::make_pair(health, static_cast<int64_t>(w.rec.latency_ms_ewma / 25.0));
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return rank(a) < rank(b); });
+  return order;
+}
+
+// Recovers every signature of `jobs` (on up to cfg_.verify_threads threads; each job writes only
+// its own slot, so the outcome does not depend on the split).
+void Relay::recoverAll(std::vector<RecoverJob>& jobs) const {
+  auto work = [&jobs](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      auto r = recoverMessageSigner(*jobs[i].signature, *jobs[i].hash);
+      if (r.ok()) jobs[i].signer = *r;
+    }
+  };
+  size_t threads = std::max<size_t>(1, std::min(cfg_.verify_threads, jobs.size() / 32));
+  if (threads <= 1) {
+    work(0, jobs.size());
+    return;
+  }
+  std::vector<std::thread> pool;
+  size_t per = (jobs.size() + threads - 1) / threads;
+  size_t begin = per;  // the calling thread takes the first share
+  try {
+    for (size_t t = 1; t < threads && begin < jobs.size(); ++t, begin += per) {
+      pool.emplace_back(work, begin, std::min(jobs.size(), begin + per));
+    }
+  } catch (const std::system_error&) {
+    // No thread: do the rest here.
+    work(begin, jobs.size());
+  }
+  work(0, std::min(per, jobs.size()));
+  for (auto& t : pool) t.join();
+}
+
+void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& meanwhile) {
   if (!info_) return;
   auto pending =
-      store_.messages(cfg_.cluster, {MsgState::kPending}, queue_.next_sn, cfg_.sign_batch);
+      store_.messageHeads(cfg_.cluster, {MsgState::kPending}, queue_.next_sn, cfg_.sign_batch);
   if (!pending.ok() || pending->empty()) return;
   std::vector<StoredMessage> ask;
   for (auto& m : *pending) {
@@ -534,170 +620,210 @@ void Relay::gather(RoundStats& st, int64_t now) {
   }
   if (ask.empty()) return;
 
-  std::vector<size_t> targets;
-  for (size_t i = 0; i < wstate_.size(); ++i) {
-    if (!wstate_[i].excluded) targets.push_back(i);
-  }
-  std::vector<SignItem> items;
-  items.reserve(ask.size());
-  std::map<uint64_t, size_t> index;
-  for (size_t i = 0; i < ask.size(); ++i) {
-    items.push_back(SignItem{ask[i].sn, ask[i].hash});
-    index[ask[i].sn] = i;
-  }
-  auto responses = workers_.signAll(targets, cfg_.cluster, items);
-
   const auto& registered = info_->workers;
   auto isRegistered = [&](const crypto::PublicKey& pk) {
     return std::find(registered.begin(), registered.end(), pk) != registered.end();
   };
+  uint32_t threshold = info_->threshold;
   struct Votes {
     std::vector<std::pair<crypto::PublicKey, crypto::Signature>> valid;  // distinct signers
     std::map<H256, std::vector<std::string>> other;  // hash -> workers that claim it
     std::vector<std::string> signers;                // endpoints that gave valid signatures
     size_t unknown = 0;
+    size_t asked = 0;     // workers asked for it
+    size_t answered = 0;  // workers that answered for it
   };
   std::vector<Votes> votes(ask.size());
   std::vector<SignatureRecord> answers;
-  std::vector<size_t> answered(ask.size(), 0);
+  std::map<uint64_t, size_t> index;
+  for (size_t i = 0; i < ask.size(); ++i) index[ask[i].sn] = i;
 
-  for (size_t t = 0; t < targets.size(); ++t) {
-    size_t w = targets[t];
-    auto& rec = wstate_[w].rec;
-    const auto& resp = responses.at(t);
-    auto& ws = sign_stats_[workerName(w)];
-    ws.worker = workerName(w);
-    ws.sign_requests++;
-    if (!resp.ok()) {
-      rec.errors++;
-      rec.last_error = "SignClusterMessages: " + resp.error().message;
-      if (resp.error().code == "stopped") rec.refused += ask.size();
-      saveWorker(w);
-      continue;
+  auto itemsOf = [&](const std::vector<size_t>& which) {
+    std::vector<SignItem> items;
+    items.reserve(which.size());
+    for (size_t k : which) items.push_back(SignItem{ask[k].sn, ask[k].hash});
+    return items;
+  };
+  // Tallies the answers of `targets` (to SignClusterMessages for the items `which`, indices
+  // into ask).
+  // One SignClusterMessages per target and every signature of the answers recovered (the
+  // expensive part, on the verification threads). Uses only workers_ and read-only state, so
+  // it may run on another thread.
+  struct Signed {
+    std::vector<Result<SignResponse>> responses;
+    std::vector<RecoverJob> jobs;    // in answer order; only `signer` is used afterwards
+    std::vector<double> latency_ms;  // per target, read right after the call
+  };
+  auto signAndRecover = [this, &index, &ask](const std::vector<size_t>& targets,
+                                             const std::vector<SignItem>& items) {
+    Signed out;
+    out.responses = workers_.signAll(targets, cfg_.cluster, items);
+    for (size_t w : targets) out.latency_ms.push_back(workers_.lastLatencyMs(w));
+    for (size_t t = 0; t < targets.size() && t < out.responses.size(); ++t) {
+      if (!out.responses[t].ok()) continue;
+      for (const auto& r : out.responses[t]->results) {
+        auto it = index.find(r.sn);
+        if (it == index.end() || !r.signature) continue;
+        out.jobs.push_back(RecoverJob{&*r.signature, &ask[it->second].hash, std::nullopt});
+      }
     }
-    rec.last_seen_ms = now;
-    if (double ms = workers_.lastLatencyMs(w); ms > 0) {
-      ws.latencies_ms.push_back(ms);
-      rec.latency_ms_ewma = rec.latency_ms_ewma == 0 ? ms : 0.8 * rec.latency_ms_ewma + 0.2 * ms;
-    }
-    uint64_t valid = 0, invalid = 0, refused = 0;
-    for (const auto& r : resp->results) {
-      auto it = index.find(r.sn);
-      if (it == index.end()) continue;
-      size_t k = it->second;
-      const auto& m = ask[k];
-      SignatureRecord a;
-      a.cluster = cfg_.cluster;
-      a.sn = m.sn;
-      a.hash = m.hash;
-      a.worker = workerName(w);
-      answered[k]++;
-      if (r.signature) {
-        auto signer = recoverMessageSigner(*r.signature, m.hash);
-        if (!signer.ok()) {
-          a.code = "bad_signature";
-          invalid++;
-        } else if (!isRegistered(*signer)) {
-          // A signature over another hash recovers to a random key.
-          a.code = "not_registered";
-          invalid++;
+    recoverAll(out.jobs);
+    return out;
+  };
+  // Tallies the answers of `targets` to the items `which` (indices into ask).
+  auto tally = [&](const std::vector<size_t>& targets, const std::vector<size_t>& which,
+                   const Signed& sgn) {
+    const auto& responses = sgn.responses;
+    const auto& jobs = sgn.jobs;
+    for (size_t k : which) votes[k].asked += targets.size();
+    size_t job = 0;
+
+    for (size_t t = 0; t < targets.size(); ++t) {
+      size_t w = targets[t];
+      auto& rec = wstate_[w].rec;
+      auto& ws = sign_stats_[workerName(w)];
+      ws.worker = workerName(w);
+      ws.sign_requests++;
+      if (t >= responses.size() || !responses[t].ok()) {
+        const Error err =
+            t < responses.size() ? responses[t].error() : makeError("bad_response", "no answer");
+        rec.errors++;
+        rec.last_error = "SignClusterMessages: " + err.message;
+        if (err.code == "stopped") rec.refused += which.size();
+        wstate_[w].sign_ok = false;
+        saveWorker(w);
+        continue;
+      }
+      const auto& resp = responses[t];
+      rec.last_seen_ms = now;
+      if (double ms = t < sgn.latency_ms.size() ? sgn.latency_ms[t] : 0; ms > 0) {
+        ws.latencies_ms.push_back(ms);
+        rec.latency_ms_ewma = rec.latency_ms_ewma == 0 ? ms : 0.8 * rec.latency_ms_ewma + 0.2 * ms;
+      }
+      uint64_t valid = 0, invalid = 0, refused = 0;
+      for (const auto& r : resp->results) {
+        auto it = index.find(r.sn);
+        if (it == index.end()) continue;
+        size_t k = it->second;
+        const auto& m = ask[k];
+        SignatureRecord a;
+        a.cluster = cfg_.cluster;
+        a.sn = m.sn;
+        a.hash = m.hash;
+        a.worker = workerName(w);
+        votes[k].answered++;
+        if (r.signature) {
+          const auto& signer = jobs[job++].signer;
+          if (!signer) {
+            a.code = "bad_signature";
+            invalid++;
+          } else if (!isRegistered(*signer)) {
+            // A signature over another hash recovers to a random key.
+            a.code = "not_registered";
+            invalid++;
+          } else {
+            auto& v = votes[k].valid;
+            bool dup = std::any_of(v.begin(), v.end(), [&](auto& p) { return p.first == *signer; });
+            a.valid = true;
+            valid++;
+            if (!dup) {
+              v.emplace_back(*signer, *r.signature);
+              votes[k].signers.push_back(a.worker);
+            }
+          }
         } else {
-          auto& v = votes[k].valid;
-          bool dup = std::any_of(v.begin(), v.end(), [&](auto& p) { return p.first == *signer; });
-          a.valid = true;
-          valid++;
-          if (!dup) {
-            v.emplace_back(*signer, *r.signature);
-            votes[k].signers.push_back(a.worker);
+          a.code = r.code.empty() ? "refused" : r.code;
+          a.local_hash = r.local_hash;
+          refused++;
+          ws.refusals[a.code]++;
+          if (r.code == "diverged" && r.local_hash) {
+            votes[k].other[*r.local_hash].push_back(a.worker);
+          } else if (r.code == "unknown_sn") {
+            votes[k].unknown++;
           }
         }
-      } else {
-        a.code = r.code.empty() ? "refused" : r.code;
-        a.local_hash = r.local_hash;
-        refused++;
-        ws.refusals[a.code]++;
-        if (r.code == "diverged" && r.local_hash) {
-          votes[k].other[*r.local_hash].push_back(a.worker);
-        } else if (r.code == "unknown_sn") {
-          votes[k].unknown++;
-        }
+        if (!a.valid) answers.push_back(a);
       }
-      if (!a.valid) answers.push_back(a);
+      wstate_[w].sign_ok = invalid == 0 && refused == 0 && valid >= which.size();
+      ws.valid += valid;
+      ws.invalid += invalid;
+      rec.signatures_valid += valid;
+      rec.signatures_invalid += invalid;
+      rec.refused += refused;
+      if (invalid > 0) {
+        rec.last_error = std::to_string(invalid) + " invalid signature(s)";
+        emit(RelayEvent::Kind::kWorker, "warn",
+             "worker " + workerName(w) + " gave " + std::to_string(invalid) +
+                 " invalid signature(s) for cluster " + cfg_.name);
+      }
+      saveWorker(w);
     }
-    ws.valid += valid;
-    ws.invalid += invalid;
-    rec.signatures_valid += valid;
-    rec.signatures_invalid += invalid;
-    rec.refused += refused;
-    if (invalid > 0) {
-      rec.last_error = std::to_string(invalid) + " invalid signature(s)";
-      emit(RelayEvent::Kind::kWorker, "warn",
-           "worker " + workerName(w) + " gave " + std::to_string(invalid) +
-               " invalid signature(s) for cluster " + cfg_.name);
-    }
-    saveWorker(w);
-  }
+  };
 
-  uint32_t threshold = info_->threshold;
-  std::vector<Store::SignedUpdate> done;
-  std::vector<Store::RetryUpdate> retries;
-  std::optional<uint64_t> divergedAt;
-  std::string divergedHashWorkers;
-  for (size_t k = 0; k < ask.size(); ++k) {
-    auto& v = votes[k];
-    if (threshold > 0 && v.valid.size() >= threshold) {
-      Store::SignedUpdate u;
-      u.sn = ask[k].sn;
-      for (size_t i = 0; i < threshold; ++i) u.signatures.push_back(v.valid[i].second);
-      done.push_back(std::move(u));
-      continue;
+  // Settles the items `which` after their answers: signed, retried later, or the sign that our
+  // source diverged (then false: the messages from there on are dropped and fetched again).
+  auto decide = [&](const std::vector<size_t>& which, RoundStats& st) -> bool {
+    std::vector<Store::SignedUpdate> done;
+    std::vector<Store::RetryUpdate> retries;
+    std::optional<uint64_t> divergedAt;
+    std::string divergedHashWorkers;
+    for (size_t k : which) {
+      auto& v = votes[k];
+      if (threshold > 0 && v.valid.size() >= threshold) {
+        Store::SignedUpdate u;
+        u.sn = ask[k].sn;
+        for (size_t i = 0; i < threshold; ++i) u.signatures.push_back(v.valid[i].second);
+        done.push_back(std::move(u));
+        continue;
+      }
+      // No quorum for our hash. Does another hash have one? Then our source diverged.
+      const std::pair<const H256, std::vector<std::string>>* best = nullptr;
+      for (auto& entry : v.other) {
+        if (!best || entry.second.size() > best->second.size()) best = &entry;
+      }
+      if (best && best->second.size() >= threshold && !divergedAt) {
+        divergedAt = ask[k].sn;
+        divergedHashWorkers = best->second.front();
+      }
+      std::ostringstream why;
+      why << "sn " << ask[k].sn << ": " << v.valid.size() << " of " << threshold
+          << " signatures for " << shortHex(ask[k].hash);
+      if (!v.signers.empty()) {
+        why << " (";
+        for (size_t i = 0; i < v.signers.size(); ++i) why << (i ? ", " : "") << v.signers[i];
+        why << ")";
+      }
+      for (auto& [h, ws] : v.other) {
+        why << "; " << shortHex(h) << " claimed by ";
+        for (size_t i = 0; i < ws.size(); ++i) why << (i ? ", " : "") << ws[i];
+      }
+      if (v.unknown) why << "; " << v.unknown << " worker(s) do not have it yet";
+      size_t silent = v.asked - std::min(v.asked, v.answered);
+      if (silent) why << "; " << silent << " worker(s) did not answer";
+      bool onlyNotYet = v.other.empty() && v.unknown > 0 && silent == 0;
+      uint32_t attempts = ask[k].attempts + 1;
+      Store::RetryUpdate r{ask[k].sn, MsgState::kPending, attempts,
+                           now + (onlyNotYet ? cfg_.backoff_base_ms : backoff(attempts)),
+                           why.str()};
+      retries.push_back(r);
+      if (!onlyNotYet && stuck_detail_.empty() && ask[k].sn == queue_.next_sn) {
+        stuck_detail_ = "fewer than threshold workers agree: " + why.str();
+      }
     }
-    // No quorum for our hash. Does another hash have one? Then our source diverged.
-    const std::pair<const H256, std::vector<std::string>>* best = nullptr;
-    for (auto& entry : v.other) {
-      if (!best || entry.second.size() > best->second.size()) best = &entry;
+    if (!done.empty()) {
+      auto s = store_.markSigned(cfg_.cluster, done, answers, now);
+      if (!s.ok()) {
+        emit(RelayEvent::Kind::kInfo, "error", "store: " + s.error().message);
+        return false;
+      }
+      st.signed_now += done.size();
+    } else if (!answers.empty()) {
+      (void)store_.recordSignatureAnswers(answers);
     }
-    if (best && best->second.size() >= threshold && !divergedAt) {
-      divergedAt = ask[k].sn;
-      divergedHashWorkers = best->second.front();
-    }
-    std::ostringstream why;
-    why << "sn " << ask[k].sn << ": " << v.valid.size() << " of " << threshold << " signatures for "
-        << shortHex(ask[k].hash);
-    if (!v.signers.empty()) {
-      why << " (";
-      for (size_t i = 0; i < v.signers.size(); ++i) why << (i ? ", " : "") << v.signers[i];
-      why << ")";
-    }
-    for (auto& [h, ws] : v.other) {
-      why << "; " << shortHex(h) << " claimed by ";
-      for (size_t i = 0; i < ws.size(); ++i) why << (i ? ", " : "") << ws[i];
-    }
-    if (v.unknown) why << "; " << v.unknown << " worker(s) do not have it yet";
-    size_t silent = targets.size() - answered[k];
-    if (silent) why << "; " << silent << " worker(s) did not answer";
-    bool onlyNotYet = v.other.empty() && v.unknown > 0 && silent == 0;
-    uint32_t attempts = ask[k].attempts + 1;
-    Store::RetryUpdate r{ask[k].sn, MsgState::kPending, attempts,
-                         now + (onlyNotYet ? cfg_.backoff_base_ms : backoff(attempts)), why.str()};
-    retries.push_back(r);
-    if (!onlyNotYet && stuck_detail_.empty() && ask[k].sn == queue_.next_sn) {
-      stuck_detail_ = "fewer than threshold workers agree: " + why.str();
-    }
-  }
-  if (!done.empty()) {
-    auto s = store_.markSigned(cfg_.cluster, done, answers, now);
-    if (!s.ok()) {
-      emit(RelayEvent::Kind::kInfo, "error", "store: " + s.error().message);
-      return;
-    }
-    st.signed_now += done.size();
-  } else if (!answers.empty()) {
-    (void)store_.recordSignatureAnswers(answers);
-  }
-  if (!retries.empty()) (void)store_.setRetry(cfg_.cluster, retries, now);
+    answers.clear();
+    if (!retries.empty()) (void)store_.setRetry(cfg_.cluster, retries, now);
+    if (!divergedAt) return true;
 
-  if (divergedAt) {
     // The message we hold at this sn is one nobody else will sign: our source diverged.
     auto m = store_.message(cfg_.cluster, *divergedAt);
     std::string source = m.ok() && *m ? (*m)->source : std::string();
@@ -717,7 +843,97 @@ void Relay::gather(RoundStats& st, int64_t now) {
          "worker " + source + " diverged at sn " + std::to_string(*divergedAt) + " of cluster " +
              cfg_.name + "; refetching from " + divergedHashWorkers);
     stuck_detail_.clear();
+    return false;
+  };
+
+  // Only `threshold` workers first (each extra one costs a signature there and a recovery
+  // here); the others only for the items that lack a quorum after that. Every
+  // probe_interval_ms the first chunk goes to every worker, so that one that failed (and
+  // went to the back) is seen again when it recovers, and its answers stay on record.
+  std::vector<size_t> order = signOrder();
+  size_t nFirst = threshold == 0 ? order.size() : std::min<size_t>(threshold, order.size());
+  const std::vector<size_t> primary(order.begin(), order.begin() + static_cast<long>(nFirst));
+  if (next_probe_ms_ == 0) next_probe_ms_ = now + cfg_.probe_interval_ms;
+  bool probe = cfg_.probe_interval_ms > 0 && nFirst < order.size() && now >= next_probe_ms_;
+  if (probe) next_probe_ms_ = now + cfg_.probe_interval_ms;
+  const std::vector<size_t>& firstTargets = probe ? order : primary;
+  auto othersThan = [&](const std::vector<size_t>& targets) {
+    std::vector<size_t> rest;
+    for (size_t w : order) {
+      if (std::find(targets.begin(), targets.end(), w) == targets.end()) rest.push_back(w);
+    }
+    return rest;
+  };
+
+  // A large backlog goes in chunks, pipelined: while chunk i + 1 is signed by the workers and
+  // verified here (on another thread: only it uses workers_ meanwhile), this thread stores
+  // chunk i and submits what is ready, so that the workers, the chain and the hunter overlap.
+  const size_t chunk = std::max<size_t>(1, cfg_.sign_chunk);
+  std::future<Signed> ahead;
+  auto rangeOf = [&](size_t begin) {
+    std::vector<size_t> which;
+    for (size_t k = begin; k < std::min(ask.size(), begin + chunk); ++k) which.push_back(k);
+    return which;
+  };
+  auto signAsync = [&](const std::vector<size_t>& targets, std::vector<SignItem> items) {
+    try {
+      ahead =
+          std::async(std::launch::async, [&signAndRecover, &targets, items = std::move(items)]() {
+            return signAndRecover(targets, items);
+          });
+    } catch (const std::system_error&) {
+      ahead = {};  // no thread: signed synchronously when needed
+    }
+  };
+  if (meanwhile) {
+    signAsync(firstTargets, itemsOf(rangeOf(0)));
+    meanwhile();  // this thread's chain and store work while the first chunk is signed
   }
+  for (size_t begin = 0; begin < ask.size(); begin += chunk) {
+    const std::vector<size_t>& targets = begin == 0 ? firstTargets : primary;
+    std::vector<size_t> which = rangeOf(begin);
+    Signed responses = ahead.valid() ? ahead.get() : signAndRecover(targets, itemsOf(which));
+    bool last = begin + chunk >= ask.size();
+    if (!last) signAsync(primary, itemsOf(rangeOf(begin + chunk)));
+    tally(targets, which, responses);
+    std::vector<size_t> lacking;
+    for (size_t k : which) {
+      if (votes[k].valid.size() < threshold) lacking.push_back(k);
+    }
+    std::vector<size_t> fallback = othersThan(targets);
+    if (!lacking.empty() && !fallback.empty()) {
+      // workers_ is not shared: wait for the chunk in flight first.
+      std::optional<Signed> next;
+      if (ahead.valid()) next = ahead.get();
+      tally(fallback, lacking, signAndRecover(fallback, itemsOf(lacking)));
+      if (next) {
+        std::promise<Signed> p;
+        p.set_value(std::move(*next));
+        ahead = p.get_future();
+      }
+    }
+    if (!decide(which, st)) {
+      if (ahead.valid()) ahead.wait();
+      return;
+    }
+    if (!last) submit(st, clock_.nowMs());
+  }
+}
+
+// payment_queryInfo, remembered for a while per (length, messages): the fee depends on those
+// and on the chain's fee multiplier, which moves slowly; the figure is for accounting only.
+u128 Relay::queryFee(const Bytes& xt, size_t messages, int64_t now) {
+  constexpr int64_t kFeeCacheMs = 10'000;
+  auto key = std::make_pair(xt.size(), messages);
+  if (auto it = fee_cache_.find(key);
+      it != fee_cache_.end() && now - it->second.second < kFeeCacheMs) {
+    return it->second.first;
+  }
+  auto fee = chain_.queryFee(xt);
+  if (!fee.ok()) return 0;
+  if (fee_cache_.size() >= 256) fee_cache_.clear();
+  fee_cache_[key] = {*fee, now};
+  return *fee;
 }
 
 Result<uint32_t> Relay::nonceFor(AccountPool::Account& acc) {
@@ -730,7 +946,7 @@ Result<uint32_t> Relay::nonceFor(AccountPool::Account& acc) {
 
 void Relay::submit(RoundStats& st, int64_t now) {
   if (!params_ || !info_) return;
-  auto open = store_.openSubmissions(cfg_.cluster);
+  auto open = store_.openSubmissionHeads(cfg_.cluster);
   if (!open.ok()) return;
   size_t inFlight = open->size();
   // The first sn no open submission covers: a released (lost, refused) run below the newest
@@ -798,9 +1014,9 @@ void Relay::submit(RoundStats& st, int64_t now) {
     sub.era_death = era.death(best_.number);
     sub.first_sn = run.front().sn;
     sub.last_sn = run.back().sn;
-    auto fee = chain_.queryFee(xt);
-    sub.fee = (fee.ok() ? *fee : 0) + cfg_.tip;
+    sub.fee = queryFee(xt, run.size(), now) + cfg_.tip;
     sub.extrinsic = xt;
+    now = clock_.nowMs();  // the moment it is stored and sent
     sub.created_ms = now;
     sub.updated_ms = now;
     auto id = store_.addSubmission(sub);

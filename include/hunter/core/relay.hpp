@@ -1,14 +1,19 @@
 #pragma once
 // The relay state machine for one cluster (ARCHITECTURE.md "the flow of one message"):
-//   chain snapshot -> resolve ACKs of what is stored -> fetch + verify hash chain -> gather
-//   signatures from every worker at once -> verify the quorum -> build, sign, submit -> ...
+//   chain snapshot -> fetch + verify hash chain -> gather signatures from `threshold` workers
+//   (the others only for what lacks a quorum), meanwhile resolve ACKs and check open
+//   submissions -> verify the quorum -> build, sign, submit -> ...
 // It touches the world only through the ports (WorkerClient, ChainClient, Store, Clock), and
 // every state change goes through one Store call, so a crash between any two calls loses
 // nothing and submits nothing twice: a submission is stored (with its exact bytes) before it
 // is sent, and a stored one is re-sent byte for byte, which the chain answers as already
 // imported or outdated, never as a second inclusion.
 //
-// Not thread-safe: one thread drives all relays of a process (AccountPool is shared).
+// Not thread-safe: one thread drives all relays of a process (AccountPool is shared). Inside
+// round(), WorkerClient::signAll and lastLatencyMs may be called from another thread (never
+// two WorkerClient calls at once; endpoints() is read meanwhile) and signatures are recovered
+// on verify_threads threads; ChainClient, Store and Clock are only called from the calling
+// thread.
 #include <functional>
 #include <map>
 #include <memory>
@@ -28,8 +33,13 @@ struct RelayConfig {
   uint32_t fetch_limit = 1024;  // messages per GetClusterMessages
   size_t max_pending = 8192;    // non-final messages held ahead of the chain
   size_t sign_batch = 4096;     // items per SignClusterMessages
-  size_t batch_size = 64;       // messages per extrinsic
-  size_t max_in_flight = 16;    // extrinsics of this cluster in the pool at once
+  size_t verify_threads = 2;    // threads that recover the workers' signatures (1 = this one)
+  size_t sign_chunk = 512;      // a larger backlog is signed and submitted in pipelined chunks
+  // Only threshold workers are asked to sign, the others when that was not enough, and every
+  // worker at most this often (0 = never), so that a worker that failed is noticed again.
+  int64_t probe_interval_ms = 5'000;
+  size_t batch_size = 64;     // messages per extrinsic
+  size_t max_in_flight = 16;  // extrinsics of this cluster in the pool at once
   uint64_t era_period = 64;
   u128 tip = 0;
   int64_t backoff_base_ms = 500;
@@ -144,6 +154,7 @@ class Relay {
   struct WorkerState {
     bool handshaken = false;
     bool excluded = false;  // incompatible protocol
+    bool sign_ok = true;    // its last SignClusterMessages answer was complete and valid
     int64_t retry_at_ms = 0;
     WorkerRecord rec;
   };
@@ -153,13 +164,23 @@ class Relay {
   void resolveAcks(RoundStats& st, int64_t now);
   void checkSubmissions(RoundStats& st, int64_t now);
   void fetch(RoundStats& st, int64_t now);
-  void gather(RoundStats& st, int64_t now);
+  // Signs the pending messages; runs `meanwhile` on this thread while the first workers' answers
+  // are awaited, if there is anything to sign (only then).
+  void gather(RoundStats& st, int64_t now, const std::function<void()>& meanwhile = {});
   void submit(RoundStats& st, int64_t now);
   void expire(RoundStats& st, int64_t now);
+  struct RecoverJob {
+    const crypto::Signature* signature = nullptr;
+    const H256* hash = nullptr;
+    std::optional<crypto::PublicKey> signer;  // empty when recovery failed
+  };
+  void recoverAll(std::vector<RecoverJob>& jobs) const;
+  std::vector<size_t> signOrder() const;
   bool resend(SubmissionRecord& sub, int64_t now);
   void handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc, const Error& err,
                          RoundStats& st, int64_t now);
   Result<uint32_t> nonceFor(AccountPool::Account& acc);
+  u128 queryFee(const Bytes& xt, size_t messages, int64_t now);
   int64_t backoff(uint32_t attempts);
   void emit(RelayEvent::Kind kind, const std::string& level, const std::string& text);
   void saveWorker(size_t i);
@@ -182,6 +203,12 @@ class Relay {
   QueueState queue_;
   uint64_t chain_next_ = 0;  // pool-aware
   uint64_t worker_next_sn_ = 0;
+  // Every stored message below this sn has its outcome (resolveAcks reads only from here on).
+  uint64_t acked_below_ = 0;
+  int64_t next_expire_ms_ = 0;  // expire() scans at most this often
+  int64_t next_probe_ms_ = 0;   // gather() asks every worker from then on (once)
+  // payment_queryInfo answers by (extrinsic length, messages), reused for kFeeCacheMs.
+  std::map<std::pair<size_t, size_t>, std::pair<u128, int64_t>> fee_cache_;
   std::vector<WorkerState> wstate_;
   size_t source_ = 0;  // preferred worker to fetch from
   uint64_t submitted_total_ = 0;

@@ -58,6 +58,7 @@ struct FakeWorkers : WorkerClient {
   std::vector<W> w;
   std::vector<std::string> eps;
   size_t sign_calls = 0;
+  std::vector<std::vector<size_t>> asked;  // per worker: items of each SignClusterMessages
 
   FakeWorkers(const H256& c, size_t m, size_t n) : cluster(c), w(m) {
     auto s = makeStream(c, n);
@@ -65,6 +66,11 @@ struct FakeWorkers : WorkerClient {
       w[i].msgs = s;
       eps.push_back("http://w" + std::to_string(i));
     }
+  }
+  // Every worker now holds the first n messages of the (deterministic) stream.
+  void grow(size_t n) {
+    auto s = makeStream(cluster, n);
+    for (auto& x : w) x.msgs = s;
   }
   void divergeFrom(size_t i, uint64_t sn) {
     auto other = makeStream(cluster, w[i].msgs.size(), 0x77);
@@ -101,8 +107,10 @@ struct FakeWorkers : WorkerClient {
   std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& ws, const H256&,
                                             const std::vector<SignItem>& items) override {
     sign_calls++;
+    asked.resize(w.size());
     std::vector<Result<SignResponse>> out;
     for (size_t i : ws) {
+      asked[i].push_back(items.size());
       if (w[i].down) {
         out.push_back(makeError("timeout", eps[i] + ": timed out"));
         continue;
@@ -653,4 +661,92 @@ TEST(Relay, LostSubmissionBelowOpenOnesIsResentFirst) {
   EXPECT_EQ(h.chain.pool.back().extra.nonce, 0u);
   h.chain.include();
   EXPECT_EQ(h.chain.q.next_sn, 6u);
+}
+
+TEST(Relay, OnlyThresholdWorkersAreAskedWhenTheyAllSign) {
+  Harness h(4, 3, 10);
+  ASSERT_TRUE(h.relay->start().ok());
+  auto st = h.relay->round();
+  EXPECT_EQ(st.signed_now, 10u);
+  h.workers.asked.resize(4);
+  size_t askedWorkers = 0;
+  for (auto& calls : h.workers.asked) askedWorkers += calls.empty() ? 0 : 1;
+  EXPECT_EQ(askedWorkers, 3u);  // the fourth costs a signature and a recovery for nothing
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 10u);
+}
+
+TEST(Relay, OtherWorkersAreAskedOnlyForTheItemsThatLackQuorum) {
+  Harness h(4, 3, 10);
+  h.cfg.probe_interval_ms = 0;  // never every worker at once
+  h.rebuild();
+  h.workers.w[1].msgs.resize(6);  // worker 1 lags: it does not have sns 6..9 yet
+  ASSERT_TRUE(h.relay->start().ok());
+  auto st = h.relay->round();
+  EXPECT_EQ(st.signed_now, 10u);  // in the same round
+  EXPECT_FALSE(st.stuck);
+  ASSERT_EQ(h.workers.asked.size(), 4u);
+  ASSERT_EQ(h.workers.asked[3].size(), 1u);
+  EXPECT_EQ(h.workers.asked[3][0], 4u);  // only sns 6..9
+  // Worker 1 refused some items: it is asked after the healthy ones next time.
+  h.workers.grow(20);
+  for (auto& c : h.workers.asked) c.clear();
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 20u);
+  EXPECT_TRUE(h.workers.asked[1].empty());
+  EXPECT_FALSE(h.workers.asked[3].empty());
+}
+
+TEST(Relay, LargeBacklogIsSignedAndSubmittedInPipelinedChunksExactlyOnce) {
+  Harness h(4, 3, 300);
+  h.cfg.sign_chunk = 40;
+  h.cfg.verify_threads = 2;
+  h.cfg.batch_size = 16;
+  h.cfg.max_in_flight = 64;
+  h.cfg.fetch_limit = 1024;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  auto st = h.relay->round();
+  EXPECT_EQ(st.fetched, 300u);
+  EXPECT_EQ(st.signed_now, 300u);
+  EXPECT_EQ(st.submitted_msgs, 300u);
+  EXPECT_EQ(h.chain.submits, h.chain.pool.size());  // nothing sent twice
+  // Consecutive nonces and contiguous sns, in order.
+  uint64_t next = 0;
+  for (size_t i = 0; i < h.chain.pool.size(); ++i) {
+    EXPECT_EQ(h.chain.pool[i].extra.nonce, i);
+    EXPECT_EQ(h.chain.pool[i].call.items.front().message.sn, next);
+    next += h.chain.pool[i].call.items.size();
+  }
+  EXPECT_EQ(next, 300u);
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 300u);
+}
+
+TEST(Relay, EveryWorkerIsAskedAgainAfterTheProbeInterval) {
+  Harness h(4, 3, 30);
+  h.cfg.probe_interval_ms = 3000;
+  h.cfg.batch_size = 64;
+  h.cfg.fetch_limit = 5;
+  h.rebuild();
+  h.workers.w[0].garbage_sigs = true;  // fails first: goes to the back
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  h.workers.w[0].garbage_sigs = false;  // recovered, but not asked while the others suffice
+  for (auto& c : h.workers.asked) c.clear();
+  h.relay->round();
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_TRUE(h.workers.asked[0].empty());
+  h.clock.now += 3000;  // probe: everyone once
+  h.relay->round();
+  EXPECT_EQ(h.workers.asked[0].size(), 1u);
+  auto ws = h.store.workers(h.cluster).value();
+  for (auto& w : ws) {
+    if (w.endpoint == "http://w0") {
+      EXPECT_GT(w.signatures_valid, 0u);
+    }
+  }
+  h.settle(10);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 30u);
 }
