@@ -1020,35 +1020,27 @@ Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   static const std::string insert = std::string("INSERT INTO outcomes (") + kOutcomeColumns +
                                     ") VALUES (" + placeholders(11) + ")";
   return write(op, [&]() -> Status {
+    // b follows a in one run: consecutive sns of a cluster settled the same way at the same time.
+    auto sameRun = [](const OutcomeRecord& a, const OutcomeRecord& b) {
+      return b.cluster == a.cluster && settledState(b.kind) == settledState(a.kind) &&
+             b.at_ms == a.at_ms && b.sn == a.sn + 1;
+    };
     for (size_t i = 0; i < outcomes.size(); ++i) {
       const auto& o = outcomes[i];
       auto state = settledState(o.kind);
-      // A run of consecutive sns settled the same way at the same time: one range update
-      // (the range holds exactly those sns), not one per message.
-      bool runContinues = false;
-      if (i + 1 < outcomes.size()) {
-        const auto& n = outcomes[i + 1];
-        runContinues = state && n.cluster == o.cluster && settledState(n.kind) == state &&
-                       n.at_ms == o.at_ms && n.sn == o.sn + 1;
-      }
-      if (state && !runContinues) {
-        size_t first = i;
-        while (first > 0) {
-          const auto& p = outcomes[first - 1];
-          if (p.cluster != o.cluster || settledState(p.kind) != state || p.at_ms != o.at_ms ||
-              p.sn + 1 != outcomes[first].sn) {
-            break;
-          }
-          --first;
-        }
+      // The first of a run settles the whole run with one range update (the range holds
+      // exactly those sns), not one per message.
+      if (state && (i == 0 || !sameRun(outcomes[i - 1], o))) {
+        size_t last = i;
+        while (last + 1 < outcomes.size() && sameRun(outcomes[last], outcomes[last + 1])) ++last;
         HUNTER_TRY(auto q, query("UPDATE messages SET state = ?, updated_ms = ? "
                                  "WHERE cluster = ? AND sn BETWEEN ? AND ?",
                                  op));
         q.text(core::toString(*state))
             .i64(o.at_ms)
             .blob(o.cluster)
-            .u64(outcomes[first].sn)
-            .u64(o.sn);
+            .u64(o.sn)
+            .u64(outcomes[last].sn);
         HUNTER_CHECK(q.run());
       }
       HUNTER_TRY(auto q, query(insert, op));

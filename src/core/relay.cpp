@@ -644,8 +644,6 @@ void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& mea
     for (size_t k : which) items.push_back(SignItem{ask[k].sn, ask[k].hash});
     return items;
   };
-  // Tallies the answers of `targets` (to SignClusterMessages for the items `which`, indices
-  // into ask).
   // One SignClusterMessages per target and every signature of the answers recovered (the
   // expensive part, on the verification threads). Uses only workers_ and read-only state, so
   // it may run on another thread.
