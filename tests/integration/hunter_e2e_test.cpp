@@ -274,24 +274,17 @@ TEST(HunterE2E, WorkerLyingAboutTheHashChainIsMarkedFaultyAndBypassed) {
   const H256 cluster = d->clusters()[0].id;
   const std::string real = d->clusters()[0].workers[0];
   std::atomic<int> lies{0};
-  auto proxy = adapters::HttpServer::start(
-      "127.0.0.1", 0, [&](const adapters::ServerRequest& req) -> adapters::ServerResponse {
-        adapters::HttpClient http;
-        adapters::HttpCall call;
-        call.url = real + req.path + (req.query.empty() ? "" : "?" + req.query);
-        call.body = req.body;
-        auto r = http.post(call);
-        if (!r.ok()) return {502, "application/json", R"({"error":"proxy","code":"internal"})"};
-        adapters::ServerResponse out{static_cast<int>(r->status), "application/json", r->body};
-        if (req.path.find("GetClusterMessages") != std::string::npos && r->status == 200) {
-          json j = json::parse(r->body);
+  auto proxy =
+      startWorkerProxy(real, [&](const adapters::ServerRequest& req, const adapters::HttpReply& r,
+                                 adapters::ServerResponse& out) {
+        if (req.path.find("GetClusterMessages") != std::string::npos && r.status == 200) {
+          json j = json::parse(r.body);
           if (j["messages"].size() > 1) {
             j["messages"][1]["prev_hash"] = "0x" + std::string(64, 'e');
             out.body = j.dump();
             lies++;
           }
         }
-        return out;
       });
   ASSERT_TRUE(proxy.ok()) << proxy.error().message;
   std::string proxyUrl = (*proxy)->baseUrl();

@@ -124,6 +124,24 @@ std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& di
   return path;
 }
 
+Result<std::unique_ptr<adapters::HttpServer>> startWorkerProxy(const std::string& target,
+                                                               ProxyRewrite rewrite) {
+  return adapters::HttpServer::start(
+      "127.0.0.1", 0,
+      [target, rewrite = std::move(rewrite)](
+          const adapters::ServerRequest& req) -> adapters::ServerResponse {
+        adapters::HttpClient http;
+        adapters::HttpCall call;
+        call.url = target + req.path + (req.query.empty() ? "" : "?" + req.query);
+        call.body = req.body;
+        auto r = http.post(call);
+        if (!r.ok()) return {502, "application/json", R"({"error":"proxy","code":"internal"})"};
+        adapters::ServerResponse out{static_cast<int>(r->status), "application/json", r->body};
+        rewrite(req, *r, out);
+        return out;
+      });
+}
+
 HunterService::HunterService(const std::string& config, const std::string& log,
                              std::vector<std::string> extra)
     : log_(log) {

@@ -4,6 +4,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,14 @@ class HunterService {
   pid_t pid_ = -1;
   std::string log_;
 };
+
+// A worker that lies: an HTTP server on 127.0.0.1 (free port) forwarding every request to
+// `target` (a worker's base URL); `rewrite` may change each answer before it goes
+// back. A transport failure towards `target` is answered 502.
+using ProxyRewrite = std::function<void(const adapters::ServerRequest&, const adapters::HttpReply&,
+                                        adapters::ServerResponse&)>;
+Result<std::unique_ptr<adapters::HttpServer>> startWorkerProxy(const std::string& target,
+                                                               ProxyRewrite rewrite);
 
 // A new 0600 key file in dir (for a second hunter); returns its path.
 std::string newKeyFile(const std::string& dir, const std::string& name);

@@ -477,30 +477,24 @@ TEST(HunterReliability, HostileWorkerAnswersAreRefusedWithBoundedMemory) {
   hugeArray += "]";
   std::atomic<int> mode{0};
   std::atomic<int> served[4] = {0, 0, 0, 0};
-  auto proxy = adapters::HttpServer::start(
-      "127.0.0.1", 0, [&](const adapters::ServerRequest& req) -> adapters::ServerResponse {
-        adapters::HttpClient http;
-        adapters::HttpCall call;
-        call.url = real + req.path + (req.query.empty() ? "" : "?" + req.query);
-        call.body = req.body;
-        auto r = http.post(call);
-        if (!r.ok()) return {502, "application/json", R"({"error":"proxy","code":"internal"})"};
-        adapters::ServerResponse out{static_cast<int>(r->status), "application/json", r->body};
+  auto proxy =
+      startWorkerProxy(real, [&](const adapters::ServerRequest& req, const adapters::HttpReply& r,
+                                 adapters::ServerResponse& out) {
         const bool fetch = req.path.find("GetClusterMessages") != std::string::npos;
         const bool sign = req.path.find("SignClusterMessages") != std::string::npos;
-        if ((!fetch && !sign) || r->status != 200) return out;
+        if ((!fetch && !sign) || r.status != 200) return;
         const int m = mode.load();
         served[m]++;
         switch (m) {
           case 0:  // truncated JSON
-            out.body = r->body.substr(0, r->body.size() / 2);
+            out.body = r.body.substr(0, r.body.size() / 2);
             break;
           case 1:  // wrong types
             out.body = fetch ? R"({"messages":"many","next_sn":-1})"
                              : R"({"public_key":42,"results":{"sn":"x"}})";
             break;
           case 2: {  // a huge array (under max_response_bytes)
-            json j = json::parse(r->body);
+            json j = json::parse(r.body);
             out.body = j.dump();
             std::string key = fetch ? "\"messages\":" : "\"results\":";
             auto p = out.body.find(key);
@@ -512,7 +506,6 @@ TEST(HunterReliability, HostileWorkerAnswersAreRefusedWithBoundedMemory) {
             out.body = big;
             break;
         }
-        return out;
       });
   ASSERT_TRUE(proxy.ok()) << proxy.error().message;
   const std::string proxyUrl = (*proxy)->baseUrl();
