@@ -8,9 +8,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <thread>
 #include <utility>
 
 namespace hunter::adapters {
@@ -353,8 +355,79 @@ using sqlite_detail::Query;
 void SqliteStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 void SqliteStore::StmtFinalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 
+// The checkpoint thread: its own connection to the same file, woken by walHook.
+struct SqliteStore::Checkpointer {
+  DbPtr db;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool wanted = false;
+  bool stopping = false;
+  std::thread thread;
+
+  void loop() {
+    std::unique_lock lock(mu);
+    for (;;) {
+      cv.wait(lock, [this] { return wanted || stopping; });
+      if (stopping) return;
+      wanted = false;
+      lock.unlock();
+      // PASSIVE: copies what no reader still needs, takes no writer lock, never waits. What it
+      // leaves is copied next time; SQLite restarts the WAL once all of it has been copied.
+      sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+  }
+};
+
 SqliteStore::SqliteStore(DbPtr db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
-SqliteStore::~SqliteStore() = default;
+
+SqliteStore::~SqliteStore() {
+  if (!checkpointer_) return;
+  sqlite3_wal_hook(db_.get(), nullptr, nullptr);
+  {
+    std::lock_guard lock(checkpointer_->mu);
+    checkpointer_->stopping = true;
+  }
+  checkpointer_->cv.notify_all();
+  checkpointer_->thread.join();
+  // db_ checkpoints what is left when it closes, as the last connection.
+}
+
+int SqliteStore::walHook(void* self, sqlite3* db, const char*, int pages) {
+  auto* c = static_cast<SqliteStore*>(self)->checkpointer_.get();
+  if (pages >= kInlineCheckpointPages) {
+    // The thread does not keep up (or cannot run): checkpoint here, as SQLite would have.
+    sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= kCheckpointPages) {
+    {
+      std::lock_guard lock(c->mu);
+      c->wanted = true;
+    }
+    c->cv.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteStore::startCheckpointer() {
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  DbPtr db(raw);
+  // A connection learns that the file is in WAL mode when it first reads it; until then a
+  // checkpoint does nothing.
+  if (rc == SQLITE_OK) rc = sqlite3_exec(raw, "PRAGMA journal_mode", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return;  // SQLite's own autocheckpoint stays in place
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  auto c = std::make_unique<Checkpointer>();
+  c->db = std::move(db);
+  try {
+    c->thread = std::thread([p = c.get()] { p->loop(); });
+  } catch (const std::system_error&) {
+    return;  // no thread: SQLite's own autocheckpoint stays in place
+  }
+  checkpointer_ = std::move(c);
+  sqlite3_wal_hook(db_.get(), &SqliteStore::walHook, this);  // replaces the autocheckpoint
+}
 
 Result<Query> SqliteStore::query(const std::string& sql, const char* op) {
   auto it = stmts_.find(sql);
@@ -432,6 +505,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), path));
   auto st = store->migrate();
   if (!st.ok()) return makeError(st.error().code, "database " + path + ": " + st.error().message);
+  if (!in_memory) store->startCheckpointer();
   return store;
 }
 
@@ -670,6 +744,35 @@ std::string stateFilter(const std::vector<MsgState>& states) {
   return " AND state IN (" + placeholders(states.size()) + ")";
 }
 
+// SELECT `cols` FROM messages of one cluster from an sn up, in sn order, at most a limit, in
+// any state or in the given ones. With states, one range of messages_by_state (cluster, state,
+// sn) per state, merged: a filter on state over messages_by_sn would first step over every
+// settled message from the sn up (a year of accepted ones, for "the oldest pending").
+// Bind with bindMessagesFrom.
+std::string messagesFromSql(const std::string& cols, size_t states) {
+  if (states == 0) {
+    return "SELECT " + cols + " FROM messages WHERE cluster = ? AND sn >= ? ORDER BY sn LIMIT ?";
+  }
+  std::string sql = "SELECT * FROM (";
+  for (size_t i = 0; i < states; ++i) {
+    if (i > 0) sql += " UNION ALL ";
+    sql += "SELECT * FROM (SELECT " + cols +
+           " FROM messages WHERE cluster = ? AND state = ? AND sn >= ? ORDER BY sn LIMIT ?)";
+  }
+  return sql + ") ORDER BY sn LIMIT ?";
+}
+
+void bindMessagesFrom(Query& q, const H256& cluster, const std::vector<MsgState>& states,
+                      uint64_t from_sn, size_t limit) {
+  int64_t lim = limit > kMaxSn ? static_cast<int64_t>(kMaxSn) : static_cast<int64_t>(limit);
+  if (states.empty()) {
+    q.blob(cluster).u64(from_sn).i64(lim);
+    return;
+  }
+  for (auto s : states) q.blob(cluster).text(core::toString(s)).u64(from_sn).i64(lim);
+  q.i64(lim);
+}
+
 Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const H256& offered) {
   return makeError("conflict", "cluster " + toHex(cluster) + " sn " + std::to_string(sn) +
                                    ": stored hash " + toHex(stored) + " differs from " +
@@ -745,13 +848,8 @@ Result<std::vector<StoredMessage>> SqliteStore::messages(const H256& cluster,
                                                          uint64_t from_sn, size_t limit) {
   if (from_sn > kMaxSn || limit == 0) return std::vector<StoredMessage>();
   return read([&]() -> Result<std::vector<StoredMessage>> {
-    std::string sql = std::string("SELECT ") + kMessageColumns +
-                      " FROM messages WHERE cluster = ? AND sn >= ?" + stateFilter(states) +
-                      " ORDER BY sn LIMIT ?";
-    HUNTER_TRY(auto q, query(sql, "messages"));
-    q.blob(cluster).u64(from_sn);
-    for (auto s : states) q.text(core::toString(s));
-    q.i64(limit > kMaxSn ? static_cast<int64_t>(kMaxSn) : static_cast<int64_t>(limit));
+    HUNTER_TRY(auto q, query(messagesFromSql(kMessageColumns, states.size()), "messages"));
+    bindMessagesFrom(q, cluster, states, from_sn, limit);
     return readAll<StoredMessage>(q, readMessage);
   });
 }
@@ -762,15 +860,12 @@ Result<std::vector<StoredMessage>> SqliteStore::messageHeads(const H256& cluster
   if (from_sn > kMaxSn || limit == 0) return std::vector<StoredMessage>();
   return read([&]() -> Result<std::vector<StoredMessage>> {
     // The columns of kMessageColumns, with empty blobs for the body and the signatures.
-    std::string sql =
-        "SELECT cluster, sn, hash, sender_kind, X'', X'', X'', msg_sn, prev_hash, state_root, "
-        "source, state, attempts, last_error, created_ms, updated_ms, next_attempt_ms, X'', "
-        "submission_id FROM messages WHERE cluster = ? AND sn >= ?" +
-        stateFilter(states) + " ORDER BY sn LIMIT ?";
-    HUNTER_TRY(auto q, query(sql, "messageHeads"));
-    q.blob(cluster).u64(from_sn);
-    for (auto s : states) q.text(core::toString(s));
-    q.i64(limit > kMaxSn ? static_cast<int64_t>(kMaxSn) : static_cast<int64_t>(limit));
+    static const std::string kHeadColumns =
+        "cluster, sn, hash, sender_kind, X'' AS sender_data, X'' AS destination, X'' AS payload, "
+        "msg_sn, prev_hash, state_root, source, state, attempts, last_error, created_ms, "
+        "updated_ms, next_attempt_ms, X'' AS signatures, submission_id";
+    HUNTER_TRY(auto q, query(messagesFromSql(kHeadColumns, states.size()), "messageHeads"));
+    bindMessagesFrom(q, cluster, states, from_sn, limit);
     return readAll<StoredMessage>(q, readMessage);
   });
 }

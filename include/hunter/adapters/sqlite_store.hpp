@@ -12,8 +12,10 @@
 // mean a transaction is replayed completely or not at all. Only an OS crash or power loss can
 // lose the last few commits, never half of one (the relay then redoes that work, and the chain's
 // ACKs settle anything it had already submitted); in exchange no commit waits for an fsync,
-// which matters at thousands of messages per second. A new file is created with mode 0600 (it names
-// the hunter's accounts and workers); the -wal and -shm files inherit that mode from it.
+// which matters at thousands of messages per second. WAL checkpoints (the only fsyncs) run on a
+// background thread with its own connection, so a commit never waits for one either. A new file is
+// created with mode 0600 (it names the hunter's accounts and workers); the -wal and -shm files
+// inherit that mode from it.
 //
 // The schema is versioned in PRAGMA user_version and upgraded by the migrations in the .cpp, all
 // in one transaction. A file written by a newer hunter (user_version above kSchemaVersion),
@@ -21,6 +23,9 @@
 // with an error naming the path.
 //
 // Thread-safe: one connection, guarded by a mutex; prepared statements are cached per SQL text.
+// A file database also has a checkpoint thread: after a commit leaves kCheckpointPages or more
+// in the WAL it runs a PASSIVE checkpoint on a second connection (never blocking the writer);
+// only if the WAL still reaches kInlineCheckpointPages does a commit checkpoint by itself.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +61,8 @@ struct RewardSummary {
 class SqliteStore final : public core::Store {
  public:
   static constexpr int kSchemaVersion = 1;
+  static constexpr int kCheckpointPages = 1000;  // SQLite's own autocheckpoint default
+  static constexpr int kInlineCheckpointPages = 64000;
 
   // Opens or creates the database at `path` and brings its schema up to kSchemaVersion.
   // ":memory:" gives a private in-memory database (for tests).
@@ -127,7 +134,12 @@ class SqliteStore final : public core::Store {
   using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
   using Query = sqlite_detail::Query;
 
+  struct Checkpointer;
+
   SqliteStore(DbPtr db, std::string path);
+  // For a file database: replaces SQLite's autocheckpoint with the checkpoint thread.
+  void startCheckpointer();
+  static int walHook(void* self, sqlite3* db, const char* name, int pages);
 
   Status migrate();
   // A cached prepared statement for `sql`, ready to bind.
@@ -143,6 +155,7 @@ class SqliteStore final : public core::Store {
   std::string path_;
   std::mutex mu_;
   std::unordered_map<std::string, StmtPtr> stmts_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // stopped first, in the destructor
 };
 
 }  // namespace hunter::adapters

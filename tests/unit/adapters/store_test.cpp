@@ -368,7 +368,8 @@ TEST_P(StoreTest, MessageHeadsAreMessagesWithTheSameBookkeeping) {
   add(msgs);
   ASSERT_TRUE(s().markSigned(kA, {{2, {sig(1)}}, {4, {sig(2)}}}, {}, 10).ok());
   for (auto states : {std::vector<MsgState>{}, std::vector<MsgState>{MsgState::kPending},
-                      std::vector<MsgState>{MsgState::kSigned}}) {
+                      std::vector<MsgState>{MsgState::kSigned},
+                      std::vector<MsgState>{MsgState::kSigned, MsgState::kPending}}) {
     auto full = s().messages(kA, states, 2, 3);
     auto heads = s().messageHeads(kA, states, 2, 3);
     ASSERT_TRUE(full.ok() && heads.ok());
@@ -387,6 +388,25 @@ TEST_P(StoreTest, MessageHeadsAreMessagesWithTheSameBookkeeping) {
     }
   }
   EXPECT_TRUE(s().messageHeads(kA, {}, 0, 0)->empty());
+}
+
+TEST_P(StoreTest, OldestOpenMessageBehindManySettledOnes) {
+  // What `status` and the metrics ask every round: the first open message from sn 0, with
+  // thousands of settled ones below it (SqliteStore reads it from the state index).
+  add(chainOf(kA, 1, 3000));
+  std::vector<Store::SignedUpdate> signed_;
+  for (uint64_t sn = 1; sn <= 2990; ++sn) signed_.push_back({sn, {sig(1)}});
+  ASSERT_TRUE(s().markSigned(kA, signed_, {}, 10).ok());
+  std::vector<OutcomeRecord> outs;
+  for (uint64_t sn = 1; sn <= 2990; ++sn) outs.push_back(outcome(kA, sn, OutcomeKind::kAccepted));
+  ASSERT_TRUE(s().recordOutcomes(outs).ok());
+  ASSERT_TRUE(s().markSigned(kA, {{2995, {sig(2)}}}, {}, 10).ok());
+  const std::vector<MsgState> open = {MsgState::kPending, MsgState::kSigned, MsgState::kSubmitted};
+  EXPECT_EQ(sns(*s().messageHeads(kA, open, 0, 1)), std::vector<uint64_t>{2991});
+  EXPECT_EQ(sns(*s().messageHeads(kA, open, 2993, 3)), (std::vector<uint64_t>{2993, 2994, 2995}));
+  EXPECT_EQ(sns(*s().messages(kA, {MsgState::kSigned, MsgState::kAccepted}, 2989, 3)),
+            (std::vector<uint64_t>{2989, 2990, 2995}));
+  EXPECT_EQ(count(kA, open), 10u);
 }
 
 TEST_P(StoreTest, OpenSubmissionHeadsAreOpenSubmissions) {
@@ -1020,6 +1040,38 @@ TEST(SqliteStoreTest, ClustersMessageCountsAndRewards) {
 
 // Not a benchmark: checks that a large batch is one transaction that completes, and prints the
 // time for the record.
+TEST(SqliteStoreTest, WalIsCheckpointedWhileOpen) {
+  // The checkpoint thread copies the WAL into the database file once it holds
+  // kCheckpointPages pages, while the store stays open; everything stays readable.
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  auto store = openOrDie(path);
+  ASSERT_TRUE(store);
+  auto size = [](const std::string& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? uintmax_t{0} : n;
+  };
+  const uintmax_t empty = size(path);
+  uint64_t sn = 1;
+  // Small transactions, as the relay makes them, until the WAL has passed the threshold.
+  while (size(path + "-wal") < uintmax_t{SqliteStore::kCheckpointPages} * 4096 + 65536) {
+    ASSERT_TRUE(store->addMessages(chainOf(kA, sn, 50, std::string(300, 'x'))).ok());
+    sn += 50;
+    ASSERT_LT(sn, 200000u) << "the WAL does not grow";
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const uintmax_t copied = empty + 1024 * 1024;  // the messages' pages, in the database file
+  while (size(path) < copied && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(size(path), copied) << "no checkpoint while open: database file " << size(path)
+                                << " bytes, WAL " << size(path + "-wal");
+  EXPECT_EQ(store->countMessages(kA, {}).value(), sn - 1);
+  store.reset();
+  EXPECT_EQ(openOrDie(path)->countMessages(kA, {}).value(), sn - 1);
+}
+
 TEST(SqliteStoreTest, TenThousandMessagesInOneCall) {
   TempDir dir;
   auto store = openOrDie(dir.file("hunter.db"));
