@@ -9,6 +9,10 @@
 #       seconds (default 20): p50/p99 delay from availability at the workers to fetch, to
 #       submission and to the ACK (the accepted outcome), as seen in the hunter's database.
 #   H   only with BENCH_HUGE=1: A with 1,000,000 messages, for peak RSS.
+# BENCH_WORK_DIR (default /tmp) holds the scenarios' directories, the hunter's database included
+# (/dev/shm shows what the disk's fsyncs cost). BENCH_KEEP=1 keeps the scenarios' directories (databases, logs) and prints where.
+# BENCH_SCENARIOS (default "A B A10") runs only the ones named; the others are null in the JSON
+# and their targets "not measured".
 # Writes bench/results/latest.json and prints a table. Needs bash, curl, sqlite3, awk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +42,7 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHUNTER_BENCH=ON \
   -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" --target hunter hunter-devnet hunter_bench_crypto -j "$cores" >&2
 
-work=$(mktemp -d)
+work=$(mktemp -d -p "${BENCH_WORK_DIR:-/tmp}")
 devnet_pid=""
 hunter_pid=""
 stop_pid() {  # pid: SIGTERM, wait
@@ -49,7 +53,7 @@ stop_pid() {  # pid: SIGTERM, wait
 cleanup() {
   stop_pid "$hunter_pid"
   stop_pid "$devnet_pid"
-  rm -rf "$work"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -278,20 +282,26 @@ run_steady() {
 # ---------------------------------------------------------------- run
 mkdir -p "$out_dir"
 # Called without a subshell, so that the EXIT trap sees the pids.
-run_backlog A 1 "$backlog" >"$work/A.json"
-run_steady B >"$work/B.json"
-run_backlog A10 10 "$backlog10" >"$work/A10.json"
-echo null >"$work/H.json"
+scenarios=" ${BENCH_SCENARIOS:-A B A10} "
+wanted() { [[ "$scenarios" == *" $1 "* ]]; }
+for s in A B A10 H; do echo null >"$work/$s.json"; done
+if wanted A; then run_backlog A 1 "$backlog" >"$work/A.json"; fi
+if wanted B; then run_steady B >"$work/B.json"; fi
+if wanted A10; then run_backlog A10 10 "$backlog10" >"$work/A10.json"; fi
 if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 >"$work/H.json"; fi
 a_json=$(cat "$work/A.json")
 b_json=$(cat "$work/B.json")
 a10_json=$(cat "$work/A10.json")
 h_json=$(cat "$work/H.json")
-jget() {  # file key: value of "key":V in a one-line JSON object (first match)
-  grep -o "\"$2\":[^,}]*" "$1" | head -1 | sed 's/^[^:]*://; s/"//g'
+jget() {  # file key: value of "key":V in a one-line JSON object (first match), else null
+  local v
+  v=$(grep -o "\"$2\":[^,}]*" "$1" | head -1 | sed 's/^[^:]*://; s/"//g' || true)
+  echo "${v:-null}"
 }
-jget_p() {  # file obj p: "obj":{"p50":..,"p99":..}
-  grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[^,}]*" | sed 's/^[^:]*://'
+jget_p() {  # file obj p: "obj":{"p50":..,"p99":..}, else null
+  local v
+  v=$(grep -o "\"$2\":{[^}]*}" "$1" | grep -o "\"$3\":[^,}]*" | sed 's/^[^:]*://' || true)
+  echo "${v:-null}"
 }
 
 a_rate=$(jget "$work/A.json" accepted_per_s)
@@ -303,17 +313,25 @@ b_p99=$(jget_p "$work/B.json" submit_delay_ms p99)
 h_rss=""
 [ "$h_json" != null ] && h_rss=$(jget "$work/H.json" hunter_peak_rss_kib)
 a10_rss=$(jget "$work/A10.json" hunter_peak_rss_kib)
-# hunter CPU per message / its floor (µs / µs)
-cpu_ratio=$(awk -v c="$a_hcpu" -v f="$hunter_floor_ns" 'BEGIN { printf "%.2f", c * 1000 / f }')
-rate_ratio=$(awk -v r="$a_rate" -v b="$bound_b" 'BEGIN { printf "%.3f", r / b }')
-max_rss=$(printf '%s\n' "$a_rss" "$a10_rss" "$h_rss" | awk 'NF && $1 > m { m = $1 } END { print m + 0 }')
-verdict() { awk "BEGIN { print ($1) ? \"true\" : \"false\" }"; }
-m_cpu=$(verdict "$cpu_ratio <= 1.5")
-m_rate=$(verdict "$rate_ratio >= 0.7 && \"$a_finished\" == \"true\"")
-m_p99=false
-[ "$b_p99" != null ] && m_p99=$(verdict "$b_p99 <= 50")
-m_rss=$(verdict "$max_rss <= 65536")
-m_xpm=$(verdict "$a_xpm <= 1/64")
+# hunter CPU per message / its floor (µs / µs); "null" when A was not run.
+known() { [ -n "$1" ] && [ "$1" != null ]; }
+cpu_ratio=null
+rate_ratio=null
+if known "$a_hcpu"; then
+  cpu_ratio=$(awk -v c="$a_hcpu" -v f="$hunter_floor_ns" 'BEGIN { printf "%.2f", c * 1000 / f }')
+fi
+if known "$a_rate"; then
+  rate_ratio=$(awk -v r="$a_rate" -v b="$bound_b" 'BEGIN { printf "%.3f", r / b }')
+fi
+max_rss=$(printf '%s\n' "$a_rss" "$a10_rss" "$h_rss" | awk 'NF && $1 != "null" && $1 > m { m = $1 } END { print m + 0 }')
+# verdict VALUE CONDITION: "null" (not measured) when VALUE is unknown, else true/false.
+verdict() { if known "$1"; then awk "BEGIN { print ($2) ? \"true\" : \"false\" }"; else echo null; fi; }
+m_cpu=$(verdict "$cpu_ratio" "$cpu_ratio <= 1.5")
+m_rate=$(verdict "$rate_ratio" "$rate_ratio >= 0.7 && \"$a_finished\" == \"true\"")
+m_p99=$(verdict "$b_p99" "$b_p99 <= 50")
+m_rss=null
+[ "$max_rss" -gt 0 ] && m_rss=$(verdict "$max_rss" "$max_rss <= 65536")
+m_xpm=$(verdict "$a_xpm" "$a_xpm <= 1/64")
 
 {
   printf '{\n"date":"%s",\n"machine":{"cores":%s,"cpu":"%s","kernel":"%s"},\n' \
