@@ -1,4 +1,5 @@
 #include "hunter/adapters/chain_client.hpp"
+#include "hunter/adapters/json_text.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -25,7 +26,7 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-std::string dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& v) { return jsonText(v); }
 // A value named in an error. Structures are only described: dump() recurses, and a hostile
 // node can nest a megabyte deep.
 std::string brief(const json& v) {

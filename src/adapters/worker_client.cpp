@@ -1,4 +1,5 @@
 #include "hunter/adapters/worker_client.hpp"
+#include "hunter/adapters/json_text.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -365,7 +366,7 @@ Result<core::WorkerMessages> HttpWorkerClient::fetch(size_t worker, const H256& 
   limit = std::min<uint32_t>(limit, kMaxLimit);
   json req = {{"cluster", toHex(cluster)}, {"from_sn", from_sn}, {"limit", limit}};
   std::lock_guard lock(call_mutex_);
-  HUNTER_TRY(HttpReply reply, post(call(worker, method, req.dump())));
+  HUNTER_TRY(HttpReply reply, post(call(worker, method, jsonText(req))));
   noteLatency(worker, reply.elapsed);
   const std::string where = "worker " + endpoints_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
@@ -390,7 +391,7 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
       arr.push_back({{"sn", items[i].sn}, {"hash", toHex(items[i].hash)}});
       asked[c].insert(items[i].sn);
     }
-    bodies.push_back(json{{"cluster", cluster_hex}, {"items", std::move(arr)}}.dump());
+    bodies.push_back(jsonText(json{{"cluster", cluster_hex}, {"items", std::move(arr)}}));
   }
 
   std::vector<HttpCall> calls;

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "chain_impl.hpp"
+#include "hunter/adapters/json_text.hpp"
 #include "hunter/crypto/ss58.hpp"
 
 namespace hunter::devnet {
@@ -348,7 +349,7 @@ std::string DevChain::handleRpcBody(const std::string& body) {
   } else {
     out = handleRpc(request);
   }
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return adapters::jsonText(out);
 }
 
 }  // namespace hunter::devnet

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hunter/adapters/json_text.hpp"
 #include "hunter/crypto/hash.hpp"
 
 namespace hunter::devnet {
@@ -304,7 +305,7 @@ WorkerReply DevWorker::info() {
   j["pending_messages"] = s.produced() - s.oldest();
   j["next_sn"] = s.produced();
   if (stopped_) j["stopped"] = true;
-  return WorkerReply{200, j.dump(), {}};
+  return WorkerReply{200, adapters::jsonText(j), {}};
 }
 
 namespace {
@@ -353,7 +354,7 @@ WorkerReply DevWorker::messages(const json& req) {
   json arr = json::array();
   for (const auto& e : out) arr.push_back(entryJson(*e));
   json j = {{"messages", std::move(arr)}, {"next_sn", next_sn}};
-  return WorkerReply{200, j.dump(), {}};
+  return WorkerReply{200, adapters::jsonText(j), {}};
 }
 
 WorkerReply DevWorker::sign(const json& req) {
@@ -424,7 +425,7 @@ WorkerReply DevWorker::sign(const json& req) {
     }
   }
   json j = {{"public_key", toHex(public_key_)}, {"results", std::move(results)}};
-  return WorkerReply{200, j.dump(), {}};
+  return WorkerReply{200, adapters::jsonText(j), {}};
 }
 
 // ---- DevCluster ---------------------------------------------------------------------------
