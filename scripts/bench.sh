@@ -75,25 +75,45 @@ per_1000_ms() {  # CPU_SECONDS MESSAGES: CPU milliseconds per 1,000 messages
 }
 
 # ---------------------------------------------------------------- crypto floors
-heading "Crypto floors ($crypto_bench)"
-"$crypto_bench" --benchmark_format=json --benchmark_repetitions=3 \
-  --benchmark_report_aggregates_only=true >"$work/crypto.json" 2>"$work/crypto.err"
-# cpu_time (ns) of BM_x_median
-bench_ns() {
-  awk -v n="\"$1_median\"" '
+# This machine's speed drifts by up to ±20 % over minutes (a shared host), so the floors are
+# measured before and after the scenarios and each figure is the mean of the two medians.
+crypto_run() {  # FILE
+  "$crypto_bench" --benchmark_format=json --benchmark_repetitions=3 \
+    --benchmark_report_aggregates_only=true >"$1" 2>"$work/crypto.err"
+}
+# cpu_time (ns) of BM_x_median in FILE
+bench_ns_in() {
+  awk -v n="\"$2_median\"" '
     $1 == "\"name\":" { cur = $2; sub(/,$/, "", cur) }
     $1 == "\"cpu_time\":" && cur == n { v = $2; sub(/,$/, "", v); printf "%.1f", v; exit }
-  ' "$work/crypto.json"
+  ' "$1"
 }
-hunter_floor_ns=$(bench_ns BM_HunterFloor)
-system_floor_ns=$(bench_ns BM_SystemFloor)
-sign_ns=$(bench_ns BM_Sign)
-recover_ns=$(bench_ns BM_Recover)
-hash_ns=$(bench_ns BM_MessageHash)
-# B = cores / (system crypto CPU per message)
-bound_b=$(awk -v c="$cores" -v ns="$system_floor_ns" 'BEGIN { printf "%.0f", c * 1e9 / ns }')
-echo "hunter floor ${hunter_floor_ns} ns/msg, system floor ${system_floor_ns} ns/msg," \
-  "sign ${sign_ns} ns, recover ${recover_ns} ns, hash ${hash_ns} ns; B = $bound_b msgs/s" >&2
+bench_ns() {  # NAME: mean over the runs made so far
+  local f sum=0 n=0 v
+  for f in "$work"/crypto-*.json; do
+    v=$(bench_ns_in "$f" "$1")
+    [ -n "$v" ] || continue
+    sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+    n=$((n + 1))
+  done
+  awk -v s="$sum" -v n="$n" 'BEGIN { if (n == 0) print "null"; else printf "%.1f", s / n }'
+}
+crypto_floors() {  # sets the floor variables from the runs so far
+  hunter_floor_ns=$(bench_ns BM_HunterFloor)
+  system_floor_ns=$(bench_ns BM_SystemFloor)
+  sign_ns=$(bench_ns BM_Sign)
+  recover_ns=$(bench_ns BM_Recover)
+  hash_ns=$(bench_ns BM_MessageHash)
+  # B = cores / (system crypto CPU per message)
+  bound_b=$(awk -v c="$cores" -v ns="$system_floor_ns" 'BEGIN { printf "%.0f", c * 1e9 / ns }')
+  echo "hunter floor ${hunter_floor_ns} ns/msg, system floor ${system_floor_ns} ns/msg," \
+    "sign ${sign_ns} ns, recover ${recover_ns} ns, hash ${hash_ns} ns; B = $bound_b msgs/s" >&2
+}
+heading "Crypto floors, before the scenarios ($crypto_bench)"
+crypto_run "$work/crypto-before.json"
+crypto_floors
+hunter_floor_before_ns=$hunter_floor_ns
+system_floor_before_ns=$system_floor_ns
 
 # ---------------------------------------------------------------- scenario helpers
 # write_devnet_cfg FILE CLUSTERS BACKLOG RATE MAX_PENDING
@@ -289,6 +309,11 @@ if wanted A; then run_backlog A 1 "$backlog" >"$work/A.json"; fi
 if wanted B; then run_steady B >"$work/B.json"; fi
 if wanted A10; then run_backlog A10 10 "$backlog10" >"$work/A10.json"; fi
 if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 >"$work/H.json"; fi
+heading "Crypto floors, after the scenarios"
+crypto_run "$work/crypto-after.json"
+hunter_floor_after_ns=$(bench_ns_in "$work/crypto-after.json" BM_HunterFloor)
+system_floor_after_ns=$(bench_ns_in "$work/crypto-after.json" BM_SystemFloor)
+crypto_floors
 a_json=$(cat "$work/A.json")
 b_json=$(cat "$work/B.json")
 a10_json=$(cat "$work/A10.json")
@@ -343,8 +368,10 @@ m_xpm=$(verdict "$a_xpm" "$a_xpm <= 1/64")
   printf '"fetch_limit":4096,"max_pending":16384,"workers":4,"threshold":3,"payload_size":256},\n'
   printf '"crypto":{"hunter_floor_ns_per_msg":%s,"system_floor_ns_per_msg":%s,"sign_ns":%s,' \
     "$hunter_floor_ns" "$system_floor_ns" "$sign_ns"
-  printf '"recover_ns":%s,"message_hash_ns":%s,"bound_B_msgs_per_s":%s},\n' \
+  printf '"recover_ns":%s,"message_hash_ns":%s,"bound_B_msgs_per_s":%s,' \
     "$recover_ns" "$hash_ns" "$bound_b"
+  printf '"hunter_floor_ns_before_after":[%s,%s],"system_floor_ns_before_after":[%s,%s]},\n' \
+    "$hunter_floor_before_ns" "$hunter_floor_after_ns" "$system_floor_before_ns" "$system_floor_after_ns"
   printf '"backlog":%s,\n"steady":%s,\n"backlog_10_clusters":%s,\n"backlog_huge":%s,\n' \
     "$a_json" "$b_json" "$a10_json" "$h_json"
   printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s},\n' \
@@ -376,8 +403,10 @@ row "submit delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" submit_delay_ms
 row "ACK delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" ack_delay_ms p50)/$(jget_p "$work/B.json" ack_delay_ms p99)"
 [ -n "$h_rss" ] && row "hunter peak RSS KiB, 1,000,000 backlog" "$h_rss" "" ""
 echo
-echo "crypto (1 core): hunter floor $hunter_floor_ns ns/msg, system floor $system_floor_ns ns/msg" \
-  "(sign $sign_ns, recover $recover_ns, hash $hash_ns ns); B = $cores cores / system floor = $bound_b msgs/s"
+echo "crypto (1 core, mean of before/after): hunter floor $hunter_floor_ns ns/msg" \
+  "($hunter_floor_before_ns / $hunter_floor_after_ns), system floor $system_floor_ns ns/msg" \
+  "($system_floor_before_ns / $system_floor_after_ns) (sign $sign_ns, recover $recover_ns," \
+  "hash $hash_ns ns); B = $cores cores / system floor = $bound_b msgs/s"
 echo
 printf '%-46s %-12s %s\n' "target" "figure" "met"
 printf '%-46s %-12s %s\n' "hunter CPU/msg <= 1.5 x hunter floor" "${cpu_ratio}x" "$m_cpu"
