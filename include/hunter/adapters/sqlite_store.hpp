@@ -13,7 +13,7 @@
 // lose the last few commits, never half of one (the relay then redoes that work, and the chain's
 // ACKs settle anything it had already submitted); in exchange no commit waits for an fsync,
 // which matters at thousands of messages per second. WAL checkpoints (the only fsyncs) run on a
-// background thread with its own connection, so a commit never waits for one either. A new file is
+// background thread with its own connection, so a commit does not run one either. A new file is
 // created with mode 0600 (it names the hunter's accounts and workers); the -wal and -shm files
 // inherit that mode from it.
 //
