@@ -1171,6 +1171,10 @@ Result<std::vector<OutcomeRecord>> SqliteStore::outcomes(const std::optional<H25
 // ---- workers and cluster status --------------------------------------------------------------
 
 Status SqliteStore::upsertWorker(const WorkerRecord& w) {
+  return write("upsertWorker", [&]() -> Status { return workerRow(w); });
+}
+
+Status SqliteStore::workerRow(const WorkerRecord& w) {
   const char* op = "upsertWorker";
   static const std::string sql =
       std::string("INSERT INTO workers (") + kWorkerColumns + ") VALUES (" + placeholders(15) +
@@ -1182,25 +1186,23 @@ Status SqliteStore::upsertWorker(const WorkerRecord& w) {
       "faulty_chain = excluded.faulty_chain, latency_ms_ewma = excluded.latency_ms_ewma, "
       "last_error = excluded.last_error, diverged_hash = excluded.diverged_hash, "
       "diverged_sn = excluded.diverged_sn";
-  return write(op, [&]() -> Status {
-    HUNTER_TRY(auto q, query(sql, op));
-    q.blob(w.cluster)
-        .text(w.endpoint)
-        .blob(w.public_key)
-        .text(w.version)
-        .i64(w.last_seen_ms)
-        .u64(w.signatures_valid)
-        .u64(w.signatures_invalid)
-        .u64(w.refused)
-        .u64(w.errors)
-        .u64(w.divergences)
-        .u64(w.faulty_chain)
-        .real(w.latency_ms_ewma)
-        .text(w.last_error)
-        .blob(w.diverged_hash)
-        .u64(w.diverged_sn);
-    return q.run();
-  });
+  HUNTER_TRY(auto q, query(sql, op));
+  q.blob(w.cluster)
+      .text(w.endpoint)
+      .blob(w.public_key)
+      .text(w.version)
+      .i64(w.last_seen_ms)
+      .u64(w.signatures_valid)
+      .u64(w.signatures_invalid)
+      .u64(w.refused)
+      .u64(w.errors)
+      .u64(w.divergences)
+      .u64(w.faulty_chain)
+      .real(w.latency_ms_ewma)
+      .text(w.last_error)
+      .blob(w.diverged_hash)
+      .u64(w.diverged_sn);
+  return q.run();
 }
 
 Result<std::vector<WorkerRecord>> SqliteStore::workers(const std::optional<H256>& cluster) {
@@ -1216,22 +1218,33 @@ Result<std::vector<WorkerRecord>> SqliteStore::workers(const std::optional<H256>
 }
 
 Status SqliteStore::setClusterStatus(const ClusterStatusRecord& s) {
-  const char* op = "setClusterStatus";
-  return write(op, [&]() -> Status {
-    HUNTER_TRY(auto q, query("INSERT INTO cluster_status (cluster, state, detail, chain_next_sn, "
-                             "worker_next_sn, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
-                             "ON CONFLICT (cluster) DO UPDATE SET state = excluded.state, "
-                             "detail = excluded.detail, chain_next_sn = excluded.chain_next_sn, "
-                             "worker_next_sn = excluded.worker_next_sn, "
-                             "updated_ms = excluded.updated_ms",
-                             op));
-    q.blob(s.cluster)
-        .text(s.state)
-        .text(s.detail)
-        .u64(s.chain_next_sn)
-        .u64(s.worker_next_sn)
-        .i64(s.updated_ms);
-    return q.run();
+  return write("setClusterStatus", [&]() -> Status { return statusRow(s); });
+}
+
+Status SqliteStore::statusRow(const ClusterStatusRecord& s) {
+  HUNTER_TRY(auto q, query("INSERT INTO cluster_status (cluster, state, detail, chain_next_sn, "
+                           "worker_next_sn, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                           "ON CONFLICT (cluster) DO UPDATE SET state = excluded.state, "
+                           "detail = excluded.detail, chain_next_sn = excluded.chain_next_sn, "
+                           "worker_next_sn = excluded.worker_next_sn, "
+                           "updated_ms = excluded.updated_ms",
+                           "setClusterStatus"));
+  q.blob(s.cluster)
+      .text(s.state)
+      .text(s.detail)
+      .u64(s.chain_next_sn)
+      .u64(s.worker_next_sn)
+      .i64(s.updated_ms);
+  return q.run();
+}
+
+Status SqliteStore::saveRoundState(const std::vector<WorkerRecord>& workers,
+                                   const std::optional<ClusterStatusRecord>& status) {
+  if (workers.empty() && !status) return okStatus();
+  return write("saveRoundState", [&]() -> Status {
+    for (const auto& w : workers) HUNTER_CHECK(workerRow(w));
+    if (status) HUNTER_CHECK(statusRow(*status));
+    return okStatus();
   });
 }
 

@@ -99,10 +99,7 @@ void Relay::emit(RelayEvent::Kind kind, const std::string& level, const std::str
 
 std::string Relay::workerName(size_t i) const { return workers_.endpoints()[i]; }
 
-void Relay::saveWorker(size_t i) {
-  auto st = store_.upsertWorker(wstate_[i].rec);
-  if (!st.ok()) emit(RelayEvent::Kind::kWorker, "error", "store: " + st.error().message);
-}
+void Relay::saveWorker(size_t i) { wstate_[i].dirty = true; }
 
 void Relay::setStatus(const std::string& state, const std::string& detail, int64_t now) {
   ClusterStatusRecord s;
@@ -112,7 +109,30 @@ void Relay::setStatus(const std::string& state, const std::string& detail, int64
   s.chain_next_sn = queue_.next_sn;
   s.worker_next_sn = worker_next_sn_;
   s.updated_ms = now;
-  (void)store_.setClusterStatus(s);
+  const auto& last = status_saved_;
+  if (last && last->state == s.state && last->detail == s.detail &&
+      last->chain_next_sn == s.chain_next_sn && last->worker_next_sn == s.worker_next_sn &&
+      now - last->updated_ms < 1000) {
+    return;  // `status` shows its age in seconds
+  }
+  status_to_save_ = std::move(s);
+}
+
+void Relay::flushRoundState() {
+  std::vector<WorkerRecord> recs;
+  for (auto& w : wstate_) {
+    if (!w.dirty) continue;
+    recs.push_back(w.rec);
+    w.dirty = false;
+  }
+  if (recs.empty() && !status_to_save_) return;
+  auto st = store_.saveRoundState(recs, status_to_save_);
+  if (!st.ok()) {
+    emit(RelayEvent::Kind::kWorker, "error", "store: " + st.error().message);
+    return;
+  }
+  if (status_to_save_) status_saved_ = std::move(status_to_save_);
+  status_to_save_.reset();
 }
 
 int64_t Relay::backoff(uint32_t attempts) {
@@ -131,6 +151,7 @@ Status Relay::start() {
   params_ = *p;
   HUNTER_CHECK(refreshChain(now));
   handshake(now);
+  flushRoundState();
   return okStatus();
 }
 
@@ -200,6 +221,7 @@ RoundStats Relay::round() {
         chainOk.error().code == "unknown_cluster" ? "unknown_cluster" : "chain_unreachable";
     emit(RelayEvent::Kind::kChain, "warn", cfg_.name + ": " + chainOk.error().message);
     setStatus(state, chainOk.error().message, now);
+    flushRoundState();
     return st;
   }
   handshake(now);
@@ -226,6 +248,7 @@ RoundStats Relay::round() {
   } else {
     setStatus("ok", "", now);
   }
+  flushRoundState();
   return st;
 }
 

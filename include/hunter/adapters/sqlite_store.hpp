@@ -111,6 +111,9 @@ class SqliteStore final : public core::Store {
   Result<std::vector<core::WorkerRecord>> workers(const std::optional<H256>& cluster) override;
   Status setClusterStatus(const core::ClusterStatusRecord& s) override;
   Result<std::optional<core::ClusterStatusRecord>> clusterStatus(const H256& cluster) override;
+  // One transaction.
+  Status saveRoundState(const std::vector<core::WorkerRecord>& workers,
+                        const std::optional<core::ClusterStatusRecord>& status) override;
 
   // ---- read helpers for `status` and `rewards` (not part of core::Store) ----
   // Every cluster the database knows anything about (messages, submissions, outcomes, workers,
@@ -142,6 +145,9 @@ class SqliteStore final : public core::Store {
   static int walHook(void* self, sqlite3* db, const char* name, int pages);
 
   Status migrate();
+  // The statements of upsertWorker and setClusterStatus, inside a transaction already open.
+  Status workerRow(const core::WorkerRecord& w);
+  Status statusRow(const core::ClusterStatusRecord& s);
   // A cached prepared statement for `sql`, ready to bind.
   Result<Query> query(const std::string& sql, const char* op);
   Status exec(const std::string& sql, const char* op);

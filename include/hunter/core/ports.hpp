@@ -175,6 +175,13 @@ class Store {
   virtual Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) = 0;
   virtual Status setClusterStatus(const ClusterStatusRecord& s) = 0;
   virtual Result<std::optional<ClusterStatusRecord>> clusterStatus(const H256& cluster) = 0;
+  // A round's bookkeeping at its end: worker records and the cluster's status (either may be
+  // empty), as one transaction where the store has them. The default writes them one by one.
+  virtual Status saveRoundState(const std::vector<WorkerRecord>& workers,
+                                const std::optional<ClusterStatusRecord>& status) {
+    for (const auto& w : workers) HUNTER_CHECK(upsertWorker(w));
+    return status ? setClusterStatus(*status) : okStatus();
+  }
 };
 
 }  // namespace hunter::core

@@ -156,6 +156,7 @@ class Relay {
     bool excluded = false;  // incompatible protocol
     bool sign_ok = true;    // its last SignClusterMessages answer was complete and valid
     int64_t retry_at_ms = 0;
+    bool dirty = false;  // rec changed since the last saveRoundState
     WorkerRecord rec;
   };
 
@@ -183,8 +184,11 @@ class Relay {
   u128 queryFee(const Bytes& xt, size_t messages, int64_t now);
   int64_t backoff(uint32_t attempts);
   void emit(RelayEvent::Kind kind, const std::string& level, const std::string& text);
+  // Worker records and the status are written once, at the end of the round (flushRoundState);
+  // an unchanged status at most once a second.
   void saveWorker(size_t i);
   void setStatus(const std::string& state, const std::string& detail, int64_t now);
+  void flushRoundState();
   std::string workerName(size_t i) const;
 
   RelayConfig cfg_;
@@ -213,6 +217,8 @@ class Relay {
   size_t source_ = 0;  // preferred worker to fetch from
   uint64_t submitted_total_ = 0;
   std::string stuck_detail_;
+  std::optional<ClusterStatusRecord> status_to_save_;
+  std::optional<ClusterStatusRecord> status_saved_;
   std::map<std::string, WorkerSignStats> sign_stats_;
 };
 

@@ -788,6 +788,32 @@ TEST_P(StoreTest, WorkersAreUpsertedByClusterAndEndpoint) {
   EXPECT_TRUE(s().workers(filled(0xcc))->empty());
 }
 
+TEST_P(StoreTest, SaveRoundStateWritesWorkersAndStatusTogether) {
+  WorkerRecord w0;
+  w0.cluster = kA;
+  w0.endpoint = "http://w0";
+  w0.signatures_valid = 7;
+  WorkerRecord w1 = w0;
+  w1.endpoint = "http://w1";
+  w1.last_error = "timeout";
+  ASSERT_TRUE(s().saveRoundState({w0, w1}, ClusterStatusRecord{kA, "ok", "", 3, 5, 100}).ok());
+  auto ws = s().workers(kA).value();
+  ASSERT_EQ(ws.size(), 2u);
+  EXPECT_EQ(ws[0].signatures_valid, 7u);
+  EXPECT_EQ(ws[1].last_error, "timeout");
+  EXPECT_EQ(s().clusterStatus(kA).value()->worker_next_sn, 5u);
+  // Workers only, status only, nothing: each leaves the rest as it was.
+  w0.signatures_valid = 8;
+  ASSERT_TRUE(s().saveRoundState({w0}, std::nullopt).ok());
+  EXPECT_EQ(s().workers(kA).value()[0].signatures_valid, 8u);
+  EXPECT_EQ(s().clusterStatus(kA).value()->updated_ms, 100);
+  ASSERT_TRUE(s().saveRoundState({}, ClusterStatusRecord{kA, "stuck", "why", 3, 6, 200}).ok());
+  EXPECT_EQ(s().clusterStatus(kA).value()->state, "stuck");
+  EXPECT_EQ(s().workers(kA).value().size(), 2u);
+  ASSERT_TRUE(s().saveRoundState({}, std::nullopt).ok());
+  EXPECT_EQ(s().clusterStatus(kA).value()->updated_ms, 200);
+}
+
 TEST_P(StoreTest, ClusterStatusIsKeyedByCluster) {
   auto none = s().clusterStatus(kA);
   ASSERT_TRUE(none.ok());

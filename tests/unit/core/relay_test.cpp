@@ -418,6 +418,28 @@ TEST(Relay, DivergedSourceIsRefetchedFromAnotherWorkerAndRecorded) {
   EXPECT_EQ(*w0->diverged_hash, h.workers.w[0].msgs[3].hash);
 }
 
+TEST(Relay, UnchangedStatusIsRewrittenAtMostOnceASecondAChangeAtOnce) {
+  Harness h(4, 3, 0);  // nothing to relay: every round leaves the same status
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  auto first = h.store.clusterStatus(h.cluster).value();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->state, "ok");
+  h.clock.now += 400;
+  h.relay->round();
+  EXPECT_EQ(h.store.clusterStatus(h.cluster).value()->updated_ms, first->updated_ms);
+  h.clock.now += 700;  // 1.1 s after the first
+  h.relay->round();
+  EXPECT_EQ(h.store.clusterStatus(h.cluster).value()->updated_ms, first->updated_ms + 1100);
+  // A change is written by the round that sees it.
+  h.chain.down = true;
+  h.clock.now += 10;
+  h.relay->round();
+  auto cs = h.store.clusterStatus(h.cluster).value();
+  EXPECT_EQ(cs->state, "chain_unreachable");
+  EXPECT_EQ(cs->updated_ms, first->updated_ms + 1110);
+}
+
 TEST(Relay, FewerThanThresholdSubmitsNothingAndReportsStuckThenResumes) {
   Harness h(4, 3, 5);
   h.workers.divergeFrom(2, 0);
