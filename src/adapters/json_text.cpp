@@ -1,5 +1,8 @@
 #include "hunter/adapters/json_text.hpp"
 
+#include <charconv>
+#include <cstdint>
+
 namespace hunter::adapters {
 
 namespace {
@@ -21,6 +24,14 @@ void appendString(std::string& out, const std::string& s) {
   out += '"';
   out += s;
   out += '"';
+}
+
+// Integers as nlohmann writes them (plain decimal), without building a serializer for each.
+template <class T>
+void appendInteger(std::string& out, T v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
 }
 
 }  // namespace
@@ -54,7 +65,13 @@ void appendJsonText(std::string& out, const json& v) {
     case json::value_t::string:
       appendString(out, v.get_ref<const std::string&>());
       return;
-    default:  // numbers, booleans, null, binary, discarded
+    case json::value_t::number_unsigned:
+      appendInteger(out, v.get<uint64_t>());
+      return;
+    case json::value_t::number_integer:
+      appendInteger(out, v.get<int64_t>());
+      return;
+    default:  // floats, booleans, null, binary, discarded
       out += slowDump(v);
       return;
   }

@@ -22,6 +22,7 @@ TEST(JsonText, SameTextAsNlohmannDump) {
       json{{"utf8", "h\xc3\xa9llo \xe2\x82\xac"}, {"bad utf8", std::string("ok\xff\xfe")}},
       json{{"k\"ey", "v"}, {"", json::array({json::object(), json::array()})}},
       json(18446744073709551615ull),
+      json::array({0, 1, -1, 42u, 1000000007, -9223372036854775807ll}),
       json(-9223372036854775807ll - 1),
       json(0.1),
       json(nullptr),
