@@ -4,7 +4,8 @@
 #include <future>
 #include <sstream>
 #include <system_error>
-#include <thread>
+
+#include "hunter/util/parallel.hpp"
 
 namespace hunter::core {
 namespace {
@@ -606,30 +607,12 @@ std::vector<size_t> Relay::signOrder() const {
 // Recovers every signature of `jobs` (on up to cfg_.verify_threads threads; each job writes only
 // its own slot, so the outcome does not depend on the split).
 void Relay::recoverAll(std::vector<RecoverJob>& jobs) const {
-  auto work = [&jobs](size_t begin, size_t end) {
+  parallelFor(jobs.size(), cfg_.verify_threads, 32, [&jobs](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       auto r = recoverMessageSigner(*jobs[i].signature, *jobs[i].hash);
       if (r.ok()) jobs[i].signer = *r;
     }
-  };
-  size_t threads = std::max<size_t>(1, std::min(cfg_.verify_threads, jobs.size() / 32));
-  if (threads <= 1) {
-    work(0, jobs.size());
-    return;
-  }
-  std::vector<std::thread> pool;
-  size_t per = (jobs.size() + threads - 1) / threads;
-  size_t begin = per;  // the calling thread takes the first share
-  try {
-    for (size_t t = 1; t < threads && begin < jobs.size(); ++t, begin += per) {
-      pool.emplace_back(work, begin, std::min(jobs.size(), begin + per));
-    }
-  } catch (const std::system_error&) {
-    // No thread: do the rest here.
-    work(begin, jobs.size());
-  }
-  work(0, std::min(per, jobs.size()));
-  for (auto& t : pool) t.join();
+  });
 }
 
 void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& meanwhile) {

@@ -9,11 +9,11 @@
 // every transaction that (still or newly) is ready passes `recheck` again; one that fails is
 // dropped without a fee and counted in stateJson().dropped.
 #include <algorithm>
-#include <future>
 #include <stdexcept>
 
 #include "chain_impl.hpp"
 #include "hunter/crypto/hash.hpp"
+#include "hunter/util/parallel.hpp"
 
 namespace hunter::devnet {
 namespace detail {
@@ -66,7 +66,7 @@ Result<Prepared> prepare(const Bytes& extrinsic) {
   const auto& items = p.x.call.items;
   p.msg_hashes.resize(items.size());
   p.recovered.resize(items.size());
-  auto work = [&p, &items](size_t begin, size_t end) {
+  parallelFor(items.size(), 2, 16, [&p, &items](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const H256 h = core::messageHash(items[i].message);
       p.msg_hashes[i] = h;
@@ -77,22 +77,7 @@ Result<Prepared> prepare(const Bytes& extrinsic) {
         keys.push_back(pk.ok() ? std::optional<crypto::PublicKey>(*pk) : std::nullopt);
       }
     }
-  };
-  constexpr size_t kSplitFrom = 32;
-  if (items.size() < kSplitFrom) {
-    work(0, items.size());
-    return p;
-  }
-  const size_t half = items.size() / 2;
-  std::future<void> other;
-  try {
-    other = std::async(std::launch::async, work, half, items.size());
-  } catch (const std::system_error&) {
-    work(0, items.size());  // no thread: all here
-    return p;
-  }
-  work(0, half);
-  other.get();
+  });
   return p;
 }
 
