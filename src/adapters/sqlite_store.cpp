@@ -1108,6 +1108,24 @@ Result<std::optional<SubmissionRecord>> SqliteStore::submission(int64_t id) {
   });
 }
 
+Result<std::optional<SubmissionRecord>> SqliteStore::lostSubmissionCovering(
+    const H256& cluster, uint64_t sn, const crypto::AccountId32& account) {
+  return read([&]() -> Result<std::optional<SubmissionRecord>> {
+    // On the (cluster, status) index: lost submissions are few.
+    static const std::string sql =
+        "SELECT id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, "
+        "fee, status, error, X'', created_ms, updated_ms FROM submissions WHERE cluster = ? "
+        "AND status = 'lost' AND account = ? AND first_sn <= ? AND last_sn >= ? "
+        "ORDER BY id DESC LIMIT 1";
+    HUNTER_TRY(auto q, query(sql, "lostSubmissionCovering"));
+    q.blob(cluster).blob(account).u64(std::min(sn, kMaxSn)).u64(std::min(sn, kMaxSn));
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return std::optional<SubmissionRecord>();
+    HUNTER_TRY(auto s, readSubmission(q));
+    return std::optional(std::move(s));
+  });
+}
+
 // ---- outcomes --------------------------------------------------------------------------------
 
 Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {

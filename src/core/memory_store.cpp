@@ -223,6 +223,21 @@ Result<std::optional<SubmissionRecord>> MemoryStore::submission(int64_t id) {
   return std::optional(it->second);
 }
 
+Result<std::optional<SubmissionRecord>> MemoryStore::lostSubmissionCovering(
+    const H256& cluster, uint64_t sn, const crypto::AccountId32& account) {
+  std::lock_guard lock(mu_);
+  for (auto it = submissions_.rbegin(); it != submissions_.rend(); ++it) {
+    const auto& s = it->second;
+    if (s.cluster == cluster && s.status == SubmissionStatus::kLost && s.account == account &&
+        s.first_sn <= sn && sn <= s.last_sn) {
+      SubmissionRecord head = s;
+      head.extrinsic.clear();
+      return std::optional(std::move(head));
+    }
+  }
+  return std::optional<SubmissionRecord>();
+}
+
 Status MemoryStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   std::lock_guard lock(mu_);
   for (const auto& o : outcomes) {

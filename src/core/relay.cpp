@@ -287,6 +287,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     std::optional<std::map<int64_t, SubmissionRecord>> openHeads;
     std::vector<OutcomeRecord> outs;
     std::set<int64_t> touched;
+    std::set<int64_t> revived;  // lost submissions the chain included after all
     for (size_t i = 0; i < behind.size(); ++i) {
       const auto& m = behind[i];
       const auto& ack = (*acks)[i];
@@ -314,8 +315,22 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
           o.reason = "included by another hunter";
         }
       }
-      if (m.submission_id != 0) {
-        auto& s = subs[m.submission_id];
+      if (m.submission_id == 0 && o.kind == OutcomeKind::kAccepted) {
+        // Released, yet included by us: a submission declared lost made it after all. Its
+        // fee is what the chain took; mark it included.
+        if (auto lost = store_.lostSubmissionCovering(cfg_.cluster, m.sn, ack->hunter);
+            lost.ok() && *lost) {
+          o.submission_id = (*lost)->id;
+          subs[o.submission_id] = **lost;
+          if (revived.insert(o.submission_id).second) {
+            emit(RelayEvent::Kind::kSubmitted, "warn",
+                 cfg_.name + " " + snRange((*lost)->first_sn, (*lost)->last_sn) + " tx " +
+                     shortHex((*lost)->tx_hash) + " was declared lost but the chain included it");
+          }
+        }
+      }
+      if (o.submission_id != 0) {
+        auto& s = subs[o.submission_id];
         if (!s) {
           // Normally still open: the records without their bytes, read once per call.
           if (!openHeads) {
@@ -325,9 +340,9 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
               for (auto& x : *r) (*openHeads)[x.id] = std::move(x);
             }
           }
-          if (auto it = openHeads->find(m.submission_id); it != openHeads->end()) {
+          if (auto it = openHeads->find(o.submission_id); it != openHeads->end()) {
             s = it->second;
-          } else if (auto r = store_.submission(m.submission_id); r.ok() && *r) {
+          } else if (auto r = store_.submission(o.submission_id); r.ok() && *r) {
             s = **r;
           }
         }
@@ -338,7 +353,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
           o.fee = share;
         }
       }
-      if (m.submission_id != 0) touched.insert(m.submission_id);
+      if (o.submission_id != 0) touched.insert(o.submission_id);
       outs.push_back(o);
     }
     auto rec = store_.recordOutcomes(outs);
@@ -447,13 +462,27 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
     return true;
   }
   if (isTransport(r.error())) return false;
-  // Outdated / priority too low for the very same bytes: either it was included (the ACKs
-  // will say so, since resolveAcks runs first each round) or its nonce was used by another
-  // transaction. Release it; the ACK check resolves the included case.
+  if (r.error().code == "1010" && r.error().message == "Transaction is outdated") {
+    // Its nonce or its sns are used: perhaps by these very bytes, included after this round
+    // read the chain (a restart after a kill mid-submit races like this). Releasing it would
+    // let the ACK find messages with no submission, and the fee the chain took would be
+    // missing from the books. Keep it open: the next round's ACKs settle it, and if the nonce
+    // went to another transaction the head check declares it lost after lost_after_ms.
+    (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+    accounts_.invalidate(sub.account);
+    return true;
+  }
+  // Priority too low (another transaction holds the nonce or carries the sns) or invalid:
+  // these bytes are not in the pool and cannot enter it. Release them. An expired era does
+  // not say they never got in before it expired: that release counts as lost, which the ACKs
+  // can still resolve as included.
   Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(1),
                            "resend refused: " + r.error().message};
-  (void)store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, r.error().message, retry,
-                                 now);
+  bool mayBeIn =
+      r.error().code == "1010" && r.error().message == "Transaction has an ancient birth block";
+  (void)store_.releaseSubmission(sub.id,
+                                 mayBeIn ? SubmissionStatus::kLost : SubmissionStatus::kRejected,
+                                 r.error().message, retry, now);
   accounts_.invalidate(sub.account);
   return true;
 }

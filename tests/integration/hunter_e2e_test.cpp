@@ -215,7 +215,9 @@ TEST(HunterE2E, TwoHuntersRacingNeverDoubleAcceptAndPayNoRejectedFees) {
     EXPECT_EQ(accepted, count);
     EXPECT_TRUE(reward == chainHunterRewards(*d, acct));
     EXPECT_TRUE(chainFree(*d, acct) + fees == freeBefore + reward)
-        << "fees in the database differ from what the chain charged";
+        << "fees in the database differ from what the chain charged: free "
+        << u128ToString(chainFree(*d, acct)) << " + fees " << u128ToString(fees) << " vs before "
+        << u128ToString(freeBefore) << " + reward " << u128ToString(reward);
   }
   std::remove((keyDir + "/b.key").c_str());
   rmdir(keyDir.c_str());
@@ -261,7 +263,11 @@ TEST(HunterE2E, SigkillMidRunAndRestartLosesNothingAndSubmitsNothingTwice) {
   EXPECT_EQ(r["total"]["accepted"].get<uint64_t>(), next);
   EXPECT_TRUE(dec(r["total"]["reward"]) == chainHunterRewards(*d, me));
   u128 fees = dec(r["total"]["fees"]);
-  EXPECT_TRUE(chainFree(*d, me) + fees == freeBefore + dec(r["total"]["reward"]));
+  // Every fee the chain took is in the books, even for bytes sent just before a kill.
+  EXPECT_TRUE(chainFree(*d, me) + fees == freeBefore + dec(r["total"]["reward"]))
+      << "free " << u128ToString(chainFree(*d, me)) << " + fees " << u128ToString(fees)
+      << " vs before " << u128ToString(freeBefore) << " + reward "
+      << u128ToString(dec(r["total"]["reward"]));
 }
 
 // A proxy in front of worker 0 that breaks a prev_hash link in every GetClusterMessages answer

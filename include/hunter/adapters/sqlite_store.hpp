@@ -103,6 +103,8 @@ class SqliteStore final : public core::Store {
   // Without the extrinsic bytes (empty in the result).
   Result<std::vector<core::SubmissionRecord>> openSubmissionHeads(const H256& cluster) override;
   Result<std::optional<core::SubmissionRecord>> submission(int64_t id) override;
+  Result<std::optional<core::SubmissionRecord>> lostSubmissionCovering(
+      const H256& cluster, uint64_t sn, const crypto::AccountId32& account) override;
 
   Status recordOutcomes(const std::vector<core::OutcomeRecord>& outcomes) override;
   Result<std::vector<core::OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;

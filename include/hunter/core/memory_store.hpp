@@ -53,6 +53,8 @@ class MemoryStore final : public Store {
                            const RetryUpdate& retry, int64_t now_ms) override;
   Result<std::vector<SubmissionRecord>> openSubmissions(const H256& cluster) override;
   Result<std::optional<SubmissionRecord>> submission(int64_t id) override;
+  Result<std::optional<SubmissionRecord>> lostSubmissionCovering(
+      const H256& cluster, uint64_t sn, const crypto::AccountId32& account) override;
 
   Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) override;
   Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;

@@ -164,6 +164,10 @@ class Store {
     return openSubmissions(cluster);
   }
   virtual Result<std::optional<SubmissionRecord>> submission(int64_t id) = 0;
+  // The newest submission declared lost that carried `sn` from `account` (without its bytes):
+  // a lost transaction may still have been included, and its fee is then what the chain took.
+  virtual Result<std::optional<SubmissionRecord>> lostSubmissionCovering(
+      const H256& cluster, uint64_t sn, const crypto::AccountId32& account) = 0;
 
   // Final outcomes: sets each message's final state and appends the outcome rows; a rejection
   // outcome only appends (the message is retried through setRetry).

@@ -646,6 +646,40 @@ TEST_P(StoreTest, ReleaseSubmissionReturnsItsStillSubmittedMessages) {
   EXPECT_EQ(missing.error().code, "not_found");
 }
 
+// A lost transaction may still be included; the newest lost one of the account that carried
+// the sn is the one whose fee the chain took.
+TEST_P(StoreTest, LostSubmissionCoveringFindsTheNewestLostOneOfThatAccount) {
+  core::Store::RetryUpdate retry{0, MsgState::kSigned, 0, 8000, "lost"};
+  auto older = s().addSubmission(makeSubmission(kA, 10, 13)).value();
+  ASSERT_TRUE(s().releaseSubmission(older, SubmissionStatus::kLost, "dropped", retry, 7000).ok());
+  auto newer = makeSubmission(kA, 12, 15);
+  newer.fee = 1234;
+  auto newerId = s().addSubmission(newer).value();
+  ASSERT_TRUE(s().releaseSubmission(newerId, SubmissionStatus::kLost, "dropped", retry, 7100).ok());
+  auto rejected = s().addSubmission(makeSubmission(kA, 10, 15)).value();
+  ASSERT_TRUE(
+      s().releaseSubmission(rejected, SubmissionStatus::kRejected, "1014", retry, 7200).ok());
+  (void)s().addSubmission(makeSubmission(kA, 10, 15)).value();  // open: not lost
+  auto other = makeSubmission(kA, 10, 15);
+  other.account = filled(0x99);
+  auto otherId = s().addSubmission(other).value();
+  ASSERT_TRUE(s().releaseSubmission(otherId, SubmissionStatus::kLost, "dropped", retry, 7300).ok());
+
+  auto at = [&](uint64_t sn) { return s().lostSubmissionCovering(kA, sn, filled(0x88)).value(); };
+  ASSERT_TRUE(at(10).has_value());
+  EXPECT_EQ(at(10)->id, older);
+  EXPECT_EQ(at(13)->id, newerId);  // both lost ones carried 13: the newer
+  EXPECT_EQ(at(13)->fee, u128{1234});
+  EXPECT_EQ(at(13)->first_sn, 12u);
+  EXPECT_EQ(at(13)->last_sn, 15u);
+  EXPECT_EQ(at(13)->status, SubmissionStatus::kLost);
+  EXPECT_EQ(at(15)->id, newerId);
+  EXPECT_FALSE(at(9).has_value());
+  EXPECT_FALSE(at(16).has_value());
+  EXPECT_EQ(s().lostSubmissionCovering(kA, 10, filled(0x99)).value()->id, otherId);
+  EXPECT_FALSE(s().lostSubmissionCovering(kB, 10, filled(0x88)).value().has_value());
+}
+
 TEST_P(StoreTest, RecordOutcomesSettlesMessagesAndAppendsRows) {
   add(chainOf(kA, 1, 6));
   add(chainOf(kB, 1, 1));

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "hunter/core/memory_store.hpp"
 #include "hunter/core/relay.hpp"
@@ -153,7 +155,8 @@ struct FakeChain : ChainClient {
   std::map<crypto::AccountId32, uint32_t> nonces;
   std::vector<DecodedExtrinsic> pool;
   std::vector<Bytes> pool_bytes;
-  std::deque<Error> scripted;  // errors for the next submits
+  std::deque<Error> scripted;           // errors for the next submits
+  std::function<void()> before_submit;  // runs once, at the start of the next submit
   bool down = false;
   u128 fee = 5000;
   u128 reward = 1'000'000;
@@ -216,6 +219,7 @@ struct FakeChain : ChainClient {
   Result<u128> queryFee(const Bytes&) override { return fee; }
   Result<H256> submit(const Bytes& xt) override {
     submits++;
+    if (before_submit) std::exchange(before_submit, nullptr)();
     if (down) return makeError("unreachable", "chain down");
     if (!scripted.empty()) {
       auto e = scripted.front();
@@ -599,6 +603,72 @@ TEST(Relay, CrashAfterStoringSubmissionDoesNotSubmitTwice) {
   h.settle(4);
   EXPECT_EQ(h.count(MsgState::kAccepted), 3u);
   EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);  // one extrinsic included, not two
+}
+
+// Killed after the chain took the bytes but before recording it; on restart the block that
+// includes them lands between the round's chain reads and the resend ("outdated"). The books
+// still carry the fee the chain took.
+TEST(Relay, SendingSubmissionIncludedJustBeforeItsResendKeepsItsFee) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  auto open = h.store.openSubmissions(h.cluster).value();
+  ASSERT_EQ(open.size(), 1u);
+  ASSERT_TRUE(h.store.updateSubmission(open[0].id, SubmissionStatus::kSending, "", 0).ok());
+  h.accounts.invalidateAll();
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.before_submit = [&] { h.chain.include(); };
+  h.relay->round();
+  EXPECT_EQ(h.chain.submits, 2u);  // the resend was refused as outdated
+  h.settle(3);
+  auto acc = h.outcomes(OutcomeKind::kAccepted);
+  ASSERT_EQ(acc.size(), 3u);
+  u128 fees = 0;
+  for (auto& o : acc) {
+    fees += o.fee;
+    EXPECT_EQ(o.submission_id, open[0].id);
+  }
+  EXPECT_EQ(fees, h.chain.fee);  // one extrinsic included, its fee booked once
+  EXPECT_EQ(h.store.submission(open[0].id).value()->status, SubmissionStatus::kIncluded);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);
+}
+
+// Declared lost (not in the pool), its resubmission refused, and then the chain includes the
+// lost bytes after all: the outcome names the lost submission and books its fee.
+TEST(Relay, LostSubmissionIncludedAfterAllIsBookedWithItsFee) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  auto kept = h.chain.pool;  // the node forgets it for a while
+  auto keptBytes = h.chain.pool_bytes;
+  h.chain.pool.clear();
+  h.chain.pool_bytes.clear();
+  h.clock.now += 6000;  // past lost_after_ms
+  h.chain.scripted.push_back(makeError("1014", "Priority is too low"));
+  auto st = h.relay->round();
+  EXPECT_EQ(st.lost, 1u);
+  auto lostId = h.store.openSubmissions(h.cluster).value();
+  EXPECT_TRUE(lostId.empty());  // lost one released, the resubmission refused
+  h.chain.pool = kept;
+  h.chain.pool_bytes = keptBytes;
+  ASSERT_EQ(h.chain.include(), 3u);
+  h.events.clear();
+  h.relay->round();
+  auto acc = h.outcomes(OutcomeKind::kAccepted);
+  ASSERT_EQ(acc.size(), 3u);
+  u128 fees = 0;
+  for (auto& o : acc) fees += o.fee;
+  EXPECT_EQ(fees, h.chain.fee);
+  auto sub = h.store.submission(acc[0].submission_id).value();
+  ASSERT_TRUE(sub.has_value());
+  EXPECT_EQ(sub->tx_hash, txHash(keptBytes[0]));
+  EXPECT_EQ(sub->status, SubmissionStatus::kIncluded);
+  bool told = false;
+  for (auto& e : h.events)
+    told |= e.text.find("declared lost but the chain included it") != std::string::npos;
+  EXPECT_TRUE(told);
 }
 
 TEST(Relay, LostTransactionIsResubmittedAndNonceResynchronised) {
