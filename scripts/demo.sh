@@ -89,11 +89,13 @@ heading "hunter workers"
 "$hunter" workers --config "$work/hunter.toml"
 
 heading "Offline protocol tools: decode the first extrinsic the hunter submitted"
-xt=$(sqlite3 "$work/hunter.db" "select hex(extrinsic) from submissions order by id limit 1;" 2>/dev/null || true)
-if [ -n "$xt" ]; then
-  "$hunter" extrinsic decode "0x$xt" >"$work/decoded.txt"
-  head -n 20 "$work/decoded.txt"
+xt=$(sqlite3 "$work/hunter.db" "select hex(extrinsic) from submission_bytes order by id limit 1;")
+if [ -z "$xt" ]; then
+  echo "demo: the database holds no submitted extrinsic" >&2
+  exit 1
 fi
+"$hunter" extrinsic decode "0x$xt" >"$work/decoded.txt"
+head -n 20 "$work/decoded.txt"
 
 heading "Stopping"
 kill -TERM "$devnet_pid"

@@ -141,6 +141,17 @@ CREATE TABLE cluster_status (
   updated_ms     INTEGER NOT NULL
 );
 )sql",
+    // v2: a submission's bytes (up to megabytes) in their own table. SQLite rewrites a whole
+    // row on UPDATE, overflow pages included, so each status change of a submission rewrote
+    // its extrinsic: two thirds of the WAL a backlog wrote for submissions.
+    R"sql(
+CREATE TABLE submission_bytes (
+  id        INTEGER PRIMARY KEY,  -- submissions.id
+  extrinsic BLOB    NOT NULL
+);
+INSERT INTO submission_bytes (id, extrinsic) SELECT id, extrinsic FROM submissions;
+ALTER TABLE submissions DROP COLUMN extrinsic;
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
               "one migration per schema version");
@@ -150,9 +161,13 @@ constexpr const char* kMessageColumns =
     "state_root, source, state, attempts, last_error, created_ms, updated_ms, next_attempt_ms, "
     "signatures, submission_id";
 constexpr const char* kSignatureColumns = "cluster, sn, hash, worker, valid, code, local_hash";
+// With the bytes: FROM kSubmissionsWithBytes.
 constexpr const char* kSubmissionColumns =
-    "id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, fee, status, "
-    "error, extrinsic, created_ms, updated_ms";
+    "s.id, s.cluster, s.tx_hash, s.account, s.nonce, s.era_birth, s.era_death, s.first_sn, "
+    "s.last_sn, s.fee, s.status, s.error, coalesce(b.extrinsic, X''), s.created_ms, "
+    "s.updated_ms";
+constexpr const char* kSubmissionsWithBytes =
+    "submissions s LEFT JOIN submission_bytes b ON b.id = s.id";
 constexpr const char* kOutcomeColumns =
     "cluster, sn, kind, reason, ack_hash, block, reward, fee, account, submission_id, at_ms";
 constexpr const char* kWorkerColumns =
@@ -979,8 +994,8 @@ Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
     {
       HUNTER_TRY(auto q,
                  query("INSERT INTO submissions (cluster, tx_hash, account, nonce, era_birth, "
-                       "era_death, first_sn, last_sn, fee, status, error, extrinsic, created_ms, "
-                       "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?, ?, ?)",
+                       "era_death, first_sn, last_sn, fee, status, error, created_ms, "
+                       "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?, ?)",
                        op));
       q.blob(s.cluster)
           .blob(s.tx_hash)
@@ -992,11 +1007,15 @@ Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
           .u64(s.last_sn)
           .u128v(s.fee)
           .text(s.error)
-          .blob(span(s.extrinsic))
           .i64(s.created_ms)
           .i64(s.updated_ms);
       HUNTER_CHECK(q.run());
       id = sqlite3_last_insert_rowid(db_.get());
+    }
+    {
+      HUNTER_TRY(auto q, query("INSERT INTO submission_bytes (id, extrinsic) VALUES (?, ?)", op));
+      q.i64(id).blob(span(s.extrinsic));
+      HUNTER_CHECK(q.run());
     }
     if (s.first_sn <= kMaxSn) {
       HUNTER_TRY(auto q, query("UPDATE messages SET state = 'submitted', submission_id = ?, "
@@ -1074,9 +1093,10 @@ Status SqliteStore::releaseSubmission(int64_t id, SubmissionStatus status, const
 
 Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissions(const H256& cluster) {
   return read([&]() -> Result<std::vector<SubmissionRecord>> {
-    static const std::string sql = std::string("SELECT ") + kSubmissionColumns +
-                                   " FROM submissions WHERE cluster = ? "
-                                   "AND status IN ('sending', 'in_pool') ORDER BY id";
+    static const std::string sql = std::string("SELECT ") + kSubmissionColumns + " FROM " +
+                                   kSubmissionsWithBytes +
+                                   " WHERE s.cluster = ? AND s.status IN ('sending', 'in_pool') "
+                                   "ORDER BY s.id";
     HUNTER_TRY(auto q, query(sql, "openSubmissions"));
     q.blob(cluster);
     return readAll<SubmissionRecord>(q, readSubmission);
@@ -1097,8 +1117,8 @@ Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissionHeads(const H25
 
 Result<std::optional<SubmissionRecord>> SqliteStore::submission(int64_t id) {
   return read([&]() -> Result<std::optional<SubmissionRecord>> {
-    static const std::string sql =
-        std::string("SELECT ") + kSubmissionColumns + " FROM submissions WHERE id = ?";
+    static const std::string sql = std::string("SELECT ") + kSubmissionColumns + " FROM " +
+                                   kSubmissionsWithBytes + " WHERE s.id = ?";
     HUNTER_TRY(auto q, query(sql, "submission"));
     q.i64(id);
     HUNTER_TRY(bool row, q.step());

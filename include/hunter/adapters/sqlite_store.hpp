@@ -60,7 +60,7 @@ struct RewardSummary {
 
 class SqliteStore final : public core::Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   static constexpr int kCheckpointPages = 1000;  // SQLite's own autocheckpoint default
   static constexpr int kInlineCheckpointPages = 64000;
 

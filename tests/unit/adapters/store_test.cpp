@@ -999,6 +999,38 @@ TEST(SqliteStoreTest, NewerSchemaVersionIsRefused) {
   EXPECT_NE(r.error().message.find(path), std::string::npos) << r.error().message;
 }
 
+// Schema version 1 kept each submission's bytes in the submissions row; opening such a file
+// moves them to submission_bytes, and nothing stored is lost.
+TEST(SqliteStoreTest, VersionOneSubmissionsKeepTheirBytesAfterTheUpgrade) {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  rawExec(path,
+          "CREATE TABLE submissions (id INTEGER PRIMARY KEY AUTOINCREMENT, cluster BLOB NOT NULL, "
+          "tx_hash BLOB NOT NULL, account BLOB NOT NULL, nonce INTEGER NOT NULL, era_birth "
+          "INTEGER NOT NULL, era_death INTEGER NOT NULL, first_sn INTEGER NOT NULL, last_sn "
+          "INTEGER NOT NULL, fee TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL, "
+          "extrinsic BLOB NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+          "CREATE INDEX submissions_by_status ON submissions (cluster, status);"
+          "INSERT INTO submissions VALUES (3, x'" +
+              std::string(64, 'a') + "', x'" + std::string(64, '7') + "', x'" +
+              std::string(64, '8') +
+              "', 42, 100, 164, 1, 4, '12345', 'in_pool', '', x'c0ffee', 5000, 6000);"
+              "PRAGMA application_id = 1213550164; PRAGMA user_version = 1;");
+  auto store = SqliteStore::open(path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto sub = (*store)->submission(3);
+  ASSERT_TRUE(sub.ok()) << sub.error().message;
+  ASSERT_TRUE(sub->has_value());
+  EXPECT_EQ((*sub)->extrinsic, (Bytes{0xc0, 0xff, 0xee}));
+  EXPECT_EQ((*sub)->fee, u128{12345});
+  EXPECT_EQ((*sub)->status, SubmissionStatus::kInPool);
+  auto open = (*store)->openSubmissions(filled(0xaa));
+  ASSERT_TRUE(open.ok()) << open.error().message;
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ(open->front().extrinsic, (Bytes{0xc0, 0xff, 0xee}));
+  EXPECT_EQ(open->front().last_sn, 4u);
+}
+
 TEST(SqliteStoreTest, GarbageFileIsRefusedNamingThePath) {
   TempDir dir;
   std::string path = dir.file("garbage.db");
