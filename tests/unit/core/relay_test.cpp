@@ -336,6 +336,18 @@ struct Harness {
     }
     return r;
   }
+  // A restart after the process died between storing its one open submission and recording it
+  // in the pool: the store says `sending`, the accounts' nonces are forgotten. Returns its id.
+  int64_t restartAsIfKilledWhileSending() {
+    auto open = store.openSubmissions(cluster).value();
+    EXPECT_EQ(open.size(), 1u);
+    if (open.empty()) return 0;
+    EXPECT_TRUE(store.updateSubmission(open[0].id, SubmissionStatus::kSending, "", 0).ok());
+    accounts.invalidateAll();
+    rebuild();
+    EXPECT_TRUE(relay->start().ok());
+    return open[0].id;
+  }
   // Rounds and blocks until nothing is open or the budget runs out.
   void settle(int rounds = 20) {
     for (int i = 0; i < rounds; ++i) {
@@ -593,13 +605,7 @@ TEST(Relay, CrashAfterStoringSubmissionDoesNotSubmitTwice) {
   ASSERT_TRUE(h.relay->start().ok());
   h.relay->round();  // submitted and in the pool
   ASSERT_EQ(h.chain.pool.size(), 1u);
-  // "Crash": the store says sending (as if the process died before recording in_pool).
-  auto open = h.store.openSubmissions(h.cluster).value();
-  ASSERT_EQ(open.size(), 1u);
-  ASSERT_TRUE(h.store.updateSubmission(open[0].id, SubmissionStatus::kSending, "", 0).ok());
-  h.accounts.invalidateAll();
-  h.rebuild();
-  ASSERT_TRUE(h.relay->start().ok());
+  ASSERT_NE(h.restartAsIfKilledWhileSending(), 0);
   h.settle(4);
   EXPECT_EQ(h.count(MsgState::kAccepted), 3u);
   EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);  // one extrinsic included, not two
@@ -612,12 +618,8 @@ TEST(Relay, SendingSubmissionIncludedJustBeforeItsResendKeepsItsFee) {
   Harness h(4, 3, 3);
   ASSERT_TRUE(h.relay->start().ok());
   h.relay->round();
-  auto open = h.store.openSubmissions(h.cluster).value();
-  ASSERT_EQ(open.size(), 1u);
-  ASSERT_TRUE(h.store.updateSubmission(open[0].id, SubmissionStatus::kSending, "", 0).ok());
-  h.accounts.invalidateAll();
-  h.rebuild();
-  ASSERT_TRUE(h.relay->start().ok());
+  const int64_t id = h.restartAsIfKilledWhileSending();
+  ASSERT_NE(id, 0);
   h.chain.before_submit = [&] { h.chain.include(); };
   h.relay->round();
   EXPECT_EQ(h.chain.submits, 2u);  // the resend was refused as outdated
@@ -627,10 +629,10 @@ TEST(Relay, SendingSubmissionIncludedJustBeforeItsResendKeepsItsFee) {
   u128 fees = 0;
   for (auto& o : acc) {
     fees += o.fee;
-    EXPECT_EQ(o.submission_id, open[0].id);
+    EXPECT_EQ(o.submission_id, id);
   }
   EXPECT_EQ(fees, h.chain.fee);  // one extrinsic included, its fee booked once
-  EXPECT_EQ(h.store.submission(open[0].id).value()->status, SubmissionStatus::kIncluded);
+  EXPECT_EQ(h.store.submission(id).value()->status, SubmissionStatus::kIncluded);
   EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);
 }
 
@@ -649,8 +651,8 @@ TEST(Relay, LostSubmissionIncludedAfterAllIsBookedWithItsFee) {
   h.chain.scripted.push_back(makeError("1014", "Priority is too low"));
   auto st = h.relay->round();
   EXPECT_EQ(st.lost, 1u);
-  auto lostId = h.store.openSubmissions(h.cluster).value();
-  EXPECT_TRUE(lostId.empty());  // lost one released, the resubmission refused
+  // The lost one is released and its resubmission was refused: nothing is open.
+  EXPECT_TRUE(h.store.openSubmissions(h.cluster).value().empty());
   h.chain.pool = kept;
   h.chain.pool_bytes = keptBytes;
   ASSERT_EQ(h.chain.include(), 3u);
