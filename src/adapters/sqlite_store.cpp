@@ -168,6 +168,10 @@ constexpr const char* kSubmissionColumns =
     "s.updated_ms";
 constexpr const char* kSubmissionsWithBytes =
     "submissions s LEFT JOIN submission_bytes b ON b.id = s.id";
+// Without the bytes (empty): FROM submissions.
+constexpr const char* kSubmissionHeadColumns =
+    "id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, fee, status, "
+    "error, X'', created_ms, updated_ms";
 constexpr const char* kOutcomeColumns =
     "cluster, sn, kind, reason, ack_hash, block, reward, fee, account, submission_id, at_ms";
 constexpr const char* kWorkerColumns =
@@ -1105,10 +1109,9 @@ Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissions(const H256& c
 
 Result<std::vector<SubmissionRecord>> SqliteStore::openSubmissionHeads(const H256& cluster) {
   return read([&]() -> Result<std::vector<SubmissionRecord>> {
-    static const std::string sql =
-        "SELECT id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, "
-        "fee, status, error, X'', created_ms, updated_ms FROM submissions WHERE cluster = ? "
-        "AND status IN ('sending', 'in_pool') ORDER BY id";
+    static const std::string sql = std::string("SELECT ") + kSubmissionHeadColumns +
+                                   " FROM submissions WHERE cluster = ? "
+                                   "AND status IN ('sending', 'in_pool') ORDER BY id";
     HUNTER_TRY(auto q, query(sql, "openSubmissionHeads"));
     q.blob(cluster);
     return readAll<SubmissionRecord>(q, readSubmission);
@@ -1133,8 +1136,8 @@ Result<std::optional<SubmissionRecord>> SqliteStore::lostSubmissionCovering(
   return read([&]() -> Result<std::optional<SubmissionRecord>> {
     // On the (cluster, status) index: lost submissions are few.
     static const std::string sql =
-        "SELECT id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, "
-        "fee, status, error, X'', created_ms, updated_ms FROM submissions WHERE cluster = ? "
+        std::string("SELECT ") + kSubmissionHeadColumns +
+        " FROM submissions WHERE cluster = ? "
         "AND status = 'lost' AND account = ? AND first_sn <= ? AND last_sn >= ? "
         "ORDER BY id DESC LIMIT 1";
     HUNTER_TRY(auto q, query(sql, "lostSubmissionCovering"));

@@ -22,6 +22,13 @@ bool isTransport(const Error& e) {
          e.code.rfind("http_", 0) == 0;
 }
 
+// A 1010 "Invalid Transaction" whose data is `why` (PROTOCOL.md §4).
+bool isInvalid(const Error& e, std::string_view why) {
+  return e.code == "1010" && e.message == why;
+}
+constexpr std::string_view kOutdated = "Transaction is outdated";
+constexpr std::string_view kAncientBirth = "Transaction has an ancient birth block";
+
 }  // namespace
 
 // ---- AccountPool -----------------------------------------------------------------------------
@@ -317,12 +324,20 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       }
       if (m.submission_id == 0 && o.kind == OutcomeKind::kAccepted) {
         // Released, yet included by us: a submission declared lost made it after all. Its
-        // fee is what the chain took; mark it included.
-        if (auto lost = store_.lostSubmissionCovering(cfg_.cluster, m.sn, ack->hunter);
-            lost.ok() && *lost) {
-          o.submission_id = (*lost)->id;
-          subs[o.submission_id] = **lost;
-          if (revived.insert(o.submission_id).second) {
+        // fee is what the chain took; mark it included. One read per lost submission, not
+        // per message.
+        for (int64_t id : revived) {
+          const auto& r = subs[id];
+          if (r && r->account == ack->hunter && r->first_sn <= m.sn && m.sn <= r->last_sn) {
+            o.submission_id = id;
+          }
+        }
+        if (o.submission_id == 0) {
+          if (auto lost = store_.lostSubmissionCovering(cfg_.cluster, m.sn, ack->hunter);
+              lost.ok() && *lost) {
+            o.submission_id = (*lost)->id;
+            subs[o.submission_id] = **lost;
+            revived.insert(o.submission_id);
             emit(RelayEvent::Kind::kSubmitted, "warn",
                  cfg_.name + " " + snRange((*lost)->first_sn, (*lost)->last_sn) + " tx " +
                      shortHex((*lost)->tx_hash) + " was declared lost but the chain included it");
@@ -462,7 +477,7 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
     return true;
   }
   if (isTransport(r.error())) return false;
-  if (r.error().code == "1010" && r.error().message == "Transaction is outdated") {
+  if (isInvalid(r.error(), kOutdated)) {
     // Its nonce or its sns are used: perhaps by these very bytes, included after this round
     // read the chain (a restart after a kill mid-submit races like this). Releasing it would
     // let the ACK find messages with no submission, and the fee the chain took would be
@@ -478,8 +493,7 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
   // can still resolve as included.
   Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(1),
                            "resend refused: " + r.error().message};
-  bool mayBeIn =
-      r.error().code == "1010" && r.error().message == "Transaction has an ancient birth block";
+  bool mayBeIn = isInvalid(r.error(), kAncientBirth);
   (void)store_.releaseSubmission(sub.id,
                                  mayBeIn ? SubmissionStatus::kLost : SubmissionStatus::kRejected,
                                  r.error().message, retry, now);
@@ -1109,13 +1123,12 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
     // sns. Re-read the nonce; the ACK will tell whose messages got in.
     accounts_.invalidate(acc.id);
     retry.next_attempt_ms = now + cfg_.backoff_base_ms;
-  } else if (err.code == "1010" && data == "Transaction is outdated") {
+  } else if (isInvalid(err, kOutdated)) {
     accounts_.invalidate(acc.id);
     retry.next_attempt_ms = now + cfg_.backoff_base_ms;
-  } else if (err.code == "1010" && data == "Transaction will be valid in the future") {
+  } else if (isInvalid(err, "Transaction will be valid in the future")) {
     accounts_.invalidate(acc.id);
-  } else if (err.code == "1010" && (data == "Transaction has a bad signature" ||
-                                    data == "Transaction has an ancient birth block")) {
+  } else if (isInvalid(err, "Transaction has a bad signature") || isInvalid(err, kAncientBirth)) {
     params_.reset();  // runtime upgrade or wrong genesis: re-read before the next try
     messageFault = true;
   } else if (err.code == "1010" && data.rfind("Inability to pay", 0) == 0) {
