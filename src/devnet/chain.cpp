@@ -9,6 +9,7 @@
 // every transaction that (still or newly) is ready passes `recheck` again; one that fails is
 // dropped without a fee and counted in stateJson().dropped.
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "chain_impl.hpp"
@@ -443,6 +444,9 @@ void Impl::rebuildReadiness(uint64_t block) {
 
 std::vector<AckEvent> Impl::produceLocked() {
   const uint32_t number = best() + 1;
+  const int64_t block_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   std::vector<AckEvent> events;
   std::vector<uint64_t> included;
   std::vector<std::pair<uint64_t, std::string>> drops;
@@ -478,6 +482,7 @@ std::vector<AckEvent> Impl::produceLocked() {
       events.push_back(std::move(ev));
     }
     cl->second.queue = core::QueueState{tx.last_sn + 1, tx.msg_hashes.back()};
+    cl->second.advanced_ms = block_ms;
     accepted[tx.cluster] += tx.msg_hashes.size();
     writeQueue(tx.cluster);
     writeAccount(tx.signer);
@@ -533,6 +538,7 @@ nlohmann::json Impl::stateJson() const {
                      {"last_hash", toHex(c.queue.last_hash)},
                      {"accepted", a == accepted.end() ? 0 : a->second},
                      {"pool_next_sn", snCursor(id)},
+                     {"advanced_ms", c.advanced_ms},
                      {"threshold", c.info.threshold},
                      {"workers", c.info.workers.size()}};
   }
