@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 #include <unordered_set>
 #include <utility>
 
@@ -167,6 +169,254 @@ std::optional<uint64_t> majorVersion(const std::string& v) {
   return *n;
 }
 
+// ---- The fast path for the two large replies ----------------------------------------------------
+// GetClusterMessages and SignClusterMessages replies are most of what the hunter reads (a 4,096-
+// message reply is about 3 MB), and building nlohmann's tree for them (a std::map per object, a
+// string per value, filled a character at a time) cost more than the hunter's hashing. Scan
+// reads their usual shape straight from the text: objects, arrays, unsigned integers, and
+// strings without escapes or bytes above 0x7f. At anything else (an escape, a null, a float, a
+// decimal-string sn, a duplicate member, a refusal item, or any check that fails) the fast
+// readers give up and the reply goes through the general parser above, which accepts the whole
+// grammar and names the problem. So the fast path decides only how quickly a reply is read,
+// never whether it is accepted or what an error says (fuzz_worker_response compares the two).
+class Scan {
+ public:
+  explicit Scan(std::string_view s) : s_(s) {}
+
+  bool lit(char c) {
+    ws();
+    if (p_ < s_.size() && s_[p_] == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  bool end() {
+    ws();
+    return p_ == s_.size();
+  }
+  std::optional<std::string_view> str() {
+    if (!lit('"')) return std::nullopt;
+    const size_t b = p_;
+    while (p_ < s_.size()) {
+      const auto c = static_cast<unsigned char>(s_[p_]);
+      if (c == '"') return s_.substr(b, p_++ - b);
+      if (c == '\\' || c < 0x20 || c >= 0x80) return std::nullopt;
+      ++p_;
+    }
+    return std::nullopt;
+  }
+  // A JSON integer in 0..2^64-1 (no sign, fraction or exponent).
+  std::optional<uint64_t> u64() {
+    ws();
+    const size_t b = p_;
+    uint64_t v = 0;
+    while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') {
+      const auto d = static_cast<uint64_t>(s_[p_] - '0');
+      if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+      v = v * 10 + d;
+      ++p_;
+    }
+    if (p_ == b || (s_[b] == '0' && p_ - b > 1)) return std::nullopt;
+    if (p_ < s_.size() && (s_[p_] == '.' || s_[p_] == 'e' || s_[p_] == 'E')) return std::nullopt;
+    return v;
+  }
+  // Any value this scanner reads (so: no escapes, no bytes above 0x7f), skipped.
+  bool skip(int depth = 0) {
+    if (depth > 32) return false;
+    ws();
+    if (p_ >= s_.size()) return false;
+    const char c = s_[p_];
+    if (c == '"') return str().has_value();
+    if (c == '{' || c == '[') {
+      const char close = c == '{' ? '}' : ']';
+      ++p_;
+      if (lit(close)) return true;
+      do {
+        if (c == '{' && (!str() || !lit(':'))) return false;
+        if (!skip(depth + 1)) return false;
+      } while (lit(','));
+      return lit(close);
+    }
+    for (std::string_view word : {"true", "false", "null"}) {
+      if (s_.substr(p_, word.size()) == word) {
+        p_ += word.size();
+        return true;
+      }
+    }
+    return number();
+  }
+
+ private:
+  void ws() {
+    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\n' || s_[p_] == '\r' || s_[p_] == '\t'))
+      ++p_;
+  }
+  size_t digits() {
+    const size_t b = p_;
+    while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
+    return p_ - b;
+  }
+  // An integer of at most 19 digits. Fractions and exponents are left to the general parser:
+  // it refuses some that look valid (1e400 overflows a double), and no reply field has one.
+  bool number() {
+    if (p_ < s_.size() && s_[p_] == '-') ++p_;
+    const size_t b = p_;
+    const size_t n = digits();
+    if (n == 0 || n > 19 || (n > 1 && s_[b] == '0')) return false;
+    return p_ == s_.size() || (s_[p_] != '.' && s_[p_] != 'e' && s_[p_] != 'E');
+  }
+
+  std::string_view s_;
+  size_t p_ = 0;
+};
+
+// Reads the members of one object: calls member(key) for each, which reads its value and
+// returns false to give up. False at a malformed object.
+template <class F>
+bool scanObject(Scan& s, F&& member) {
+  if (!s.lit('{')) return false;
+  if (s.lit('}')) return true;
+  do {
+    auto key = s.str();
+    if (!key || !s.lit(':') || !member(*key)) return false;
+  } while (s.lit(','));
+  return s.lit('}');
+}
+
+// Reads the elements of one array: calls element() for each.
+template <class F>
+bool scanArray(Scan& s, F&& element) {
+  if (!s.lit('[')) return false;
+  if (s.lit(']')) return true;
+  do {
+    if (!element()) return false;
+  } while (s.lit(','));
+  return s.lit(']');
+}
+
+// Marks member `bit` as seen; false if it was already (a duplicate: the general parser decides).
+bool firstTime(unsigned& seen, unsigned bit) {
+  if (seen & bit) return false;
+  seen |= bit;
+  return true;
+}
+
+bool hexInto(Scan& s, Bytes& out) {
+  auto v = s.str();
+  if (!v) return false;
+  auto b = fromHex(*v);
+  if (!b.ok()) return false;
+  out = std::move(b).value();
+  return true;
+}
+
+template <size_t N>
+bool hexInto(Scan& s, FixedBytes<N>& out) {
+  auto v = s.str();
+  if (!v) return false;
+  auto b = fixedFromHex<N>(*v);
+  if (!b.ok()) return false;
+  out = *b;
+  return true;
+}
+
+std::optional<core::WorkerMessages> fastMessages(std::string_view body, const H256& cluster,
+                                                 uint64_t from_sn, uint32_t limit) {
+  Scan s(body);
+  core::WorkerMessages out;
+  const auto sender = core::MessageOrigin::cluster(cluster);
+  unsigned top = 0;
+  bool ok = scanObject(s, [&](std::string_view key) {
+    if (key == "messages") {
+      if (!firstTime(top, 1)) return false;
+      return scanArray(s, [&] {
+        if (out.messages.size() >= limit) return false;
+        core::HashedMessage hm;
+        hm.msg.message.sender = sender;
+        unsigned seen = 0;
+        bool m = scanObject(s, [&](std::string_view k) {
+          if (k == "sn") {
+            auto sn = s.u64();
+            if (!sn || !firstTime(seen, 1)) return false;
+            hm.msg.sn = *sn;
+            return true;
+          }
+          if (k == "destination")
+            return firstTime(seen, 2) && hexInto(s, hm.msg.message.destination);
+          if (k == "payload") return firstTime(seen, 4) && hexInto(s, hm.msg.message.payload);
+          if (k == "prev_hash") return firstTime(seen, 8) && hexInto(s, hm.msg.prev_hash);
+          if (k == "state_root") return firstTime(seen, 16) && hexInto(s, hm.msg.state_root);
+          if (k == "hash") return firstTime(seen, 32) && hexInto(s, hm.hash);
+          return s.skip();
+        });
+        if (!m || seen != 63) return false;
+        if (out.messages.empty() ? hm.msg.sn < from_sn
+                                 : hm.msg.sn != out.messages.back().msg.sn + 1 ||
+                                       out.messages.back().msg.sn == UINT64_MAX) {
+          return false;
+        }
+        out.messages.push_back(std::move(hm));
+        return true;
+      });
+    }
+    if (key == "next_sn") {
+      auto n = s.u64();
+      if (!n || !firstTime(top, 2)) return false;
+      out.next_sn = *n;
+      return true;
+    }
+    return s.skip();
+  });
+  if (!ok || !s.end() || top != 3) return std::nullopt;
+  if (!out.messages.empty() && out.next_sn <= out.messages.back().msg.sn) return std::nullopt;
+  return out;
+}
+
+std::optional<core::SignResponse> fastSign(std::string_view body,
+                                           const std::unordered_set<uint64_t>& asked) {
+  Scan s(body);
+  core::SignResponse out;
+  std::unordered_set<uint64_t> seenSns;
+  unsigned top = 0;
+  bool ok = scanObject(s, [&](std::string_view key) {
+    if (key == "public_key") {
+      crypto::PublicKey pk{};
+      if (!firstTime(top, 1) || !hexInto(s, pk) || !crypto::isValidPublicKey(pk)) return false;
+      out.public_key = pk;
+      return true;
+    }
+    if (key == "results") {
+      if (!firstTime(top, 2)) return false;
+      return scanArray(s, [&] {
+        if (out.results.size() >= asked.size()) return false;
+        core::SignItemResult res;
+        crypto::Signature sig{};
+        unsigned seen = 0;
+        bool m = scanObject(s, [&](std::string_view k) {
+          if (k == "sn") {
+            auto sn = s.u64();
+            if (!sn || !firstTime(seen, 1)) return false;
+            res.sn = *sn;
+            return true;
+          }
+          if (k == "signature") return firstTime(seen, 2) && hexInto(s, sig);
+          return s.skip();
+        });
+        if (!m || seen != 3 || !asked.contains(res.sn) || !seenSns.insert(res.sn).second) {
+          return false;
+        }
+        res.signature = sig;
+        out.results.push_back(std::move(res));
+        return true;
+      });
+    }
+    return s.skip();
+  });
+  if (!ok || !s.end() || top != 3) return std::nullopt;
+  return out;
+}
+
 Result<core::WorkerInfo> parseInfo(const Reader& r, const HttpReply& reply) {
   HUNTER_TRY(json doc, r.parse(reply.body));
   core::WorkerInfo info;
@@ -199,7 +449,11 @@ Result<core::WorkerInfo> parseInfo(const Reader& r, const HttpReply& reply) {
 }
 
 Result<core::WorkerMessages> parseMessages(const Reader& r, const HttpReply& reply,
-                                           const H256& cluster, uint64_t from_sn, uint32_t limit) {
+                                           const H256& cluster, uint64_t from_sn, uint32_t limit,
+                                           bool fast) {
+  if (fast) {
+    if (auto out = fastMessages(reply.body, cluster, from_sn, limit)) return std::move(*out);
+  }
   HUNTER_TRY(json doc, r.parse(reply.body));
   core::WorkerMessages out;
   HUNTER_TRY(const json* msgs, r.member(doc, "messages", "messages"));
@@ -254,7 +508,10 @@ Result<core::WorkerMessages> parseMessages(const Reader& r, const HttpReply& rep
 
 // One SignClusterMessages reply; `asked` are the sns of that request.
 Result<core::SignResponse> parseSign(const Reader& r, const HttpReply& reply,
-                                     const std::unordered_set<uint64_t>& asked) {
+                                     const std::unordered_set<uint64_t>& asked, bool fast) {
+  if (fast) {
+    if (auto out = fastSign(reply.body, asked)) return std::move(*out);
+  }
   HUNTER_TRY(json doc, r.parse(reply.body));
   core::SignResponse out;
   HUNTER_TRY(const json* pk, r.member(doc, "public_key", "public_key"));
@@ -370,7 +627,7 @@ Result<core::WorkerMessages> HttpWorkerClient::fetch(size_t worker, const H256& 
   noteLatency(worker, reply.elapsed);
   const std::string where = "worker " + endpoints_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
-  return parseMessages(Reader(where), reply, cluster, from_sn, limit);
+  return parseMessages(Reader(where), reply, cluster, from_sn, limit, options_.fast_parse);
 }
 
 std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
@@ -443,7 +700,7 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
       continue;
     }
     Reader r(where);
-    auto part = parseSign(r, *replies[k], asked[c]);
+    auto part = parseSign(r, *replies[k], asked[c], options_.fast_parse);
     if (!part.ok()) {
       out[p] = part.error();
       continue;

@@ -4,7 +4,9 @@
 // Input: one selector byte (method and HTTP status), then the response body. Properties: no
 // crash, no exception; an error has a code and a message naming the worker; what is accepted
 // keeps the documented promises (at most `limit` messages, ascending and contiguous from at
-// least from_sn, next_sn past them; sign results only for asked sns, each once).
+// least from_sn, next_sn past them; sign results only for asked sns, each once); and the fast
+// scanner (WorkerClientOptions::fast_parse) gives exactly what the general parser gives: the same
+// messages or results, or the same error.
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -28,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return adapters::HttpReply{status, body, std::chrono::microseconds(1)};
   };
   adapters::HttpWorkerClient client({"http://worker.test:1"}, opt);
+  opt.fast_parse = false;
+  adapters::HttpWorkerClient general({"http://worker.test:1"}, opt);
   const H256 cluster{};
   auto named = [](const Error& e) {
     return !e.code.empty() && e.message.find("worker.test") != std::string::npos;
@@ -43,6 +47,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const uint64_t from = 5;
       const uint32_t limit = 16;
       auto r = client.fetch(0, cluster, from, limit);
+      auto g = general.fetch(0, cluster, from, limit);
+      FUZZ_CHECK(r.ok() == g.ok());
+      if (!r.ok())
+        FUZZ_CHECK(r.error().code == g.error().code && r.error().message == g.error().message);
+      if (r.ok()) {
+        FUZZ_CHECK(r->next_sn == g->next_sn && r->messages.size() == g->messages.size());
+        for (size_t i = 0; i < r->messages.size(); ++i) {
+          FUZZ_CHECK(r->messages[i].msg == g->messages[i].msg);
+          FUZZ_CHECK(r->messages[i].hash == g->messages[i].hash);
+        }
+      }
       if (!r.ok()) {
         FUZZ_CHECK(named(r.error()));
         break;
@@ -59,7 +74,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::vector<core::SignItem> items;
       for (uint64_t sn = 5; sn < 13; ++sn) items.push_back(core::SignItem{sn, H256{}});
       auto rs = client.signAll({0}, cluster, items);
-      FUZZ_CHECK(rs.size() == 1);
+      auto gs = general.signAll({0}, cluster, items);
+      FUZZ_CHECK(rs.size() == 1 && gs.size() == 1);
+      FUZZ_CHECK(rs[0].ok() == gs[0].ok());
+      if (!rs[0].ok()) {
+        FUZZ_CHECK(rs[0].error().code == gs[0].error().code);
+        FUZZ_CHECK(rs[0].error().message == gs[0].error().message);
+      } else {
+        FUZZ_CHECK(rs[0]->public_key == gs[0]->public_key);
+        FUZZ_CHECK(rs[0]->results.size() == gs[0]->results.size());
+        for (size_t i = 0; i < rs[0]->results.size() && i < gs[0]->results.size(); ++i) {
+          const auto& a = rs[0]->results[i];
+          const auto& b = gs[0]->results[i];
+          FUZZ_CHECK(a.sn == b.sn && a.signature == b.signature && a.code == b.code &&
+                     a.error == b.error && a.local_hash == b.local_hash);
+        }
+      }
       if (!rs[0].ok()) {
         FUZZ_CHECK(named(rs[0].error()));
         break;

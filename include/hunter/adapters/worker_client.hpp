@@ -37,6 +37,10 @@ struct WorkerClientOptions {
   size_t sign_batch = 4096;
   std::string ca_file;      // CA bundle for https:// endpoints; empty = the system's
   HttpTransport transport;  // empty = libcurl; set by tests and fuzz targets
+  // GetClusterMessages and SignClusterMessages replies of the usual shape are read by a scanner
+  // without building a JSON tree; any other reply by the general parser, so results and errors
+  // are the same either way. false = always the general parser (tests compare the two).
+  bool fast_parse = true;
 };
 
 class HttpWorkerClient : public core::WorkerClient {

@@ -740,5 +740,179 @@ TEST(WorkerClientTest, SignAllMapsWorkerErrors) {
   slow.stop();
 }
 
+// ---- the fast scanner against the general parser (WorkerClientOptions::fast_parse) ----------
+
+// Both clients answer every request with `body`; fetch(from 5, limit 16) from each.
+std::pair<Result<core::WorkerMessages>, Result<core::WorkerMessages>> fetchBoth(
+    const std::string& body) {
+  WorkerClientOptions o;
+  o.transport = [&](const HttpCall&) -> Result<HttpReply> {
+    return HttpReply{200, body, std::chrono::microseconds(1)};
+  };
+  HttpWorkerClient fast({"http://w.test"}, o);
+  o.fast_parse = false;
+  HttpWorkerClient general({"http://w.test"}, o);
+  return {fast.fetch(0, clusterId(), 5, 16), general.fetch(0, clusterId(), 5, 16)};
+}
+
+void expectSameMessages(const Result<core::WorkerMessages>& a,
+                        const Result<core::WorkerMessages>& b, const std::string& body) {
+  ASSERT_EQ(a.ok(), b.ok()) << body;
+  if (!a.ok()) {
+    EXPECT_EQ(a.error().code, b.error().code) << body;
+    EXPECT_EQ(a.error().message, b.error().message) << body;
+    return;
+  }
+  EXPECT_EQ(a->next_sn, b->next_sn) << body;
+  ASSERT_EQ(a->messages.size(), b->messages.size()) << body;
+  for (size_t i = 0; i < a->messages.size(); ++i) {
+    EXPECT_EQ(a->messages[i].msg, b->messages[i].msg) << body;
+    EXPECT_EQ(a->messages[i].hash, b->messages[i].hash) << body;
+  }
+}
+
+TEST(WorkerClientFastParse, MessagesReadAsTheGeneralParserReadsThem) {
+  auto run = makeRun(5, 16);
+  const json doc = messagesJson(run, 21);
+  for (const std::string& body : {doc.dump(), doc.dump(2), "\n " + doc.dump(1, '\t') + " \r\n"}) {
+    auto [fast, general] = fetchBoth(body);
+    ASSERT_TRUE(fast.ok()) << fast.error().message;
+    expectSameMessages(fast, general, body);
+    ASSERT_EQ(fast->messages.size(), 16u);
+    EXPECT_EQ(fast->messages[3].msg, run[3].msg);
+    EXPECT_EQ(fast->messages[3].hash, run[3].hash);
+    EXPECT_EQ(fast->next_sn, 21u);
+  }
+}
+
+// Shapes the scanner leaves to the general parser: the outcome (messages or the error) must be
+// exactly the general parser's.
+TEST(WorkerClientFastParse, UnusualMessagesRepliesGetTheGeneralParsersAnswer) {
+  auto run = makeRun(5, 2);
+  const std::string good = messagesJson(run, 7).dump();
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string b = good;
+    auto at = b.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) b.replace(at, from.size(), to);
+    return b;
+  };
+  const std::string dest = toHex(span(run[0].msg.message.destination));
+  const std::vector<std::string> bodies = {
+      with("\"sn\":5", "\"sn\":\"5\""),                 // decimal string: accepted
+      with("\"sn\":5", "\"sn\":5,\"sn\":6"),            // duplicate member: the last wins
+      with("\"sn\":5", "\"sn\":5.0"),                   // a float
+      with("\"sn\":5", "\"sn\":-5"),                    // negative
+      with("\"sn\":5", "\"sn\":05"),                    // not JSON
+      with("\"sn\":5", "\"sn\":null"),                  // null is missing
+      with("\"sn\":5", "\"sn\":18446744073709551616"),  // past u64
+      with("\"sn\":5", "\"sn\":4"),                     // below from_sn
+      with("\"sn\":6", "\"sn\":7"),                     // a gap
+      with("\"" + dest + "\"", "\"\\u0030x" + dest.substr(2) + "\""),  // escape: accepted
+      with("\"" + dest + "\"", "\"" + dest + "0\""),                   // odd hex
+      with("\"" + dest + "\"", "\"" + dest.substr(0, 4) + "zz\""),     // bad hex
+      with("\"next_sn\":7", "\"next_sn\":6"),                          // not past the messages
+      with("\"next_sn\":7", "\"next_sn\":7,\"x\":1e400"),              // overflows a double
+      with("\"next_sn\":7", "\"next_sn\":7,\"x\":[1,{\"y\":[true,false,null,-0,\"z\"]}]"),
+      with("\"next_sn\":7", "\"next_sn\":7,\"x\":\"\xc3\xa9\""),  // UTF-8 in an unknown member
+      with("\"next_sn\":7", "\"next_sn\":7,\"x\":\"\xff\""),      // not UTF-8
+      with("\"sender_hint\":\"ignored\"", "\"sender_hint\":1e2"),
+      good + "x",                       // trailing garbage
+      good.substr(0, good.size() - 1),  // truncated
+      "{\"messages\":[],\"next_sn\":5}",
+      "{\"next_sn\":5}",
+      "[]",
+      "",
+  };
+  for (const auto& body : bodies) {
+    auto [fast, general] = fetchBoth(body);
+    expectSameMessages(fast, general, body);
+  }
+}
+
+// Both clients ask sns 5..12 with sign_batch 8 and get `body`.
+std::pair<Result<core::SignResponse>, Result<core::SignResponse>> signBoth(
+    const std::string& body) {
+  WorkerClientOptions o;
+  o.transport = [&](const HttpCall&) -> Result<HttpReply> {
+    return HttpReply{200, body, std::chrono::microseconds(1)};
+  };
+  HttpWorkerClient fast({"http://w.test"}, o);
+  o.fast_parse = false;
+  HttpWorkerClient general({"http://w.test"}, o);
+  std::vector<core::SignItem> items;
+  for (uint64_t sn = 5; sn < 13; ++sn) items.push_back({sn, H256{}});
+  auto a = fast.signAll({0}, clusterId(), items);
+  auto b = general.signAll({0}, clusterId(), items);
+  return {a.at(0), b.at(0)};
+}
+
+void expectSameSign(const Result<core::SignResponse>& a, const Result<core::SignResponse>& b,
+                    const std::string& body) {
+  ASSERT_EQ(a.ok(), b.ok()) << body;
+  if (!a.ok()) {
+    EXPECT_EQ(a.error().message, b.error().message) << body;
+    return;
+  }
+  EXPECT_EQ(a->public_key, b->public_key) << body;
+  ASSERT_EQ(a->results.size(), b->results.size()) << body;
+  for (size_t i = 0; i < a->results.size(); ++i) {
+    EXPECT_EQ(a->results[i].sn, b->results[i].sn) << body;
+    EXPECT_EQ(a->results[i].signature, b->results[i].signature) << body;
+    EXPECT_EQ(a->results[i].code, b->results[i].code) << body;
+    EXPECT_EQ(a->results[i].error, b->results[i].error) << body;
+    EXPECT_EQ(a->results[i].local_hash, b->results[i].local_hash) << body;
+  }
+}
+
+TEST(WorkerClientFastParse, SignRepliesReadAsTheGeneralParserReadsThem) {
+  const auto k = key(7);
+  json results = json::array();
+  for (uint64_t sn = 5; sn < 13; ++sn) {
+    H256 h{};
+    h[0] = static_cast<uint8_t>(sn);
+    results.push_back({{"sn", sn}, {"signature", toHex(core::signMessageHash(k, h))}});
+  }
+  const json doc = {{"public_key", toHex(k.publicKey())}, {"results", results}};
+  const std::string good = doc.dump();
+  auto [fast, general] = signBoth(good);
+  ASSERT_TRUE(fast.ok()) << fast.error().message;
+  expectSameSign(fast, general, good);
+  ASSERT_EQ(fast->results.size(), 8u);
+  EXPECT_EQ(*fast->public_key, k.publicKey());
+
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string b = good;
+    auto at = b.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) b.replace(at, from.size(), to);
+    return b;
+  };
+  const std::string sig0 = results[0]["signature"].get<std::string>();
+  const std::vector<std::string> bodies = {
+      doc.dump(3),
+      with("\"sn\":5", "\"sn\":\"5\""),
+      with("\"sn\":5", "\"sn\":4"),  // not asked
+      with("\"sn\":6", "\"sn\":5"),  // answered twice
+      with("{\"signature\":\"" + sig0 + "\",\"sn\":5}",
+           "{\"code\":\"diverged\",\"error\":\"e\",\"local_hash\":\"" + toHex(H256{}) +
+               "\",\"sn\":5}"),  // a refusal
+      with("{\"signature\":\"" + sig0 + "\",\"sn\":5}",
+           "{\"signature\":null,\"code\":\"unknown_sn\",\"sn\":5}"),
+      with("{\"signature\":\"" + sig0 + "\",\"sn\":5}",
+           "{\"signature\":\"" + sig0 + "\",\"sn\":5,\"code\":\"x\",\"note\":[1,2]}"),
+      with("\"" + sig0 + "\"", "\"" + sig0.substr(0, sig0.size() - 2) + "\""),  // 64 bytes
+      with("\"public_key\":\"0x0", "\"public_key\":\"0x1"),                     // not a key
+      with("\"public_key\":", "\"public_key\":1,\"public_key\":"),
+      "{\"public_key\":\"" + toHex(k.publicKey()) + "\",\"results\":[]}",
+      "{\"results\":[]}",
+      good + " ,",
+  };
+  for (const auto& body : bodies) {
+    auto [f, g] = signBoth(body);
+    expectSameSign(f, g, body);
+  }
+}
+
 }  // namespace
 }  // namespace hunter::adapters
