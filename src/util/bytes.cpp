@@ -4,16 +4,22 @@
 
 namespace hunter {
 
-std::string toHex(ByteSpan data) {
+void appendHex(std::string& out, ByteSpan data) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.resize(2 + data.size() * 2);
-  out[0] = '0';
-  out[1] = 'x';
+  const size_t at = out.size();
+  out.resize(at + 2 + data.size() * 2);
+  char* p = out.data() + at;
+  p[0] = '0';
+  p[1] = 'x';
   for (size_t i = 0; i < data.size(); ++i) {
-    out[2 + 2 * i] = kDigits[data[i] >> 4];
-    out[3 + 2 * i] = kDigits[data[i] & 0xf];
+    p[2 + 2 * i] = kDigits[data[i] >> 4];
+    p[3 + 2 * i] = kDigits[data[i] & 0xf];
   }
+}
+
+std::string toHex(ByteSpan data) {
+  std::string out;
+  appendHex(out, data);
   return out;
 }
 
@@ -52,6 +58,32 @@ Result<Bytes> fromHex(std::string_view hex, std::string_view what) {
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return out;
+}
+
+Status fromHexInto(std::string_view hex, std::span<uint8_t> out, std::string_view what) {
+  std::string_view digits = hex;
+  if (digits.size() >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    digits.remove_prefix(2);
+  }
+  if (digits.size() != 2 * out.size()) {
+    // The general path names the first problem exactly as fixedFromHex always has.
+    auto bytes = fromHex(hex, what);
+    if (!bytes.ok()) return bytes.error();
+    return makeError("bad_length", std::string(what) + ": expected " + std::to_string(out.size()) +
+                                       " bytes, got " + std::to_string(bytes->size()));
+  }
+  const auto* in = reinterpret_cast<const unsigned char*>(digits.data());
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint8_t hi = kHexValue[in[2 * i]];
+    uint8_t lo = kHexValue[in[2 * i + 1]];
+    if ((hi | lo) > 0xf) {
+      size_t pos = hi > 0xf ? 2 * i : 2 * i + 1;
+      return makeError("bad_hex", std::string(what) + ": invalid hex character at position " +
+                                      std::to_string(pos));
+    }
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return okStatus();
 }
 
 std::string u128ToString(u128 v) {

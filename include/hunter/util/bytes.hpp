@@ -22,6 +22,8 @@ __extension__ typedef unsigned __int128 u128;
 
 // Lower-case hex with 0x prefix.
 std::string toHex(ByteSpan data);
+// The same text, appended to `out` (for writers of large JSON texts).
+void appendHex(std::string& out, ByteSpan data);
 template <size_t N>
 std::string toHex(const FixedBytes<N>& data) {
   return toHex(ByteSpan(data.data(), N));
@@ -29,17 +31,15 @@ std::string toHex(const FixedBytes<N>& data) {
 // Accepts "0x"/"0X" prefix (optional) and upper or lower case; rejects odd length and non-hex
 // characters. `what` names the input in the error message.
 Result<Bytes> fromHex(std::string_view hex, std::string_view what = "hex");
-// Same, and requires exactly N bytes.
+// Decodes into `out`, which the hex must fill exactly: the errors of fromHex, then "bad_length"
+// as fixedFromHex gives it. Hex of the right length is decoded in place, with no allocation.
+Status fromHexInto(std::string_view hex, std::span<uint8_t> out, std::string_view what = "hex");
+// Same as fromHex, and requires exactly N bytes.
 template <size_t N>
 Result<FixedBytes<N>> fixedFromHex(std::string_view hex, std::string_view what = "hex") {
-  auto bytes = fromHex(hex, what);
-  if (!bytes.ok()) return bytes.error();
-  if (bytes->size() != N) {
-    return makeError("bad_length", std::string(what) + ": expected " + std::to_string(N) +
-                                       " bytes, got " + std::to_string(bytes->size()));
-  }
   FixedBytes<N> out{};
-  std::copy(bytes->begin(), bytes->end(), out.begin());
+  auto st = fromHexInto(hex, std::span<uint8_t>(out.data(), N), what);
+  if (!st.ok()) return st.error();
   return out;
 }
 template <size_t N>

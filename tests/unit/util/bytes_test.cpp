@@ -118,6 +118,40 @@ TEST(Hex, FixedFromHex) {
   EXPECT_NE(bad.error().message.find("cluster id"), std::string::npos);
 }
 
+// fixedFromHex decodes in place when the length is right; it must answer exactly as fromHex plus a
+// length check does, for any string (right length or not, hex or not).
+RC_GTEST_PROP(HexProperty, FixedFromHexAnswersAsFromHexThenALengthCheck, ()) {
+  const auto data = *rc::gen::container<std::vector<uint8_t>>(4, rc::gen::arbitrary<uint8_t>());
+  std::string s =
+      *rc::gen::oneOf(rc::gen::just(toHex(data)), rc::gen::just(toHex(data).substr(2)),
+                      rc::gen::just(upper(toHex(data))), rc::gen::arbitrary<std::string>());
+  if (*rc::gen::arbitrary<bool>() && !s.empty()) {  // one character changed
+    s[*rc::gen::inRange<size_t>(0, s.size())] = *rc::gen::arbitrary<char>();
+  }
+  auto fixed = fixedFromHex<4>(s, "field");
+  auto general = fromHex(s, "field");
+  if (!general.ok()) {
+    RC_ASSERT(!fixed.ok());
+    RC_ASSERT(fixed.error().code == general.error().code);
+    RC_ASSERT(fixed.error().message == general.error().message);
+  } else if (general->size() != 4) {
+    RC_ASSERT(!fixed.ok());
+    RC_ASSERT(fixed.error().code == std::string("bad_length"));
+    RC_ASSERT(fixed.error().message ==
+              "field: expected 4 bytes, got " + std::to_string(general->size()));
+  } else {
+    RC_ASSERT(fixed.ok());
+    RC_ASSERT(Bytes(fixed->begin(), fixed->end()) == *general);
+  }
+}
+
+TEST(Hex, AppendHexAppends) {
+  std::string out = "[";
+  appendHex(out, Bytes{0x00, 0xab});
+  appendHex(out, Bytes{});
+  EXPECT_EQ(out, "[0x00ab0x");
+}
+
 RC_GTEST_PROP(HexProperty, RoundTripInBothCases, (const std::vector<uint8_t>& data)) {
   std::string h = toHex(data);
   RC_ASSERT(h.size() == 2 + 2 * data.size());
