@@ -413,11 +413,13 @@ SqliteStore::~SqliteStore() {
 }
 
 int SqliteStore::walHook(void* self, sqlite3* db, const char*, int pages) {
-  auto* c = static_cast<SqliteStore*>(self)->checkpointer_.get();
-  if (pages >= kInlineCheckpointPages) {
+  auto* store = static_cast<SqliteStore*>(self);
+  auto* c = store->checkpointer_.get();
+  const int64_t bytes = int64_t{pages} * store->page_size_;
+  if (bytes >= kInlineCheckpointBytes) {
     // The thread does not keep up (or cannot run): checkpoint here, as SQLite would have.
     sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (pages >= kCheckpointPages) {
+  } else if (bytes >= kCheckpointBytes) {
     {
       std::lock_guard lock(c->mu);
       c->wanted = true;
@@ -510,6 +512,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
       return makeError("db", "cannot create database " + path + ": " + std::strerror(errno));
     }
   }
+  // Before SQLite initializes (the first open); later it answers SQLITE_MISUSE and keeps them.
+  static const int memstatus = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus;
   sqlite3* raw = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -524,6 +529,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(db), path));
   auto st = store->migrate();
   if (!st.ok()) return makeError(st.error().code, "database " + path + ": " + st.error().message);
+  {
+    auto q = store->query("PRAGMA page_size", "reading page_size");
+    if (q.ok()) {
+      auto row = q->step();
+      if (row.ok() && *row) store->page_size_ = std::max<int64_t>(512, q->colI64(0));
+    }
+  }
   if (!in_memory) store->startCheckpointer();
   return store;
 }
@@ -537,6 +549,9 @@ Status SqliteStore::migrate() {
   }
   // WAL: readers never block the writer, and a commit is one append to the WAL. synchronous =
   // NORMAL: see the header; every commit stays atomic across a process crash.
+  // page_size takes effect only on a file that has no table yet, before it is put in WAL mode.
+  HUNTER_CHECK(exec("PRAGMA page_size = " + std::to_string(kPageSize), "setting page_size"));
+  HUNTER_CHECK(exec("PRAGMA cache_size = -" + std::to_string(kCacheKiB), "setting cache_size"));
   HUNTER_CHECK(exec("PRAGMA journal_mode = WAL", "setting journal_mode"));
   HUNTER_CHECK(exec("PRAGMA synchronous = NORMAL", "setting synchronous"));
   // No table has a foreign key yet; on, so that a migration adding one gets it enforced.

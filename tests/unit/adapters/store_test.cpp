@@ -1134,7 +1134,7 @@ TEST(SqliteStoreTest, ClustersMessageCountsAndRewards) {
 // time for the record.
 TEST(SqliteStoreTest, WalIsCheckpointedWhileOpen) {
   // The checkpoint thread copies the WAL into the database file once it holds
-  // kCheckpointPages pages, while the store stays open; everything stays readable.
+  // kCheckpointBytes, while the store stays open; everything stays readable.
   TempDir dir;
   std::string path = dir.file("hunter.db");
   auto store = openOrDie(path);
@@ -1147,7 +1147,7 @@ TEST(SqliteStoreTest, WalIsCheckpointedWhileOpen) {
   const uintmax_t empty = size(path);
   uint64_t sn = 1;
   // Small transactions, as the relay makes them, until the WAL has passed the threshold.
-  while (size(path + "-wal") < uintmax_t{SqliteStore::kCheckpointPages} * 4096 + 65536) {
+  while (size(path + "-wal") < uintmax_t{SqliteStore::kCheckpointBytes} + 65536) {
     ASSERT_TRUE(store->addMessages(chainOf(kA, sn, 50, std::string(300, 'x'))).ok());
     sn += 50;
     ASSERT_LT(sn, 200000u) << "the WAL does not grow";
