@@ -1,5 +1,6 @@
 #include "hunter/adapters/worker_client.hpp"
 #include "hunter/adapters/json_text.hpp"
+#include "json_scan.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -172,135 +173,16 @@ std::optional<uint64_t> majorVersion(const std::string& v) {
 // ---- The fast path for the two large replies ----------------------------------------------------
 // GetClusterMessages and SignClusterMessages replies are most of what the hunter reads (a 4,096-
 // message reply is about 3 MB), and building nlohmann's tree for them (a std::map per object, a
-// string per value, filled a character at a time) cost more than the hunter's hashing. Scan
-// reads their usual shape straight from the text: objects, arrays, unsigned integers, and
-// strings without escapes or bytes above 0x7f. At anything else (an escape, a null, a float, a
-// decimal-string sn, a duplicate member, a refusal item, or any check that fails) the fast
-// readers give up and the reply goes through the general parser above, which accepts the whole
-// grammar and names the problem. So the fast path decides only how quickly a reply is read,
-// never whether it is accepted or what an error says (fuzz_worker_response compares the two).
-class Scan {
- public:
-  explicit Scan(std::string_view s) : s_(s) {}
-
-  bool lit(char c) {
-    ws();
-    if (p_ < s_.size() && s_[p_] == c) {
-      ++p_;
-      return true;
-    }
-    return false;
-  }
-  bool end() {
-    ws();
-    return p_ == s_.size();
-  }
-  std::optional<std::string_view> str() {
-    if (!lit('"')) return std::nullopt;
-    const size_t b = p_;
-    while (p_ < s_.size()) {
-      const auto c = static_cast<unsigned char>(s_[p_]);
-      if (c == '"') return s_.substr(b, p_++ - b);
-      if (c == '\\' || c < 0x20 || c >= 0x80) return std::nullopt;
-      ++p_;
-    }
-    return std::nullopt;
-  }
-  // A JSON integer in 0..2^64-1 (no sign, fraction or exponent).
-  std::optional<uint64_t> u64() {
-    ws();
-    const size_t b = p_;
-    uint64_t v = 0;
-    while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') {
-      const auto d = static_cast<uint64_t>(s_[p_] - '0');
-      if (v > (UINT64_MAX - d) / 10) return std::nullopt;
-      v = v * 10 + d;
-      ++p_;
-    }
-    if (p_ == b || (s_[b] == '0' && p_ - b > 1)) return std::nullopt;
-    if (p_ < s_.size() && (s_[p_] == '.' || s_[p_] == 'e' || s_[p_] == 'E')) return std::nullopt;
-    return v;
-  }
-  // Any value this scanner reads (so: no escapes, no bytes above 0x7f), skipped.
-  bool skip(int depth = 0) {
-    if (depth > 32) return false;
-    ws();
-    if (p_ >= s_.size()) return false;
-    const char c = s_[p_];
-    if (c == '"') return str().has_value();
-    if (c == '{' || c == '[') {
-      const char close = c == '{' ? '}' : ']';
-      ++p_;
-      if (lit(close)) return true;
-      do {
-        if (c == '{' && (!str() || !lit(':'))) return false;
-        if (!skip(depth + 1)) return false;
-      } while (lit(','));
-      return lit(close);
-    }
-    for (std::string_view word : {"true", "false", "null"}) {
-      if (s_.substr(p_, word.size()) == word) {
-        p_ += word.size();
-        return true;
-      }
-    }
-    return number();
-  }
-
- private:
-  void ws() {
-    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\n' || s_[p_] == '\r' || s_[p_] == '\t'))
-      ++p_;
-  }
-  size_t digits() {
-    const size_t b = p_;
-    while (p_ < s_.size() && s_[p_] >= '0' && s_[p_] <= '9') ++p_;
-    return p_ - b;
-  }
-  // An integer of at most 19 digits. Fractions and exponents are left to the general parser:
-  // it refuses some that look valid (1e400 overflows a double), and no reply field has one.
-  bool number() {
-    if (p_ < s_.size() && s_[p_] == '-') ++p_;
-    const size_t b = p_;
-    const size_t n = digits();
-    if (n == 0 || n > 19 || (n > 1 && s_[b] == '0')) return false;
-    return p_ == s_.size() || (s_[p_] != '.' && s_[p_] != 'e' && s_[p_] != 'E');
-  }
-
-  std::string_view s_;
-  size_t p_ = 0;
-};
-
-// Reads the members of one object: calls member(key) for each, which reads its value and
-// returns false to give up. False at a malformed object.
-template <class F>
-bool scanObject(Scan& s, F&& member) {
-  if (!s.lit('{')) return false;
-  if (s.lit('}')) return true;
-  do {
-    auto key = s.str();
-    if (!key || !s.lit(':') || !member(*key)) return false;
-  } while (s.lit(','));
-  return s.lit('}');
-}
-
-// Reads the elements of one array: calls element() for each.
-template <class F>
-bool scanArray(Scan& s, F&& element) {
-  if (!s.lit('[')) return false;
-  if (s.lit(']')) return true;
-  do {
-    if (!element()) return false;
-  } while (s.lit(','));
-  return s.lit(']');
-}
-
-// Marks member `bit` as seen; false if it was already (a duplicate: the general parser decides).
-bool firstTime(unsigned& seen, unsigned bit) {
-  if (seen & bit) return false;
-  seen |= bit;
-  return true;
-}
+// string per value, filled a character at a time) cost more than the hunter's hashing. The
+// readers below take their usual shape with detail::Scan (json_scan.hpp); at anything else (an
+// escape, a null, a float, a decimal-string sn, a duplicate member, a refusal item, or any check
+// that fails) they give up and the reply goes through the general parser above. So the fast path
+// decides only how quickly a reply is read, never whether it is accepted or what an error says
+// (fuzz_worker_response and the unit tests compare the two).
+using detail::firstTime;
+using detail::Scan;
+using detail::scanArray;
+using detail::scanObject;
 
 bool hexInto(Scan& s, Bytes& out) {
   auto v = s.str();

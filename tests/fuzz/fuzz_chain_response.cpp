@@ -2,13 +2,15 @@
 // error objects, every typed result and storage value), through the real JsonRpcChainClient
 // with a transport that answers every request with the fuzz input.
 // Input: one selector byte (method and HTTP status), then the response body. Properties: no
-// crash, no exception; an error has a code and a message; a batch result has one entry per sn.
+// crash, no exception; an error has a code and a message; a batch result has one entry per sn;
+// the batch scanner (ChainClientOptions::fast_parse) yields exactly what the general parser does.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 #include "fuzz_check.hpp"
 #include "hunter/adapters/chain_client.hpp"
+#include "hunter/core/storage.hpp"
 
 using namespace hunter;
 
@@ -54,6 +56,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto r = chain.acks(cluster, {1, 2, 3});
       check(r);
       if (r.ok()) FUZZ_CHECK(r->size() == 3);
+      opt.fast_parse = false;
+      adapters::JsonRpcChainClient general({"http://chain.test:1"}, opt);
+      auto g = general.acks(cluster, {1, 2, 3});
+      FUZZ_CHECK(r.ok() == g.ok());
+      if (!r.ok()) {
+        FUZZ_CHECK(r.error().code == g.error().code && r.error().message == g.error().message);
+      } else {
+        FUZZ_CHECK(r->size() == g->size());
+        for (size_t k = 0; k < r->size() && k < g->size(); ++k) {
+          FUZZ_CHECK((*r)[k].has_value() == (*g)[k].has_value());
+          if ((*r)[k] && (*g)[k]) FUZZ_CHECK(core::encode(*(*r)[k]) == core::encode(*(*g)[k]));
+        }
+      }
       break;
     }
     case 7:

@@ -530,6 +530,56 @@ TEST(ChainClientTest, AcksBatchErrors) {
   EXPECT_NE(short_batch.error().message.find("batch of 3 answered with 1"), std::string::npos);
 }
 
+// The batch scanner (ChainClientOptions::fast_parse) against the general parser: the same ACKs
+// or the same error for usual and unusual batch answers alike.
+TEST(ChainClientTest, AcksBatchScannerAnswersAsTheGeneralParser) {
+  const H256 cluster = filled(0xc1);
+  core::AckRecord ack;
+  ack.hash = filled(0x01);
+  ack.hunter = filled(0x02);
+  ack.block = 9;
+  ack.reward = 77;
+  const std::string hex = toHex(span(core::encode(ack)));
+  // Ids 1, 2 and 3: each client's first request.
+  auto item = [&](int id, const std::string& result) {
+    return "{\"id\":" + std::to_string(id) + ",\"jsonrpc\":\"2.0\",\"result\":" + result + "}";
+  };
+  const std::string q = "\"" + hex + "\"";
+  const std::vector<std::string> bodies = {
+      "[" + item(1, q) + "," + item(2, "null") + "," + item(3, q) + "]",
+      " [ " + item(3, q) + " ,\n" + item(1, "null") + "," + item(2, q) + " ] ",  // any order
+      "[" + item(1, q) + "," + item(2, "null") + "," + item(2, q) + "]",          // id twice
+      "[" + item(1, q) + "," + item(2, "null") + "]",                            // too few
+      "[" + item(1, q) + "," + item(2, "5") + "," + item(3, q) + "]",            // a number
+      "[" + item(1, q) + "," + item(2, "\"0x01\"") + "," + item(3, q) + "]",     // not an ACK
+      "[" + item(1, q) + "," + item(2, "\"\\u0030x\"") + "," + item(3, q) + "]",  // escape
+      "[" + item(1, q) + ",{\"id\":2,\"error\":{\"code\":-32000,\"message\":\"pruned\"}}," +
+          item(3, q) + "]",
+      "[" + item(1, q) + ",{\"id\":2,\"result\":null,\"result\":" + q + "}," + item(3, q) + "]",
+      "[" + item(1, q) + "," + item(2, "null") + "," + item(3, q) + "] x",
+      "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"too large\"}}",
+  };
+  for (const auto& body : bodies) {
+    ChainClientOptions o = fastOptions();
+    o.transport = [&](const HttpCall&) -> Result<HttpReply> {
+      return HttpReply{200, body, std::chrono::microseconds(1)};
+    };
+    JsonRpcChainClient fast({"http://chain.test"}, o);
+    o.fast_parse = false;
+    JsonRpcChainClient general({"http://chain.test"}, o);
+    auto a = fast.acks(cluster, {1, 2, 3});
+    auto b = general.acks(cluster, {1, 2, 3});
+    ASSERT_EQ(a.ok(), b.ok()) << body;
+    if (!a.ok()) {
+      EXPECT_EQ(a.error().code, b.error().code) << body;
+      EXPECT_EQ(a.error().message, b.error().message) << body;
+      continue;
+    }
+    ASSERT_EQ(a->size(), 3u);
+    EXPECT_EQ(*a, *b) << body;
+  }
+}
+
 // ---- hostile and broken nodes ----------------------------------------------------------------
 
 TEST(ChainClientTest, BadResponsesNameEndpointAndMethod) {
