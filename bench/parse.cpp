@@ -99,8 +99,8 @@ void BM_Acks(benchmark::State& state) {
     std::string body = "[";
     for (size_t i = 0; i < n; ++i) {
       if (i) body += ',';
-      body += "{\"id\":" + std::to_string(first + i) + ",\"jsonrpc\":\"2.0\",\"result\":\"" +
-              hex + "\"}";
+      body += "{\"id\":" + std::to_string(first + i) + ",\"jsonrpc\":\"2.0\",\"result\":\"" + hex +
+              "\"}";
     }
     first += n;
     return adapters::HttpReply{200, body + "]", std::chrono::microseconds(1)};

@@ -140,5 +140,4 @@ inline bool firstTime(unsigned& seen, unsigned bit) {
   return true;
 }
 
-
 }  // namespace hunter::adapters::detail

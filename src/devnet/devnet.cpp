@@ -122,6 +122,9 @@ struct Devnet::Impl {
   std::thread block_thread;
   std::thread producer_thread;
   Clock::time_point started = Clock::now();
+  // The same moment on the wall clock (ms since the epoch): sn k of a cluster with rate r and
+  // no initial backlog is due at started_ms + (k + 1) * 1000 / r (GET /devnet/state shows it).
+  int64_t started_ms = 0;
   std::atomic<bool> stopped{false};
 
   // Waits `ms` unless the devnet stops or `abort` turns true (polled on notify and every 50 ms).
@@ -494,6 +497,9 @@ Result<std::unique_ptr<Devnet>> Devnet::start(DevnetConfig config) {
 
   // The initial backlog exists before anyone can ask.
   d.started = Clock::now();
+  d.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
   d.produceAll();
 
   // Servers: the workers first, so that the admin endpoints never see a half-built devnet.
@@ -632,6 +638,7 @@ json Devnet::stateJson() const {
   state["stopped_workers"] = stopped;
   json devnet = {
       {"block_ms", d.cfg.block_ms},
+      {"started_ms", d.started_ms},
       {"uptime_ms",
        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - d.started).count()},
       {"chain_faults", chainFaultsJson(d.chain->faults())},
