@@ -48,7 +48,7 @@ heading "Dependencies and Release build in $build/"
 scripts/setup-deps.sh
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHUNTER_BENCH=ON \
   -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --target hunter hunter-devnet hunter_bench_crypto -j "$cores" >&2
+cmake --build "$build" --target hunter hunter-devnet hunter_bench_crypto hunter_bench_parse -j "$cores" >&2
 
 work=$(mktemp -d -p "${BENCH_WORK_DIR:-/tmp}")
 mkfifo "$work/pause"
