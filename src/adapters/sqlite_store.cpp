@@ -939,13 +939,35 @@ Status SqliteStore::markSigned(const H256& cluster, const std::vector<SignedUpda
                                const std::vector<SignatureRecord>& answers, int64_t now_ms) {
   const char* op = "markSigned";
   return write(op, [&]() -> Status {
-    for (const auto& u : updates) {
-      HUNTER_TRY(auto q, query("UPDATE messages SET state = 'signed', signatures = ?, "
-                               "updated_ms = ? WHERE cluster = ? AND sn = ? AND state = 'pending'",
+    // A run of consecutive sns with quorums of one size is one UPDATE over its sn range, each
+    // row taking its slice of the run's concatenated signatures: a statement per run instead
+    // of one per message (a statement's fixed cost was most of an update's).
+    size_t i = 0;
+    while (i < updates.size()) {
+      const size_t width = updates[i].signatures.size() * 65;
+      size_t j = i;
+      while (j + 1 < updates.size() && updates[j + 1].sn == updates[j].sn + 1 &&
+             updates[j + 1].signatures.size() * 65 == width) {
+        ++j;
+      }
+      Bytes sigs;
+      sigs.reserve((j - i + 1) * width);
+      for (size_t k = i; k <= j; ++k) {
+        for (const auto& sig : updates[k].signatures)
+          sigs.insert(sigs.end(), sig.begin(), sig.end());
+      }
+      HUNTER_TRY(auto q, query("UPDATE messages SET state = 'signed', "
+                               "signatures = substr(?1, (sn - ?2) * ?3 + 1, ?3), updated_ms = ?4 "
+                               "WHERE cluster = ?5 AND sn BETWEEN ?2 AND ?6 AND state = 'pending'",
                                op));
-      Bytes sigs = concatSignatures(u.signatures);
-      q.blob(span(sigs)).i64(now_ms).blob(cluster).u64(u.sn);
+      q.blob(span(sigs))
+          .u64(updates[i].sn)
+          .i64(static_cast<int64_t>(width))
+          .i64(now_ms)
+          .blob(cluster)
+          .u64(updates[j].sn);
       HUNTER_CHECK(q.run());
+      i = j + 1;
     }
     for (const auto& a : answers) {
       HUNTER_TRY(auto q, query(kInsertSignature, op));
@@ -1170,6 +1192,11 @@ Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   const char* op = "recordOutcomes";
   static const std::string insert = std::string("INSERT INTO outcomes (") + kOutcomeColumns +
                                     ") VALUES (" + placeholders(11) + ")";
+  auto insertRows = [](size_t n) {
+    std::string sql = std::string("INSERT INTO outcomes (") + kOutcomeColumns + ") VALUES ";
+    for (size_t k = 0; k < n; ++k) sql += (k == 0 ? "(" : ", (") + placeholders(11) + ")";
+    return sql;
+  };
   return write(op, [&]() -> Status {
     // b follows a in one run: consecutive sns of a cluster settled the same way at the same time.
     auto sameRun = [](const OutcomeRecord& a, const OutcomeRecord& b) {
@@ -1194,18 +1221,27 @@ Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
             .u64(outcomes[last].sn);
         HUNTER_CHECK(q.run());
       }
-      HUNTER_TRY(auto q, query(insert, op));
-      q.blob(o.cluster)
-          .u64(o.sn)
-          .text(core::toString(o.kind))
-          .text(o.reason)
-          .blob(o.ack_hash)
-          .i64(o.block)
-          .u128v(o.reward)
-          .u128v(o.fee)
-          .blob(o.account)
-          .i64(o.submission_id)
-          .i64(o.at_ms);
+    }
+    // The outcome rows, up to kRowsPerInsert per INSERT (one statement's fixed cost per
+    // message was as much as the row's own).
+    constexpr size_t kRowsPerInsert = 64;
+    for (size_t i = 0; i < outcomes.size(); i += kRowsPerInsert) {
+      const size_t n = std::min(kRowsPerInsert, outcomes.size() - i);
+      HUNTER_TRY(auto q, query(n == 1 ? insert : insertRows(n), op));
+      for (size_t k = i; k < i + n; ++k) {
+        const auto& o = outcomes[k];
+        q.blob(o.cluster)
+            .u64(o.sn)
+            .text(core::toString(o.kind))
+            .text(o.reason)
+            .blob(o.ack_hash)
+            .i64(o.block)
+            .u128v(o.reward)
+            .u128v(o.fee)
+            .blob(o.account)
+            .i64(o.submission_id)
+            .i64(o.at_ms);
+      }
       HUNTER_CHECK(q.run());
     }
     return okStatus();

@@ -488,6 +488,55 @@ TEST_P(StoreTest, MarkSignedMovesPendingMessagesAndRecordsAnswers) {
   EXPECT_TRUE(s().signatureAnswers(kB, 1)->empty());
 }
 
+// Many consecutive quorums in one call (SqliteStore: one UPDATE per run, each row its own
+// slice of the run's signatures): every message gets exactly its own, and a message that is no
+// longer pending keeps what it had.
+TEST_P(StoreTest, MarkSignedGivesEachMessageOfALongRunItsOwnQuorum) {
+  add(chainOf(kA, 10, 300));
+  ASSERT_TRUE(s().markSigned(kA, {{150, {sig(1)}}}, {}, 100).ok());
+  std::vector<Store::SignedUpdate> updates;
+  for (uint64_t sn = 10; sn < 310; ++sn) {
+    updates.push_back({sn,
+                       {sig(static_cast<uint8_t>(sn)), sig(static_cast<uint8_t>(sn + 1)),
+                        sig(static_cast<uint8_t>(sn + 2))}});
+  }
+  ASSERT_TRUE(s().markSigned(kA, updates, {}, 200).ok());
+  for (uint64_t sn = 10; sn < 310; ++sn) {
+    auto m = get(kA, sn);
+    EXPECT_EQ(m.state, MsgState::kSigned) << sn;
+    if (sn == 150) {
+      EXPECT_EQ(m.signatures, (std::vector<crypto::Signature>{sig(1)}));
+      EXPECT_EQ(m.updated_ms, 100);
+      continue;
+    }
+    EXPECT_EQ(m.signatures, updates[sn - 10].signatures) << sn;
+    EXPECT_EQ(m.updated_ms, 200);
+  }
+}
+
+// More outcomes in one call than one multi-row INSERT takes: every row is there, in order.
+TEST_P(StoreTest, RecordOutcomesAppendsEveryRowOfALargeCall) {
+  add(chainOf(kA, 1, 200));
+  std::vector<OutcomeRecord> outs;
+  for (uint64_t sn = 1; sn <= 200; ++sn) {
+    auto o = outcome(kA, sn, sn % 7 == 0 ? OutcomeKind::kSuperseded : OutcomeKind::kAccepted);
+    o.fee = sn;
+    outs.push_back(o);
+  }
+  ASSERT_TRUE(s().recordOutcomes(outs).ok());
+  auto got = s().outcomes(kA);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_EQ(got->size(), 200u);
+  for (size_t i = 0; i < 200; ++i) {
+    EXPECT_EQ((*got)[i].sn, i + 1);
+    EXPECT_EQ((*got)[i].kind, outs[i].kind);
+    EXPECT_TRUE((*got)[i].fee == outs[i].fee);
+    EXPECT_EQ((*got)[i].reason, outs[i].reason);
+  }
+  EXPECT_EQ(get(kA, 7).state, MsgState::kSuperseded);
+  EXPECT_EQ(get(kA, 200).state, MsgState::kAccepted);
+}
+
 TEST_P(StoreTest, RecordSignatureAnswersAppends) {
   ASSERT_TRUE(s().recordSignatureAnswers({answer(kA, 7, "w1", false, "unknown_sn")}).ok());
   ASSERT_TRUE(s().recordSignatureAnswers({answer(kA, 7, "w2", true)}).ok());
