@@ -37,15 +37,20 @@ std::string messagesReply(size_t n) {
   return out + "],\"next_sn\":" + std::to_string(n) + "}";
 }
 
+// A client of one worker that answers every request with `body` (which must outlive it).
+adapters::HttpWorkerClient answering(const std::string& body, bool fast_parse) {
+  adapters::WorkerClientOptions o;
+  o.fast_parse = fast_parse;
+  o.transport = [&body](const adapters::HttpCall&) -> Result<adapters::HttpReply> {
+    return adapters::HttpReply{200, body, std::chrono::microseconds(1)};
+  };
+  return adapters::HttpWorkerClient({"http://w"}, o);
+}
+
 void BM_Messages(benchmark::State& state) {
   const size_t n = 4096;
   const std::string body = messagesReply(n);
-  adapters::WorkerClientOptions o;
-  o.fast_parse = state.range(0) != 0;
-  o.transport = [&](const adapters::HttpCall&) -> Result<adapters::HttpReply> {
-    return adapters::HttpReply{200, body, std::chrono::microseconds(1)};
-  };
-  adapters::HttpWorkerClient client({"http://w"}, o);
+  auto client = answering(body, state.range(0) != 0);
   for (auto _ : state) {
     auto r = client.fetch(0, filled(9), 0, static_cast<uint32_t>(n));
     if (!r.ok() || r->messages.size() != n) std::abort();
@@ -67,12 +72,7 @@ void BM_Sign(benchmark::State& state) {
     items.push_back({i, filled(4)});
   }
   body += "]}";
-  adapters::WorkerClientOptions o;
-  o.fast_parse = state.range(0) != 0;
-  o.transport = [&](const adapters::HttpCall&) -> Result<adapters::HttpReply> {
-    return adapters::HttpReply{200, body, std::chrono::microseconds(1)};
-  };
-  adapters::HttpWorkerClient client({"http://w"}, o);
+  auto client = answering(body, state.range(0) != 0);
   for (auto _ : state) {
     auto r = client.signAll({0}, filled(9), items);
     if (!r[0].ok() || r[0]->results.size() != n) std::abort();

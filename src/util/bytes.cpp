@@ -39,39 +39,11 @@ constexpr std::array<uint8_t, 256> kHexValue = makeHexTable();
 
 }  // namespace
 
-Result<Bytes> fromHex(std::string_view hex, std::string_view what) {
-  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
-  if (hex.size() % 2 != 0) {
-    return makeError("bad_hex", std::string(what) + ": odd number of hex digits (" +
-                                    std::to_string(hex.size()) + ")");
-  }
-  Bytes out(hex.size() / 2);
-  const auto* in = reinterpret_cast<const unsigned char*>(hex.data());
-  for (size_t i = 0; i < out.size(); ++i) {
-    uint8_t hi = kHexValue[in[2 * i]];
-    uint8_t lo = kHexValue[in[2 * i + 1]];
-    if ((hi | lo) > 0xf) {
-      size_t pos = hi > 0xf ? 2 * i : 2 * i + 1;
-      return makeError("bad_hex", std::string(what) + ": invalid hex character at position " +
-                                      std::to_string(pos));
-    }
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return out;
-}
+namespace {
 
-Status fromHexInto(std::string_view hex, std::span<uint8_t> out, std::string_view what) {
-  std::string_view digits = hex;
-  if (digits.size() >= 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    digits.remove_prefix(2);
-  }
-  if (digits.size() != 2 * out.size()) {
-    // The general path names the first problem exactly as fixedFromHex always has.
-    auto bytes = fromHex(hex, what);
-    if (!bytes.ok()) return bytes.error();
-    return makeError("bad_length", std::string(what) + ": expected " + std::to_string(out.size()) +
-                                       " bytes, got " + std::to_string(bytes->size()));
-  }
+// Decodes 2 * out.size() hex digits (no prefix) into `out`; the error names `what` and the
+// position of the first bad digit.
+Status decodeDigits(std::string_view digits, std::span<uint8_t> out, std::string_view what) {
   const auto* in = reinterpret_cast<const unsigned char*>(digits.data());
   for (size_t i = 0; i < out.size(); ++i) {
     uint8_t hi = kHexValue[in[2 * i]];
@@ -84,6 +56,36 @@ Status fromHexInto(std::string_view hex, std::span<uint8_t> out, std::string_vie
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }
   return okStatus();
+}
+
+std::string_view withoutPrefix(std::string_view hex) {
+  if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
+  return hex;
+}
+
+}  // namespace
+
+Result<Bytes> fromHex(std::string_view hex, std::string_view what) {
+  hex = withoutPrefix(hex);
+  if (hex.size() % 2 != 0) {
+    return makeError("bad_hex", std::string(what) + ": odd number of hex digits (" +
+                                    std::to_string(hex.size()) + ")");
+  }
+  Bytes out(hex.size() / 2);
+  HUNTER_CHECK(decodeDigits(hex, out, what));
+  return out;
+}
+
+Status fromHexInto(std::string_view hex, std::span<uint8_t> out, std::string_view what) {
+  std::string_view digits = withoutPrefix(hex);
+  if (digits.size() != 2 * out.size()) {
+    // The general path names the first problem exactly as fixedFromHex always has.
+    auto bytes = fromHex(hex, what);
+    if (!bytes.ok()) return bytes.error();
+    return makeError("bad_length", std::string(what) + ": expected " + std::to_string(out.size()) +
+                                       " bytes, got " + std::to_string(bytes->size()));
+  }
+  return decodeDigits(digits, out, what);
 }
 
 std::string u128ToString(u128 v) {

@@ -742,27 +742,46 @@ TEST(WorkerClientTest, SignAllMapsWorkerErrors) {
 
 // ---- the fast scanner against the general parser (WorkerClientOptions::fast_parse) ----------
 
-// Both clients answer every request with `body`; fetch(from 5, limit 16) from each.
+// Two clients of one worker that answers every request with `body` (which must outlive them):
+// with the scanner, and with the general parser only.
+struct BothParsers {
+  explicit BothParsers(const std::string& body)
+      : fast({"http://w.test"}, options(body, true)),
+        general({"http://w.test"}, options(body, false)) {}
+  static WorkerClientOptions options(const std::string& body, bool fast_parse) {
+    WorkerClientOptions o;
+    o.fast_parse = fast_parse;
+    o.transport = [&body](const HttpCall&) -> Result<HttpReply> {
+      return HttpReply{200, body, std::chrono::microseconds(1)};
+    };
+    return o;
+  }
+  HttpWorkerClient fast;
+  HttpWorkerClient general;
+};
+
+// fetch(from 5, limit 16) from each.
 std::pair<Result<core::WorkerMessages>, Result<core::WorkerMessages>> fetchBoth(
     const std::string& body) {
-  WorkerClientOptions o;
-  o.transport = [&](const HttpCall&) -> Result<HttpReply> {
-    return HttpReply{200, body, std::chrono::microseconds(1)};
-  };
-  HttpWorkerClient fast({"http://w.test"}, o);
-  o.fast_parse = false;
-  HttpWorkerClient general({"http://w.test"}, o);
-  return {fast.fetch(0, clusterId(), 5, 16), general.fetch(0, clusterId(), 5, 16)};
+  BothParsers c(body);
+  return {c.fast.fetch(0, clusterId(), 5, 16), c.general.fetch(0, clusterId(), 5, 16)};
+}
+
+// True when either failed (then both must have, with the same error); false when both succeeded.
+template <class T>
+bool expectSameFailure(const Result<T>& a, const Result<T>& b, const std::string& body) {
+  EXPECT_EQ(a.ok(), b.ok()) << body;
+  if (a.ok() && b.ok()) return false;
+  if (!a.ok() && !b.ok()) {
+    EXPECT_EQ(a.error().code, b.error().code) << body;
+    EXPECT_EQ(a.error().message, b.error().message) << body;
+  }
+  return true;
 }
 
 void expectSameMessages(const Result<core::WorkerMessages>& a,
                         const Result<core::WorkerMessages>& b, const std::string& body) {
-  ASSERT_EQ(a.ok(), b.ok()) << body;
-  if (!a.ok()) {
-    EXPECT_EQ(a.error().code, b.error().code) << body;
-    EXPECT_EQ(a.error().message, b.error().message) << body;
-    return;
-  }
+  if (expectSameFailure(a, b, body)) return;
   EXPECT_EQ(a->next_sn, b->next_sn) << body;
   ASSERT_EQ(a->messages.size(), b->messages.size()) << body;
   for (size_t i = 0; i < a->messages.size(); ++i) {
@@ -830,30 +849,20 @@ TEST(WorkerClientFastParse, UnusualMessagesRepliesGetTheGeneralParsersAnswer) {
   }
 }
 
-// Both clients ask sns 5..12 with sign_batch 8 and get `body`.
+// Both ask sns 5..12 (one request) and get `body`.
 std::pair<Result<core::SignResponse>, Result<core::SignResponse>> signBoth(
     const std::string& body) {
-  WorkerClientOptions o;
-  o.transport = [&](const HttpCall&) -> Result<HttpReply> {
-    return HttpReply{200, body, std::chrono::microseconds(1)};
-  };
-  HttpWorkerClient fast({"http://w.test"}, o);
-  o.fast_parse = false;
-  HttpWorkerClient general({"http://w.test"}, o);
+  BothParsers c(body);
   std::vector<core::SignItem> items;
   for (uint64_t sn = 5; sn < 13; ++sn) items.push_back({sn, H256{}});
-  auto a = fast.signAll({0}, clusterId(), items);
-  auto b = general.signAll({0}, clusterId(), items);
+  auto a = c.fast.signAll({0}, clusterId(), items);
+  auto b = c.general.signAll({0}, clusterId(), items);
   return {a.at(0), b.at(0)};
 }
 
 void expectSameSign(const Result<core::SignResponse>& a, const Result<core::SignResponse>& b,
                     const std::string& body) {
-  ASSERT_EQ(a.ok(), b.ok()) << body;
-  if (!a.ok()) {
-    EXPECT_EQ(a.error().message, b.error().message) << body;
-    return;
-  }
+  if (expectSameFailure(a, b, body)) return;
   EXPECT_EQ(a->public_key, b->public_key) << body;
   ASSERT_EQ(a->results.size(), b->results.size()) << body;
   for (size_t i = 0; i < a->results.size(); ++i) {
