@@ -339,6 +339,12 @@ TEST(HunterReliability, AnotherProcessOnTheSameKeyDoesNotStallTheNonce) {
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 10; }, 30s));
   {
     HunterService hb(cfgB, d->dir() + "/b.log");
+    // Running (and so past installing its SIGTERM handler) before it is asked to stop: the first
+    // hunter can make the 20 sns of progress before this one's process is even through start-up
+    // (under ASan), and a SIGTERM before main() is the default action, exit 143.
+    EXPECT_TRUE(DevnetProcess::waitUntil(
+        [&] { return hb.log().find("hunter starting") != std::string::npos; }, 30s))
+        << hb.log();
     EXPECT_TRUE(progressBy(*d, 20, 30s));
     EXPECT_EQ(hb.terminate(), 0) << hb.log();
   }
