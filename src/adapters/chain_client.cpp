@@ -285,12 +285,7 @@ struct JsonRpcChainClient::Impl {
       uint64_t id = 0;
       std::optional<std::string_view> result;
       bool m = detail::scanObject(s, [&](std::string_view k) {
-        if (k == "id") {
-          auto v = s.u64();
-          if (!v || !detail::firstTime(seen, 1)) return false;
-          id = *v;
-          return true;
-        }
+        if (k == "id") return detail::u64Once(s, seen, 1, id);
         if (k == "result") {
           if (!detail::firstTime(seen, 2)) return false;
           if (s.null()) return true;

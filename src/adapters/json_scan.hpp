@@ -27,12 +27,14 @@ class Scan {
     ws();
     return p_ == s_.size();
   }
-  bool null() {
+  // The literal `w` (true, false, null).
+  bool word(std::string_view w) {
     ws();
-    if (s_.substr(p_, 4) != "null") return false;
-    p_ += 4;
+    if (s_.substr(p_, w.size()) != w) return false;
+    p_ += w.size();
     return true;
   }
+  bool null() { return word("null"); }
   std::optional<std::string_view> str() {
     if (!lit('"')) return std::nullopt;
     const size_t b = p_;
@@ -76,13 +78,7 @@ class Scan {
       } while (lit(','));
       return lit(close);
     }
-    for (std::string_view word : {"true", "false", "null"}) {
-      if (s_.substr(p_, word.size()) == word) {
-        p_ += word.size();
-        return true;
-      }
-    }
-    return number();
+    return word("true") || word("false") || word("null") || number();
   }
 
  private:
@@ -137,6 +133,14 @@ bool scanArray(Scan& s, F&& element) {
 inline bool firstTime(unsigned& seen, unsigned bit) {
   if (seen & bit) return false;
   seen |= bit;
+  return true;
+}
+
+// Reads member `bit`'s value as an unsigned integer into `out`, the first time it is seen.
+inline bool u64Once(Scan& s, unsigned& seen, unsigned bit, uint64_t& out) {
+  auto v = s.u64();
+  if (!v || !firstTime(seen, bit)) return false;
+  out = *v;
   return true;
 }
 

@@ -616,10 +616,14 @@ Status SqliteStore::migrate() {
 
 namespace {
 
+void appendSignatures(Bytes& out, const std::vector<crypto::Signature>& sigs) {
+  for (const auto& s : sigs) out.insert(out.end(), s.begin(), s.end());
+}
+
 Bytes concatSignatures(const std::vector<crypto::Signature>& sigs) {
   Bytes out;
   out.reserve(sigs.size() * 65);
-  for (const auto& s : sigs) out.insert(out.end(), s.begin(), s.end());
+  appendSignatures(out, sigs);
   return out;
 }
 
@@ -952,10 +956,7 @@ Status SqliteStore::markSigned(const H256& cluster, const std::vector<SignedUpda
       }
       Bytes sigs;
       sigs.reserve((j - i + 1) * width);
-      for (size_t k = i; k <= j; ++k) {
-        for (const auto& sig : updates[k].signatures)
-          sigs.insert(sigs.end(), sig.begin(), sig.end());
-      }
+      for (size_t k = i; k <= j; ++k) appendSignatures(sigs, updates[k].signatures);
       HUNTER_TRY(auto q, query("UPDATE messages SET state = 'signed', "
                                "signatures = substr(?1, (sn - ?2) * ?3 + 1, ?3), updated_ms = ?4 "
                                "WHERE cluster = ?5 AND sn BETWEEN ?2 AND ?6 AND state = 'pending'",
@@ -1227,7 +1228,8 @@ Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
     constexpr size_t kRowsPerInsert = 64;
     for (size_t i = 0; i < outcomes.size(); i += kRowsPerInsert) {
       const size_t n = std::min(kRowsPerInsert, outcomes.size() - i);
-      HUNTER_TRY(auto q, query(n == 1 ? insert : insertRows(n), op));
+      static const std::string full = insertRows(kRowsPerInsert);
+      HUNTER_TRY(auto q, query(n == 1 ? insert : n == kRowsPerInsert ? full : insertRows(n), op));
       for (size_t k = i; k < i + n; ++k) {
         const auto& o = outcomes[k];
         q.blob(o.cluster)

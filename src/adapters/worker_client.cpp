@@ -183,6 +183,7 @@ using detail::firstTime;
 using detail::Scan;
 using detail::scanArray;
 using detail::scanObject;
+using detail::u64Once;
 
 bool hexInto(Scan& s, Bytes& out) {
   auto v = s.str();
@@ -218,12 +219,7 @@ std::optional<core::WorkerMessages> fastMessages(std::string_view body, const H2
         hm.msg.message.sender = sender;
         unsigned seen = 0;
         bool m = scanObject(s, [&](std::string_view k) {
-          if (k == "sn") {
-            auto sn = s.u64();
-            if (!sn || !firstTime(seen, 1)) return false;
-            hm.msg.sn = *sn;
-            return true;
-          }
+          if (k == "sn") return u64Once(s, seen, 1, hm.msg.sn);
           if (k == "destination")
             return firstTime(seen, 2) && hexInto(s, hm.msg.message.destination);
           if (k == "payload") return firstTime(seen, 4) && hexInto(s, hm.msg.message.payload);
@@ -242,12 +238,7 @@ std::optional<core::WorkerMessages> fastMessages(std::string_view body, const H2
         return true;
       });
     }
-    if (key == "next_sn") {
-      auto n = s.u64();
-      if (!n || !firstTime(top, 2)) return false;
-      out.next_sn = *n;
-      return true;
-    }
+    if (key == "next_sn") return u64Once(s, top, 2, out.next_sn);
     return s.skip();
   });
   if (!ok || !s.end() || top != 3) return std::nullopt;
@@ -276,12 +267,7 @@ std::optional<core::SignResponse> fastSign(std::string_view body,
         crypto::Signature sig{};
         unsigned seen = 0;
         bool m = scanObject(s, [&](std::string_view k) {
-          if (k == "sn") {
-            auto sn = s.u64();
-            if (!sn || !firstTime(seen, 1)) return false;
-            res.sn = *sn;
-            return true;
-          }
+          if (k == "sn") return u64Once(s, seen, 1, res.sn);
           if (k == "signature") return firstTime(seen, 2) && hexInto(s, sig);
           return s.skip();
         });

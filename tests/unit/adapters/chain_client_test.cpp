@@ -547,11 +547,11 @@ TEST(ChainClientTest, AcksBatchScannerAnswersAsTheGeneralParser) {
   const std::string q = "\"" + hex + "\"";
   const std::vector<std::string> bodies = {
       "[" + item(1, q) + "," + item(2, "null") + "," + item(3, q) + "]",
-      " [ " + item(3, q) + " ,\n" + item(1, "null") + "," + item(2, q) + " ] ",  // any order
+      " [ " + item(3, q) + " ,\n" + item(1, "null") + "," + item(2, q) + " ] ",   // any order
       "[" + item(1, q) + "," + item(2, "null") + "," + item(2, q) + "]",          // id twice
-      "[" + item(1, q) + "," + item(2, "null") + "]",                            // too few
-      "[" + item(1, q) + "," + item(2, "5") + "," + item(3, q) + "]",            // a number
-      "[" + item(1, q) + "," + item(2, "\"0x01\"") + "," + item(3, q) + "]",     // not an ACK
+      "[" + item(1, q) + "," + item(2, "null") + "]",                             // too few
+      "[" + item(1, q) + "," + item(2, "5") + "," + item(3, q) + "]",             // a number
+      "[" + item(1, q) + "," + item(2, "\"0x01\"") + "," + item(3, q) + "]",      // not an ACK
       "[" + item(1, q) + "," + item(2, "\"\\u0030x\"") + "," + item(3, q) + "]",  // escape
       "[" + item(1, q) + ",{\"id\":2,\"error\":{\"code\":-32000,\"message\":\"pruned\"}}," +
           item(3, q) + "]",
