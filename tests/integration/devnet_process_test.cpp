@@ -2,6 +2,8 @@
 // divergence and self-stop, faults, SIGTERM.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include <cstdio>
 #include <map>
 
@@ -123,6 +125,12 @@ std::optional<core::AckRecord> readAck(DevnetProcess& dn, const H256& cluster, u
 }
 
 TEST(DevnetProcess, StartsAndEveryWorkerAnswers) {
+  auto wallMs = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t beforeStart = wallMs();
   auto dn = startDevnet();
   ASSERT_TRUE(dn);
   EXPECT_EQ(*dn->rpcResult("system_chain"), "Phala Cluster Devnet");
@@ -155,6 +163,10 @@ TEST(DevnetProcess, StartsAndEveryWorkerAnswers) {
   std::string account = toHex(crypto::accountId(key->publicKey()));
   EXPECT_NE((*st)["accounts"][account]["free"], "0");
   EXPECT_TRUE((*st)["stopped_workers"].empty());
+  // When the producers started, on the wall clock (the bench's "due" time of each message).
+  const int64_t started = (*st)["devnet"]["started_ms"].get<int64_t>();
+  EXPECT_GE(started, beforeStart);
+  EXPECT_LE(started, wallMs());
   // Unknown worker method and path.
   auto nf = dn->workerCall(0, 0, "Nope", json::object());
   ASSERT_TRUE(nf.ok());

@@ -237,8 +237,23 @@ TEST_F(ChainTest, VectorCallsSignedForThisChainAreIncluded) {
   expectAccepted(submit(x1), x1);
   EXPECT_EQ(nextSnRpc(kCluster), 3u);
   EXPECT_EQ(nextIndexRpc(hunterKey()), 2u);
+  auto wallMs = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  EXPECT_EQ(chain().stateJson()["clusters"][toHex(kCluster)]["advanced_ms"], 0);
+  const int64_t before = wallMs();
   EXPECT_EQ(chain().produceBlock(), 1u);
+  const int64_t after = wallMs();
   EXPECT_EQ(chain().poolSize(), 0u);
+  // The block that moved the queue is stamped with the wall clock (the bench's end of a backlog).
+  const int64_t advanced =
+      chain().stateJson()["clusters"][toHex(kCluster)]["advanced_ms"].get<int64_t>();
+  EXPECT_GE(advanced, before);
+  EXPECT_LE(advanced, after);
+  chain().produceBlock();  // an empty block does not move it
+  EXPECT_EQ(chain().stateJson()["clusters"][toHex(kCluster)]["advanced_ms"], advanced);
 
   const auto& sv = vectors()["storage_values"];
   EXPECT_EQ(toHex(storageRpc(core::queuesKey(kCluster)).value()),
