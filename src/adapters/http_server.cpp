@@ -24,6 +24,7 @@
 #include <cpprest/details/http_server.h>
 #include <cpprest/details/http_server_api.h>
 #include <cpprest/http_listener.h>
+#include <pplx/threadpool.h>
 
 namespace web::http::experimental::details {
 // Exported by libcpprest (http_server_asio.cpp) but not declared in an installed header.
@@ -457,6 +458,16 @@ Result<std::unique_ptr<cpx::listener::http_listener>> openListener(
 }
 
 }  // namespace
+
+bool setServerThreads(size_t threads) {
+  if (threads == 0) return false;
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+    return true;
+  } catch (const std::exception&) {
+    return false;  // the pool already runs (a server or a task started it)
+  }
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const std::string& host, uint16_t port,
                                                       ServerHandler handler, size_t max_body) {

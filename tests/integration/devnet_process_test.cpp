@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include "devnet_harness.hpp"
@@ -167,6 +168,15 @@ TEST(DevnetProcess, StartsAndEveryWorkerAnswers) {
   const int64_t started = (*st)["devnet"]["started_ms"].get<int64_t>();
   EXPECT_GE(started, beforeStart);
   EXPECT_LE(started, wallMs());
+  // Its five servers share a pool of 8 threads, not cpprestsdk's 40 (plus its own few).
+  size_t threads = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(dn->pid()) + "/task")) {
+    (void)e;
+    ++threads;
+  }
+  EXPECT_GT(threads, 8u);
+  EXPECT_LT(threads, 20u);
   // Unknown worker method and path.
   auto nf = dn->workerCall(0, 0, "Nope", json::object());
   ASSERT_TRUE(nf.ok());

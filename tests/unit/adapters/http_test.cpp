@@ -1,10 +1,12 @@
 // HttpServer (cpprestsdk) and HttpClient (libcurl) against each other on loopback, port 0.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <filesystem>
 
 #include <atomic>
 #include <chrono>
@@ -146,6 +148,32 @@ TEST(Http, RoundTripShowsMethodPathQueryAndBody) {
   EXPECT_EQ(j["path"], "/health");
   EXPECT_EQ(j["query"], "");
   EXPECT_EQ(j["body"], "");
+  server->stop();
+}
+
+// ctest runs each test in its own process, so the pool has not started yet here.
+TEST(Http, ServerThreadsAreSetOnlyBeforeTheFirstServer) {
+  EXPECT_FALSE(setServerThreads(0));
+  if (!setServerThreads(3)) GTEST_SKIP() << "an earlier test in this process started the pool";
+  EXPECT_FALSE(setServerThreads(5));  // the pool runs now
+  auto threads = [] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+      (void)e;
+      ++n;
+    }
+    return n;
+  };
+  auto server = startServer(echoHandler());
+  ASSERT_TRUE(server);
+  HttpClient client;
+  std::vector<HttpCall> calls(6, call(server->baseUrl() + "/x", "{}"));
+  for (auto& r : client.postAll(calls)) {
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->status, 200);
+  }
+  // 3 pool threads and a few of this process's own, not cpprestsdk's default of 40.
+  EXPECT_LT(threads(), 12u);
   server->stop();
 }
 
