@@ -1,10 +1,11 @@
 #pragma once
-// Scan: a strict reader for the usual shape of the large JSON replies the hunter reads (worker
-// GetClusterMessages / SignClusterMessages, chain state_getStorage batches): objects, arrays,
-// unsigned integers, null, and strings without escapes or bytes above 0x7f, straight from the
-// text. Its users give up at anything else and hand the reply to nlohmann's parser, which accepts
-// the whole grammar and names the problem; so Scan decides how fast a reply is read, never
-// whether it is accepted or what an error says. Internal to the adapters.
+// Scan: a strict reader for the usual shape of the large JSON texts read here (worker
+// GetClusterMessages / SignClusterMessages replies and chain state_getStorage batches in the
+// hunter, author_submitExtrinsic requests in the devnet): objects, arrays, unsigned integers,
+// null, and strings without escapes or bytes above 0x7f, straight from the text. Its users give
+// up at anything else and hand the text to nlohmann's parser, which accepts the whole grammar and
+// names the problem; so Scan decides how fast a text is read, never whether it is accepted or
+// what an error says. For the adapters and the devnet, not the core.
 #include <cstdint>
 #include <optional>
 #include <string_view>

@@ -1042,6 +1042,52 @@ TEST_F(ChainTest, MalformedRequests) {
   EXPECT_EQ(batch[3]["id"], 3);
 }
 
+// author_submitExtrinsic in the hunter's shape is read without the general JSON parser; every
+// body, in that shape or near it, gets the answer json::parse would have given.
+TEST_F(ChainTest, SubmitBodiesAnswerAsTheGeneralParserWould) {
+  auto viaParse = [&](const std::string& b) {
+    return chain().handleRpc(json::parse(b));  // what handleRpcBody did before the fast path
+  };
+  // Refused extrinsics leave the chain as it was, so each body can be answered both ways.
+  const std::string junk = "0x00";
+  const std::vector<std::string> bodies = {
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":[")" + junk + R"("]})",
+      R"( { "params" : [ ")" + junk +
+          R"(" ] , "method" : "author_submitExtrinsic" , "id" : 18446744073709551615 ,)"
+          R"( "jsonrpc" : "2.0" } )",
+      R"({"jsonrpc":"2.0","id":"s","method":"author_submitExtrinsic","params":[")" + junk +
+          R"("]})",
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":[")" + junk +
+          R"(",1]})",
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":["0x00"]})",
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":["0x00"],)"
+      R"("params":[]})",
+      R"({"jsonrpc":"2.0","id":9,"id":10,"method":"author_submitExtrinsic","params":["0x00"]})",
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":["0x00"],"x":1})",
+      R"({"jsonrpc":"1.0","id":9,"method":"author_submitExtrinsic","params":["0x00"]})",
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":[]})",
+      R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic"})",
+      R"({"jsonrpc":"2.0","id":9,"method":"payment_queryInfo","params":["0x00"]})",
+  };
+  for (const auto& b : bodies) {
+    json answer = json::parse(chain().handleRpcBody(b));
+    EXPECT_EQ(answer, viaParse(b)) << b;
+    EXPECT_TRUE(answer.contains("error")) << b;
+  }
+  // A good extrinsic in that shape is taken, and its id echoed.
+  Bytes x = ext(hunterKey(), callOf(stream(0, 2, H256{})), 0);
+  json ok = json::parse(chain().handleRpcBody(
+      R"({"jsonrpc":"2.0","id":7,"method":"author_submitExtrinsic","params":[")" + toHex(x) +
+      R"("]})"));
+  expectAccepted(ok, x);
+  EXPECT_EQ(chain().poolSize(), 1u);
+  // Truncated: a parse error, as before.
+  EXPECT_EQ(json::parse(chain().handleRpcBody(
+                R"({"jsonrpc":"2.0","id":9,"method":"author_submitExtrinsic","params":["0x00"])"))
+                ["error"]["code"],
+            -32700);
+}
+
 // Random submissions by three hunters over an honest and a diverging stream, with blocks in
 // between: the chain stays a hash chain, balances add up, and after each block nothing that
 // could be included is left ready.
