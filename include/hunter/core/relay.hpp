@@ -164,6 +164,7 @@ class Relay {
   void handshake(int64_t now);
   void resolveAcks(RoundStats& st, int64_t now);
   void checkSubmissions(RoundStats& st, int64_t now);
+  bool acksCanWait();
   void fetch(RoundStats& st, int64_t now);
   // Signs the pending messages; runs `meanwhile` on this thread while the first workers' answers
   // are awaited, if there is anything to sign (only then).

@@ -161,6 +161,7 @@ struct FakeChain : ChainClient {
   u128 fee = 5000;
   u128 reward = 1'000'000;
   size_t submits = 0;
+  std::vector<std::string> calls;  // "acks" and "submit", in order
 
   Result<ChainParams> params() override {
     if (down) return makeError("unreachable", "chain down");
@@ -193,6 +194,7 @@ struct FakeChain : ChainClient {
   }
   Result<std::vector<std::optional<AckRecord>>> acks(const H256&,
                                                      const std::vector<uint64_t>& sns) override {
+    calls.push_back("acks");
     if (down) return makeError("unreachable", "chain down");
     std::vector<std::optional<AckRecord>> out;
     for (auto sn : sns) {
@@ -219,6 +221,7 @@ struct FakeChain : ChainClient {
   Result<u128> queryFee(const Bytes&) override { return fee; }
   Result<H256> submit(const Bytes& xt) override {
     submits++;
+    calls.push_back("submit");
     if (before_submit) std::exchange(before_submit, nullptr)();
     if (down) return makeError("unreachable", "chain down");
     if (!scripted.empty()) {
@@ -789,6 +792,31 @@ TEST(Relay, OtherWorkersAreAskedOnlyForTheItemsThatLackQuorum) {
   EXPECT_EQ(h.count(MsgState::kAccepted), 20u);
   EXPECT_TRUE(h.workers.asked[1].empty());
   EXPECT_FALSE(h.workers.asked[3].empty());
+}
+
+// In the steady state (a round of one chunk) the submission does not wait for the ACK read;
+// when every in-flight slot is taken the ACKs come first, since they free one.
+TEST(Relay, ARoundOfOneChunkSubmitsBeforeReadingTheAcksUnlessNoSlotIsFree) {
+  for (size_t maxInFlight : {4u, 1u}) {
+    Harness h(4, 3, 4);
+    h.cfg.batch_size = 4;
+    h.cfg.max_in_flight = maxInFlight;
+    h.rebuild();
+    ASSERT_TRUE(h.relay->start().ok());
+    ASSERT_EQ(h.relay->round().submitted_txs, 1u);  // sns 0-3
+    h.chain.include();
+    h.workers.grow(8);
+    h.chain.calls.clear();
+    auto st = h.relay->round();
+    EXPECT_EQ(st.submitted_txs, 1u) << maxInFlight;  // sns 4-7
+    EXPECT_EQ(st.accepted, 4u) << maxInFlight;       // 0-3, read in the same round either way
+    const std::vector<std::string> order = maxInFlight == 1
+                                               ? std::vector<std::string>{"acks", "submit"}
+                                               : std::vector<std::string>{"submit", "acks"};
+    EXPECT_EQ(h.chain.calls, order) << maxInFlight;
+    h.settle(3);
+    EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+  }
 }
 
 TEST(Relay, LargeBacklogIsSignedAndSubmittedInPipelinedChunksExactlyOnce) {
