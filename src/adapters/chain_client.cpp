@@ -1,6 +1,6 @@
 #include "hunter/adapters/chain_client.hpp"
-#include "hunter/adapters/json_text.hpp"
 #include "hunter/adapters/json_scan.hpp"
+#include "hunter/adapters/json_text.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,6 +1,6 @@
 #include "hunter/adapters/worker_client.hpp"
-#include "hunter/adapters/json_text.hpp"
 #include "hunter/adapters/json_scan.hpp"
+#include "hunter/adapters/json_text.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
