@@ -309,24 +309,38 @@ struct JsonRpcChainClient::Impl {
   static Result<std::pair<size_t, std::vector<json>>> batch(JsonRpcChainClient& c,
                                                             const std::string& method,
                                                             const std::vector<json>& params) {
+    return batchOf(c, method, {method}, params);
+  }
+
+  // One HTTP request carrying calls of `methods[k]` (or methods[0] for every k when there is one)
+  // with `params[k]`; results in the order of `params`. `label` names the whole batch in errors
+  // about the batch itself; an item's error names its own method.
+  static Result<std::pair<size_t, std::vector<json>>> batchOf(
+      JsonRpcChainClient& c, const std::string& label, const std::vector<std::string>& methods,
+      const std::vector<json>& params) {
     if (params.empty()) return std::pair<size_t, std::vector<json>>{};
+    auto methodOf = [&](size_t k) -> const std::string& {
+      return methods.size() == 1 ? methods[0] : methods[k];
+    };
     std::lock_guard lock(c.call_mutex_);
     const uint64_t first = c.next_id_;
     c.next_id_ += params.size();
     // The text dump() of [{"jsonrpc", "id", "method", "params"}, ...] gives, written directly
     // (no tree of thousands of objects per round).
-    const std::string quoted_method = dump(json(method));
+    std::vector<std::string> quoted;
+    for (const auto& m : methods) quoted.push_back(dump(json(m)));
     std::string req = "[";
     for (size_t k = 0; k < params.size(); ++k) {
       req += k == 0 ? "{\"id\":" : ",{\"id\":";
       req += std::to_string(first + k);
       req += ",\"jsonrpc\":\"2.0\",\"method\":";
-      req += quoted_method;
+      req += quoted[methods.size() == 1 ? 0 : k];
       req += ",\"params\":";
       appendJsonText(req, params[k]);
       req += '}';
     }
     req += ']';
+    const std::string& method = label;
     HUNTER_TRY(Answer a, send(c, method, req));
     const size_t i = a.endpoint;
     if (c.options_.fast_parse) {
@@ -364,7 +378,7 @@ struct JsonRpcChainClient::Impl {
     std::vector<json> out;
     out.reserve(params.size());
     for (size_t k = 0; k < params.size(); ++k) {
-      HUNTER_TRY(json r, result(c, i, method, *by_pos[k], first + k));
+      HUNTER_TRY(json r, result(c, i, methodOf(k), *by_pos[k], first + k));
       out.push_back(std::move(r));
     }
     return std::pair{i, std::move(out)};
@@ -411,6 +425,24 @@ struct JsonRpcChainClient::Impl {
   static Result<std::optional<T>> storage(JsonRpcChainClient& c, const Bytes& key,
                                           Result<T> (*decode)(ByteSpan), const std::string& what) {
     HUNTER_TRY(Got g, call(c, "state_getStorage", json::array({toHex(key)})));
+    return storageOf(c, g, decode, what);
+  }
+  // The best block from a chain_getHeader result: its number, and its hash by number.
+  static Result<core::BlockRef> bestFromHeader(JsonRpcChainClient& c, const Got& header) {
+    const std::string m = "chain_getHeader";
+    HUNTER_TRY(const json* num, field(c, m, header, "number"));
+    HUNTER_TRY(u128 n,
+               number(c, m, header.endpoint, *num, std::numeric_limits<uint32_t>::max(), "number"));
+    core::BlockRef ref;
+    ref.number = static_cast<uint32_t>(n);
+    HUNTER_TRY(ref.hash, c.blockHash(ref.number));
+    return ref;
+  }
+
+  template <class T>
+  static Result<std::optional<T>> storageOf(JsonRpcChainClient& c, const Got& g,
+                                            Result<T> (*decode)(ByteSpan),
+                                            const std::string& what) {
     HUNTER_TRY(auto v, storageValue(c, g.endpoint, g.v));
     if (!v) return std::optional<T>();
     auto r = decode(span(*v));
@@ -467,15 +499,29 @@ Result<core::ChainParams> JsonRpcChainClient::params() {
 }
 
 Result<core::BlockRef> JsonRpcChainClient::bestBlock() {
-  const std::string m = "chain_getHeader";
-  HUNTER_TRY(Impl::Got header, Impl::call(*this, m, json::array()));
-  HUNTER_TRY(const json* num, Impl::field(*this, m, header, "number"));
-  HUNTER_TRY(u128 n, Impl::number(*this, m, header.endpoint, *num,
-                                  std::numeric_limits<uint32_t>::max(), "number"));
-  core::BlockRef ref;
-  ref.number = static_cast<uint32_t>(n);
-  HUNTER_TRY(ref.hash, blockHash(ref.number));
-  return ref;
+  HUNTER_TRY(Impl::Got header, Impl::call(*this, "chain_getHeader", json::array()));
+  return Impl::bestFromHeader(*this, header);
+}
+
+// chain_getHeader, the Queues entry and pha_clusterMqNextSn in one batch request (the relay
+// reads them every round), then chain_getBlockHash for the header's number.
+Result<core::ChainHead> JsonRpcChainClient::head(const H256& cluster) {
+  const std::vector<std::string> methods = {"chain_getHeader", "state_getStorage",
+                                            "pha_clusterMqNextSn"};
+  const std::vector<json> params = {json::array(), json::array({toHex(core::queuesKey(cluster))}),
+                                    json::array({toHex(cluster)})};
+  HUNTER_TRY(auto answer, Impl::batchOf(*this, "chain head batch", methods, params));
+  const size_t i = answer.first;
+  auto& r = answer.second;
+  core::ChainHead h;
+  HUNTER_TRY(auto q, Impl::storageOf(*this, Impl::Got{i, std::move(r[1])}, &core::decodeQueueState,
+                                     "Queues"));
+  h.queue = q.value_or(core::QueueState{});
+  HUNTER_TRY(u128 n, Impl::number(*this, methods[2], i, r[2], std::numeric_limits<uint64_t>::max(),
+                                  "next sn"));
+  h.next_sn = static_cast<uint64_t>(n);
+  HUNTER_TRY(h.best, Impl::bestFromHeader(*this, Impl::Got{i, std::move(r[0])}));
+  return h;
 }
 
 Result<H256> JsonRpcChainClient::blockHash(uint32_t number) {

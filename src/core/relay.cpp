@@ -167,7 +167,6 @@ Status Relay::refreshChain(int64_t now) {
   if (!params_) {
     HUNTER_TRY(params_, chain_.params());
   }
-  HUNTER_TRY(best_, chain_.bestBlock());
   if (!info_ || now - info_at_ms_ >= cfg_.cluster_info_refresh_ms) {
     HUNTER_TRY(auto info, chain_.clusterInfo(cfg_.cluster));
     if (!info) {
@@ -178,9 +177,10 @@ Status Relay::refreshChain(int64_t now) {
     info_ = *info;
     info_at_ms_ = now;
   }
-  HUNTER_TRY(queue_, chain_.queue(cfg_.cluster));
-  HUNTER_TRY(chain_next_, chain_.nextSn(cfg_.cluster));
-  chain_next_ = std::max(chain_next_, queue_.next_sn);
+  HUNTER_TRY(auto head, chain_.head(cfg_.cluster));
+  best_ = head.best;
+  queue_ = head.queue;
+  chain_next_ = std::max(head.next_sn, queue_.next_sn);
   return okStatus();
 }
 

@@ -78,6 +78,7 @@ class JsonRpcChainClient : public core::ChainClient {
   Result<std::optional<core::ClusterInfo>> clusterInfo(const H256& cluster) override;
   Result<core::QueueState> queue(const H256& cluster) override;
   Result<uint64_t> nextSn(const H256& cluster) override;
+  Result<core::ChainHead> head(const H256& cluster) override;  // one batch + chain_getBlockHash
   // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage).
   Result<std::vector<std::optional<core::AckRecord>>> acks(
       const H256& cluster, const std::vector<uint64_t>& sns) override;

@@ -75,6 +75,12 @@ struct BlockRef {
   H256 hash{};
 };
 
+struct ChainHead {
+  BlockRef best;
+  QueueState queue;
+  uint64_t next_sn = 0;  // pha_clusterMqNextSn: counts what waits in the pool
+};
+
 // JSON-RPC errors come back as Error{code = "<jsonrpc code>" e.g. "1010", message = the error's
 // `data` when present (e.g. "Custom error: 6"), else its message}. Transport errors use the
 // codes of WorkerClient.
@@ -87,6 +93,15 @@ class ChainClient {
   virtual Result<std::optional<ClusterInfo>> clusterInfo(const H256& cluster) = 0;
   virtual Result<QueueState> queue(const H256& cluster) = 0;
   virtual Result<uint64_t> nextSn(const H256& cluster) = 0;  // pha_clusterMqNextSn
+  // What the relay reads at the start of every round: bestBlock(), queue() and nextSn(). A
+  // client may read them in fewer requests.
+  virtual Result<ChainHead> head(const H256& cluster) {
+    ChainHead h;
+    HUNTER_TRY(h.best, bestBlock());
+    HUNTER_TRY(h.queue, queue(cluster));
+    HUNTER_TRY(h.next_sn, nextSn(cluster));
+    return h;
+  }
   // Acks[cluster][sn] for each sn (null when absent), in order.
   virtual Result<std::vector<std::optional<AckRecord>>> acks(const H256& cluster,
                                                              const std::vector<uint64_t>& sns) = 0;

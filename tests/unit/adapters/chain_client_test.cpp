@@ -213,6 +213,72 @@ TEST(ChainClientTest, ParamsAndBestBlock) {
   EXPECT_EQ(bodies[0]["params"], json::array({0}));
 }
 
+// The relay's per-round reads (best block, queue, next sn) in one batch request and the block
+// hash; the same values as the single calls, and an item's error names its own method.
+TEST(ChainClientTest, HeadIsOneBatchThenTheBlockHash) {
+  Storage storage;
+  const H256 cluster = filled(0xc1);
+  const core::QueueState queued{41, filled(0x41)};
+  storage.put(core::queuesKey(cluster), core::encode(queued));
+  std::atomic<bool> brokenNextSn{false};
+  FakeNode node([&](const std::string& m, const json& p) -> json {
+    if (m == "chain_getHeader") return result({{"number", "0x1a"}, {"digest", {}}});
+    if (m == "chain_getBlockHash" && p.at(0) == 26) return result(toHex(filled(0x26)));
+    if (m == "state_getStorage") return result(storage.get(p));
+    if (m == "pha_clusterMqNextSn") {
+      if (brokenNextSn) return {{"error", {{"code", -32602}, {"message", "bad cluster"}}}};
+      return result(44);
+    }
+    return {{"error", {{"code", -32601}, {"message", "Method not found"}}}};
+  });
+  node.setReverseBatches(true);  // matched by id, not position
+  JsonRpcChainClient client({node.url()}, fastOptions());
+
+  auto h = client.head(cluster);
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(node.hits(), 2);  // the batch, then chain_getBlockHash for its number
+  EXPECT_EQ(h->best.number, 26u);
+  EXPECT_EQ(h->best.hash, filled(0x26));
+  EXPECT_EQ(h->queue, queued);
+  EXPECT_EQ(h->next_sn, 44u);
+  auto batch = node.bodies().at(0);
+  ASSERT_TRUE(batch.is_array());
+  ASSERT_EQ(batch.size(), 3u);
+  EXPECT_EQ(batch[0]["method"], "chain_getHeader");
+  EXPECT_EQ(batch[1]["method"], "state_getStorage");
+  EXPECT_EQ(batch[1]["params"][0], toHex(span(core::queuesKey(cluster))));
+  EXPECT_EQ(batch[2]["method"], "pha_clusterMqNextSn");
+
+  // The same values as the calls the default ChainClient::head makes one by one.
+  auto best = client.bestBlock();
+  auto q = client.queue(cluster);
+  auto n = client.nextSn(cluster);
+  ASSERT_TRUE(best.ok() && q.ok() && n.ok());
+  EXPECT_EQ(best->number, h->best.number);
+  EXPECT_EQ(best->hash, h->best.hash);
+  EXPECT_EQ(*q, h->queue);
+  EXPECT_EQ(*n, h->next_sn);
+
+  // An unknown cluster's queue is empty, as queue() says.
+  auto other = client.head(filled(0xc2));
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  EXPECT_EQ(other->queue, core::QueueState{});
+
+  brokenNextSn = true;
+  auto failed = client.head(cluster);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, "-32602");
+  EXPECT_EQ(failed.error().message, "bad cluster");
+  brokenNextSn = false;
+
+  storage.put(core::queuesKey(cluster), Bytes{1, 2, 3});
+  auto garbled = client.head(cluster);
+  ASSERT_FALSE(garbled.ok());
+  EXPECT_EQ(garbled.error().code, "bad_response");
+  EXPECT_NE(garbled.error().message.find("state_getStorage: Queues"), std::string::npos)
+      << garbled.error().message;
+}
+
 TEST(ChainClientTest, AccountIndexFeeNextSnSubmit) {
   const crypto::AccountId32 who = filled(0xaa);
   const Bytes xt = {0x01, 0x02, 0xff};
