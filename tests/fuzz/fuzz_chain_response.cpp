@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!r.ok()) FUZZ_CHECK(!r.error().code.empty() && !r.error().message.empty());
   };
 
-  switch ((sel & 0x7f) % 13) {
+  switch ((sel & 0x7f) % 14) {
     case 0:
       check(chain.params());
       break;
@@ -85,6 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 11:
       check(chain.submit(Bytes{1, 2, 3}));
+      break;
+    case 12:  // a batch of three methods, then chain_getBlockHash
+      check(chain.head(cluster));
       break;
     default:
       check(chain.rawCall("system_health"));

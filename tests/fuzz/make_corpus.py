@@ -65,7 +65,7 @@ write("fuzz_worker_response", "sign", bytes([2]) + json.dumps({
 write("fuzz_worker_response", "error-400", bytes([3 << 2]) + b'{"error":"bad cluster","code":"unknown_cluster"}')
 write("fuzz_worker_response", "error-503", bytes([6 << 2 | 1]) + b'{"error":"stopped","code":"stopped"}')
 
-# fuzz_chain_response: (sel & 0x7f) % 13 = method; sel & 0x80 = HTTP 500.
+# fuzz_chain_response: (sel & 0x7f) % 14 = method; sel & 0x80 = HTTP 500.
 def rpc(result, id_=1):
     return json.dumps({"jsonrpc": "2.0", "id": id_, "result": result}).encode()
 write("fuzz_chain_response", "params", bytes([0]) + rpc("0x" + "ab" * 32))
@@ -87,7 +87,11 @@ write("fuzz_chain_response", "submit", bytes([11]) + rpc(h))
 write("fuzz_chain_response", "rpc-error", bytes([11]) + json.dumps({
     "jsonrpc": "2.0", "id": 1, "error": {"code": 1010, "message": "Invalid Transaction",
                                          "data": "Custom error: 6"}}).encode())
-write("fuzz_chain_response", "raw", bytes([12]) + rpc({"peers": 0, "isSyncing": False}))
+write("fuzz_chain_response", "head", bytes([12]) + json.dumps([
+    {"jsonrpc": "2.0", "id": 3, "result": 17},
+    {"jsonrpc": "2.0", "id": 1, "result": {"number": "0x1f", "parentHash": h}},
+    {"jsonrpc": "2.0", "id": 2, "result": sv["queue_state"]["encoded"]}]).encode())
+write("fuzz_chain_response", "raw", bytes([13]) + rpc({"peers": 0, "isSyncing": False}))
 write("fuzz_chain_response", "http-500", bytes([0x80 | 5]) + b"internal error")
 
 # fuzz_config: TOML text.
