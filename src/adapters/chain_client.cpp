@@ -319,9 +319,7 @@ struct JsonRpcChainClient::Impl {
       JsonRpcChainClient& c, const std::string& label, const std::vector<std::string>& methods,
       const std::vector<json>& params) {
     if (params.empty()) return std::pair<size_t, std::vector<json>>{};
-    auto methodOf = [&](size_t k) -> const std::string& {
-      return methods.size() == 1 ? methods[0] : methods[k];
-    };
+    auto which = [&](size_t k) { return methods.size() == 1 ? 0 : k; };  // index into methods
     std::lock_guard lock(c.call_mutex_);
     const uint64_t first = c.next_id_;
     c.next_id_ += params.size();
@@ -334,51 +332,50 @@ struct JsonRpcChainClient::Impl {
       req += k == 0 ? "{\"id\":" : ",{\"id\":";
       req += std::to_string(first + k);
       req += ",\"jsonrpc\":\"2.0\",\"method\":";
-      req += quoted[methods.size() == 1 ? 0 : k];
+      req += quoted[which(k)];
       req += ",\"params\":";
       appendJsonText(req, params[k]);
       req += '}';
     }
     req += ']';
-    const std::string& method = label;
-    HUNTER_TRY(Answer a, send(c, method, req));
+    HUNTER_TRY(Answer a, send(c, label, req));
     const size_t i = a.endpoint;
     if (c.options_.fast_parse) {
       if (auto fast = fastBatch(a.body, first, params.size())) {
         return std::pair{i, std::move(*fast)};
       }
     }
-    HUNTER_TRY(json doc, parseBody(c, a, method));
+    HUNTER_TRY(json doc, parseBody(c, a, label));
     if (doc.is_object()) {  // the whole batch refused (e.g. too large)
       if (auto e = doc.find("error"); e != doc.end() && !e->is_null()) {
-        return rpcError(c, i, method, *e);
+        return rpcError(c, i, label, *e);
       }
-      return bad(c, i, method, "batch answered with a single object: " + brief(doc));
+      return bad(c, i, label, "batch answered with a single object: " + brief(doc));
     }
-    if (!doc.is_array()) return bad(c, i, method, "batch answer is not an array");
+    if (!doc.is_array()) return bad(c, i, label, "batch answer is not an array");
     if (doc.size() != params.size()) {
-      return bad(c, i, method,
+      return bad(c, i, label,
                  "batch of " + std::to_string(params.size()) + " answered with " +
                      std::to_string(doc.size()) + " responses");
     }
     std::vector<json*> by_pos(params.size(), nullptr);
     for (auto& resp : doc) {
-      if (!resp.is_object()) return bad(c, i, method, "batch item is not an object");
+      if (!resp.is_object()) return bad(c, i, label, "batch item is not an object");
       auto rid = resp.find("id");
       if (rid == resp.end() || !rid->is_number_unsigned() || rid->get<uint64_t>() < first ||
           rid->get<uint64_t>() - first >= params.size()) {
-        return bad(c, i, method,
+        return bad(c, i, label,
                    "batch item with unexpected id " +
                        (rid == resp.end() ? std::string("(missing)") : brief(*rid)));
       }
       auto& slot = by_pos[rid->get<uint64_t>() - first];
-      if (slot) return bad(c, i, method, "batch id " + brief(*rid) + " answered twice");
+      if (slot) return bad(c, i, label, "batch id " + brief(*rid) + " answered twice");
       slot = &resp;
     }
     std::vector<json> out;
     out.reserve(params.size());
     for (size_t k = 0; k < params.size(); ++k) {
-      HUNTER_TRY(json r, result(c, i, methodOf(k), *by_pos[k], first + k));
+      HUNTER_TRY(json r, result(c, i, methods[which(k)], *by_pos[k], first + k));
       out.push_back(std::move(r));
     }
     return std::pair{i, std::move(out)};

@@ -695,7 +695,7 @@ int devnetMain(int argc, char** argv) {
   // The chain and worker servers share one pool. cpprestsdk's default of 40 threads cost the
   // devnet about 8 % more CPU under the bench's load than 4 to 8 threads (an idle thread was
   // woken for every 4 KiB piece of a body). Eight leave room for the replies that injected
-  // faults (slow_ms, latency_ms) hold back: those sleep on a pool thread.
+  // faults (slow_ms, latency_ms, submit_reply_delay_ms) hold back: those sleep on a pool thread.
   adapters::setServerThreads(kServerThreads);
 
   CLI::App app{

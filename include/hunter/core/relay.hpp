@@ -2,7 +2,8 @@
 // The relay state machine for one cluster (ARCHITECTURE.md "the flow of one message"):
 //   chain snapshot -> fetch + verify hash chain -> gather signatures from `threshold` workers
 //   (the others only for what lacks a quorum), meanwhile resolve ACKs and check open
-//   submissions -> verify the quorum -> build, sign, submit -> ...
+//   submissions (a round of one chunk reads the ACKs after submitting) -> verify the quorum ->
+//   build, sign, submit -> ...
 // It touches the world only through the ports (WorkerClient, ChainClient, Store, Clock), and
 // every state change goes through one Store call, so a crash between any two calls loses
 // nothing and submits nothing twice: a submission is stored (with its exact bytes) before it
@@ -167,7 +168,8 @@ class Relay {
   bool acksCanWait();
   void fetch(RoundStats& st, int64_t now);
   // Signs the pending messages; runs `meanwhile` on this thread while the first workers' answers
-  // are awaited, if there is anything to sign (only then).
+  // are awaited, if there is more than one chunk to sign (only then: a round of one chunk
+  // submits first, see round()).
   void gather(RoundStats& st, int64_t now, const std::function<void()>& meanwhile = {});
   void submit(RoundStats& st, int64_t now);
   void expire(RoundStats& st, int64_t now);
