@@ -436,6 +436,7 @@ HttpWorkerClient::HttpWorkerClient(std::vector<std::string> endpoints, WorkerCli
   }
   options_.sign_batch = std::clamp<size_t>(options_.sign_batch, 1, kMaxLimit);
   http_.setCaFile(options_.ca_file);
+  sign_http_.setCaFile(options_.ca_file);
 }
 
 Result<HttpReply> HttpWorkerClient::post(const HttpCall& c) {
@@ -531,11 +532,11 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
 
   std::vector<Result<HttpReply>> replies;
   {
-    std::lock_guard lock(call_mutex_);
+    std::lock_guard lock(sign_mutex_);
     if (options_.transport) {
       for (const auto& c : calls) replies.push_back(options_.transport(c));
     } else {
-      replies = http_.postAll(calls);
+      replies = sign_http_.postAll(calls);
     }
   }
 

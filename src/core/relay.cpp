@@ -1,6 +1,7 @@
 #include "hunter/core/relay.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <future>
 #include <sstream>
 #include <system_error>
@@ -234,18 +235,31 @@ RoundStats Relay::round() {
   }
   handshake(now);
   stuck_detail_.clear();
-  fetch(st, now);
+  // A backlog's round fetches the next messages while the workers sign those it holds: the
+  // fetch is the round's largest reply, and done first it left the workers and the hunter's
+  // verification threads idle between two rounds. A round with at most one chunk to sign
+  // fetches first, so that a new message is signed in the round that fetched it.
   // ACKs and open submissions concern sns the chain has taken or that are submitted, never the
-  // pending ones gather signs, so a backlog's round runs them while the workers sign (expire
-  // may settle pending ones, so it waits). A round of one chunk reads the ACKs after its
-  // submission when they can wait (acksCanWait): they would only delay it, by a chain read and
-  // the outcomes' write, and that was the steady state's p99 delay to submission.
+  // pending ones gather signs, so a backlog's round also runs them while the workers sign
+  // (expire may settle pending ones, so it waits). A round of one chunk reads the ACKs after
+  // its submission when they can wait (acksCanWait): they would only delay it, by a chain read
+  // and the outcomes' write, and that was the steady state's p99 delay to submission.
+  auto ask = toSign(now);
+  bool fetched = false;
+  if (ask.size() <= std::max<size_t>(1, cfg_.sign_chunk)) {
+    fetch(st, now);
+    fetched = true;
+    ask = toSign(now);
+  }
   bool settled = false;
-  gather(st, now, [&] {
+  gather(st, now, std::move(ask), [&] {
+    fetch(st, now);
+    fetched = true;
     resolveAcks(st, now);
     checkSubmissions(st, now);
     settled = true;
   });
+  if (!fetched) fetch(st, now);
   const bool acksLast = !settled && acksCanWait();
   if (!settled) {
     if (!acksLast) resolveAcks(st, now);
@@ -673,16 +687,21 @@ void Relay::recoverAll(std::vector<RecoverJob>& jobs) const {
   });
 }
 
-void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& meanwhile) {
-  if (!info_) return;
+std::vector<StoredMessage> Relay::toSign(int64_t now) {
+  std::vector<StoredMessage> ask;
+  if (!info_) return ask;
   auto pending =
       store_.messageHeads(cfg_.cluster, {MsgState::kPending}, queue_.next_sn, cfg_.sign_batch);
-  if (!pending.ok() || pending->empty()) return;
-  std::vector<StoredMessage> ask;
+  if (!pending.ok()) return ask;
   for (auto& m : *pending) {
     if (m.next_attempt_ms <= now) ask.push_back(std::move(m));
   }
-  if (ask.empty()) return;
+  return ask;
+}
+
+void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
+                   const std::function<void()>& meanwhile) {
+  if (!info_ || ask.empty()) return;
 
   const auto& registered = info_->workers;
   auto isRegistered = [&](const crypto::PublicKey& pk) {
@@ -708,19 +727,21 @@ void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& mea
     for (size_t k : which) items.push_back(SignItem{ask[k].sn, ask[k].hash});
     return items;
   };
-  // One SignClusterMessages per target and every signature of the answers recovered (the
+  // One SignClusterMessages per target, then every signature of the answers recovered (the
   // expensive part, on the verification threads). Uses only workers_ and read-only state, so
-  // it may run on another thread.
+  // both may run on another thread (sign: one at a time, see signAsync).
   struct Signed {
     std::vector<Result<SignResponse>> responses;
     std::vector<RecoverJob> jobs;    // in answer order; only `signer` is used afterwards
     std::vector<double> latency_ms;  // per target, read right after the call
   };
-  auto signAndRecover = [this, &index, &ask](const std::vector<size_t>& targets,
-                                             const std::vector<SignItem>& items) {
+  auto sign = [this](const std::vector<size_t>& targets, const std::vector<SignItem>& items) {
     Signed out;
     out.responses = workers_.signAll(targets, cfg_.cluster, items);
     for (size_t w : targets) out.latency_ms.push_back(workers_.lastLatencyMs(w));
+    return out;
+  };
+  auto recover = [this, &index, &ask](const std::vector<size_t>& targets, Signed& out) {
     for (size_t t = 0; t < targets.size() && t < out.responses.size(); ++t) {
       if (!out.responses[t].ok()) continue;
       for (const auto& r : out.responses[t]->results) {
@@ -730,6 +751,11 @@ void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& mea
       }
     }
     recoverAll(out.jobs);
+  };
+  auto signAndRecover = [&](const std::vector<size_t>& targets,
+                            const std::vector<SignItem>& items) {
+    Signed out = sign(targets, items);
+    recover(targets, out);
     return out;
   };
   // Tallies the answers of `targets` to the items `which` (indices into ask).
@@ -927,36 +953,75 @@ void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& mea
     return rest;
   };
 
-  // A large backlog goes in chunks, pipelined: while chunk i + 1 is signed by the workers and
-  // verified here (on another thread: only it uses workers_ meanwhile), this thread stores
-  // chunk i and submits what is ready, so that the workers, the chain and the hunter overlap.
+  // A large backlog goes in chunks, pipelined: while the workers sign chunk i + 2 and chunk
+  // i + 1 is recovered here (each on its own thread), this thread stores chunk i and submits
+  // what is ready, so that the workers, the chain and the hunter overlap. A chunk's job signs
+  // only once the job before it has signed (workers_ is used by one thread at a time), so the
+  // workers get the chunks in order.
   const size_t chunk = std::max<size_t>(1, cfg_.sign_chunk);
-  std::future<Signed> ahead;
+  constexpr size_t kChunksAhead = 2;
   auto rangeOf = [&](size_t begin) {
     std::vector<size_t> which;
     for (size_t k = begin; k < std::min(ask.size(), begin + chunk); ++k) which.push_back(k);
     return which;
   };
-  auto signAsync = [&](const std::vector<size_t>& targets, std::vector<SignItem> items) {
+  auto targetsOf = [&](size_t begin) -> const std::vector<size_t>& {
+    return begin == 0 ? firstTargets : primary;
+  };
+  std::shared_future<void> allSigned;     // ready once every job started so far has signed
+  std::deque<std::future<Signed>> ahead;  // the jobs of chunks [begin, launched), in order
+  size_t launched = 0;
+  auto signAsync = [&]() {
+    std::promise<void> signedNow;
+    std::shared_future<void> next = signedNow.get_future().share();
     try {
-      ahead =
-          std::async(std::launch::async, [&signAndRecover, &targets, items = std::move(items)]() {
-            return signAndRecover(targets, items);
-          });
+      ahead.push_back(std::async(
+          std::launch::async,
+          [&sign, &recover, &targets = targetsOf(launched), items = itemsOf(rangeOf(launched)),
+           after = allSigned, done = std::move(signedNow)]() mutable {
+            if (after.valid()) after.wait();
+            Signed out;
+            try {
+              out = sign(targets, items);
+            } catch (...) {
+              done.set_value();
+              throw;
+            }
+            done.set_value();
+            recover(targets, out);
+            return out;
+          }));
     } catch (const std::system_error&) {
-      ahead = {};  // no thread: signed synchronously when needed
+      return false;  // no thread: signed on this one when its turn comes
+    }
+    allSigned = next;
+    launched += chunk;
+    return true;
+  };
+  auto fillAhead = [&] {
+    while (launched < ask.size() && ahead.size() < kChunksAhead && signAsync()) {
     }
   };
+  auto drain = [&] {
+    for (auto& f : ahead) f.wait();
+  };
   if (meanwhile && ask.size() > chunk) {
-    signAsync(firstTargets, itemsOf(rangeOf(0)));
-    meanwhile();  // this thread's chain and store work while the first chunk is signed
+    fillAhead();
+    meanwhile();  // this thread's chain and store work while the first chunks are signed
   }
   for (size_t begin = 0; begin < ask.size(); begin += chunk) {
-    const std::vector<size_t>& targets = begin == 0 ? firstTargets : primary;
+    const std::vector<size_t>& targets = targetsOf(begin);
     std::vector<size_t> which = rangeOf(begin);
-    Signed responses = ahead.valid() ? ahead.get() : signAndRecover(targets, itemsOf(which));
+    Signed responses;
+    if (!ahead.empty()) {
+      responses = ahead.front().get();
+      ahead.pop_front();
+    } else {
+      responses = signAndRecover(targets, itemsOf(which));
+      launched = begin + chunk;
+    }
     bool last = begin + chunk >= ask.size();
-    if (!last) signAsync(primary, itemsOf(rangeOf(begin + chunk)));
+    fillAhead();
     tally(targets, which, responses);
     std::vector<size_t> lacking;
     for (size_t k : which) {
@@ -964,18 +1029,11 @@ void Relay::gather(RoundStats& st, int64_t now, const std::function<void()>& mea
     }
     std::vector<size_t> fallback = othersThan(targets);
     if (!lacking.empty() && !fallback.empty()) {
-      // workers_ is not shared: wait for the chunk in flight first.
-      std::optional<Signed> next;
-      if (ahead.valid()) next = ahead.get();
+      if (allSigned.valid()) allSigned.wait();  // workers_ is not shared: after the jobs' signing
       tally(fallback, lacking, signAndRecover(fallback, itemsOf(lacking)));
-      if (next) {
-        std::promise<Signed> p;
-        p.set_value(std::move(*next));
-        ahead = p.get_future();
-      }
     }
     if (!decide(which, st)) {
-      if (ahead.valid()) ahead.wait();
+      drain();
       return;
     }
     if (!last) submit(st, clock_.nowMs());

@@ -16,8 +16,10 @@
 // "incompatible" from info() for another protocol or major version; "bad_worker" for a worker
 // index out of range.
 //
-// Thread safety: calls are serialized by an internal mutex (one libcurl client, kept alive
-// between calls); lastLatency() may be read from any thread.
+// Thread safety: signAll and the other calls each have their own libcurl client (kept alive
+// between calls) and mutex, so one signAll and one info or fetch may run at once (the relay
+// fetches the next messages while the workers sign); calls of the same kind are serialized.
+// lastLatency() may be read from any thread. A test `transport` must allow the two at once.
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -84,8 +86,11 @@ class HttpWorkerClient : public core::WorkerClient {
 
   std::vector<std::string> endpoints_;
   WorkerClientOptions options_;
-  std::mutex call_mutex_;  // HttpClient is not thread-safe
+  // HttpClient is not thread-safe: one for signAll, one for the rest.
+  std::mutex call_mutex_;
   HttpClient http_;
+  std::mutex sign_mutex_;
+  HttpClient sign_http_;
   mutable std::mutex latency_mutex_;
   std::vector<std::chrono::microseconds> latency_;
 };

@@ -11,10 +11,10 @@
 // imported or outdated, never as a second inclusion.
 //
 // Not thread-safe: one thread drives all relays of a process (AccountPool is shared). Inside
-// round(), WorkerClient::signAll and lastLatencyMs may be called from another thread (never
-// two WorkerClient calls at once; endpoints() is read meanwhile) and signatures are recovered
-// on verify_threads threads; ChainClient, Store and Clock are only called from the calling
-// thread.
+// round(), WorkerClient::signAll and lastLatencyMs may be called from other threads (one
+// signAll at a time, while the calling thread may fetch; endpoints() is read meanwhile) and
+// signatures are recovered on verify_threads threads per chunk; ChainClient, Store and Clock
+// are only called from the calling thread.
 #include <functional>
 #include <map>
 #include <memory>
@@ -167,10 +167,13 @@ class Relay {
   void checkSubmissions(RoundStats& st, int64_t now);
   bool acksCanWait();
   void fetch(RoundStats& st, int64_t now);
-  // Signs the pending messages; runs `meanwhile` on this thread while the first workers' answers
+  // The pending messages due to be signed, from the chain's next sn (at most sign_batch).
+  std::vector<StoredMessage> toSign(int64_t now);
+  // Signs `ask` (from toSign); runs `meanwhile` on this thread while the first workers' answers
   // are awaited, if there is more than one chunk to sign (only then: a round of one chunk
   // submits first, see round()).
-  void gather(RoundStats& st, int64_t now, const std::function<void()>& meanwhile = {});
+  void gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
+              const std::function<void()>& meanwhile = {});
   void submit(RoundStats& st, int64_t now);
   void expire(RoundStats& st, int64_t now);
   struct RecoverJob {

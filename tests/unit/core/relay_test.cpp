@@ -1,10 +1,13 @@
 // The relay state machine against fakes: no network, no database, no clock.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "hunter/core/memory_store.hpp"
@@ -61,6 +64,13 @@ struct FakeWorkers : WorkerClient {
   std::vector<std::string> eps;
   size_t sign_calls = 0;
   std::vector<std::vector<size_t>> asked;  // per worker: items of each SignClusterMessages
+  // signAll may run on the relay's helper threads, never two at once: `overlapped` says if
+  // two did. `yields` makes each call last a while, so that an overlap would show.
+  std::atomic<int> inside{0};
+  std::atomic<bool> overlapped{false};
+  int yields = 0;
+  std::mutex calls_mu;
+  std::vector<std::pair<size_t, uint64_t>> calls;  // (workers asked, first sn), in call order
 
   FakeWorkers(const H256& c, size_t m, size_t n) : cluster(c), w(m) {
     auto s = makeStream(c, n);
@@ -108,6 +118,16 @@ struct FakeWorkers : WorkerClient {
   }
   std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& ws, const H256&,
                                             const std::vector<SignItem>& items) override {
+    if (inside.fetch_add(1) != 0) overlapped = true;
+    for (int i = 0; i < yields; ++i) std::this_thread::yield();
+    {
+      std::lock_guard<std::mutex> lock(calls_mu);
+      calls.emplace_back(ws.size(), items.empty() ? 0 : items.front().sn);
+    }
+    struct Leave {
+      std::atomic<int>& n;
+      ~Leave() { n.fetch_sub(1); }
+    } leave{inside};
     sign_calls++;
     asked.resize(w.size());
     std::vector<Result<SignResponse>> out;
@@ -843,6 +863,64 @@ TEST(Relay, LargeBacklogIsSignedAndSubmittedInPipelinedChunksExactlyOnce) {
   EXPECT_EQ(next, 300u);
   h.settle(5);
   EXPECT_EQ(h.count(MsgState::kAccepted), 300u);
+}
+
+TEST(Relay, ChunksSignedAheadAskTheWorkersOneCallAtATimeAndInOrder) {
+  // Worker 0 signs garbage, so every chunk also goes to worker 3 (the fallback), from this
+  // thread, while the next chunks are being signed ahead on others.
+  Harness h(4, 3, 300);
+  h.cfg.sign_chunk = 40;
+  h.cfg.verify_threads = 2;
+  h.cfg.batch_size = 16;
+  h.cfg.max_in_flight = 64;
+  h.cfg.fetch_limit = 1024;
+  h.cfg.probe_interval_ms = 0;
+  h.rebuild();
+  h.workers.w[0].garbage_sigs = true;
+  h.workers.yields = 2000;
+  ASSERT_TRUE(h.relay->start().ok());
+  auto st = h.relay->round();
+  EXPECT_EQ(st.signed_now, 300u);
+  EXPECT_EQ(st.submitted_msgs, 300u);
+  EXPECT_FALSE(h.workers.overlapped);
+  std::vector<uint64_t> primary, fallback;
+  for (auto& [n, first] : h.workers.calls) (n == 3 ? primary : fallback).push_back(first);
+  std::vector<uint64_t> chunks;
+  for (uint64_t sn = 0; sn < 300; sn += 40) chunks.push_back(sn);
+  EXPECT_EQ(primary, chunks);   // each chunk once, in order
+  EXPECT_EQ(fallback, chunks);  // and its fallback
+  EXPECT_EQ(h.chain.submits, h.chain.pool.size());
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 300u);
+}
+
+TEST(Relay, ABacklogRoundFetchesTheNextMessagesWhileTheWorkersSign) {
+  Harness h(4, 3, 300);
+  h.cfg.sign_chunk = 40;
+  h.cfg.fetch_limit = 100;
+  h.cfg.batch_size = 16;
+  h.cfg.max_in_flight = 64;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  // Nothing to sign yet: fetch first, then sign those while fetching the next ones.
+  auto st = h.relay->round();
+  EXPECT_EQ(st.fetched, 200u);
+  EXPECT_EQ(st.signed_now, 100u);
+  st = h.relay->round();  // sns 100-199 were waiting: sign them, fetch 200-299 meanwhile
+  EXPECT_EQ(st.fetched, 100u);
+  EXPECT_EQ(st.signed_now, 100u);
+  st = h.relay->round();
+  EXPECT_EQ(st.fetched, 0u);
+  EXPECT_EQ(st.signed_now, 100u);
+  EXPECT_EQ(h.chain.submits, h.chain.pool.size());
+  h.settle(5);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 300u);
+
+  // A round with at most one chunk to sign fetches first and signs what it fetched.
+  h.workers.grow(330);
+  st = h.relay->round();
+  EXPECT_EQ(st.fetched, 30u);
+  EXPECT_EQ(st.signed_now, 30u);
 }
 
 TEST(Relay, EveryWorkerIsAskedAgainAfterTheProbeInterval) {
