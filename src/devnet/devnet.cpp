@@ -293,11 +293,17 @@ struct Devnet::Impl {
     }
   }
 
+  // Wakes when the next message of a producing cluster is due (sn k at (k + 1) / rate after the
+  // start), at most 10 ms apart, so that a message is available when GET /devnet/state's
+  // started_ms and the rate say it is (a fixed 10 ms tick made it up to 10 ms late).
   void producerLoop() {
     for (;;) {
+      auto now = Clock::now();
+      auto wake = now + untilNextProduction(cfg.clusters,
+                                            std::chrono::duration<double>(now - started).count());
       {
         std::unique_lock lock(mu);
-        if (cv.wait_for(lock, std::chrono::milliseconds(10), [this] { return stopping; })) return;
+        if (cv.wait_until(lock, wake, [this] { return stopping; })) return;
       }
       produceAll();
     }

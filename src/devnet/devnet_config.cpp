@@ -190,6 +190,17 @@ Status readCluster(const Ctx& c, const toml::table& t, const std::string& p, Clu
 
 }  // namespace
 
+std::chrono::microseconds untilNextProduction(const std::vector<ClusterConfig>& clusters,
+                                              double elapsed_s) {
+  double wait_s = 0.010;
+  for (const ClusterConfig& cc : clusters) {
+    if (cc.rate <= 0) continue;
+    double due = (std::floor(cc.rate * elapsed_s) + 1) / cc.rate;
+    wait_s = std::min(wait_s, std::max(0.0, due - elapsed_s));
+  }
+  return std::chrono::microseconds(std::llround(wait_s * 1e6));  // early by < 1 µs: woken again
+}
+
 H256 clusterIdFromSeed(const std::string& seed) {
   return crypto::blake2_256("hunter-devnet/cluster/" + seed);
 }

@@ -12,6 +12,7 @@
 //
 // Threads: one block timer (produceBlock() every block_ms), one producer (advances every
 // cluster's stream at its rate), and the HTTP servers' pools. stop() ends them all.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,11 @@ DevnetConfig defaultDevnetConfig();
 // naming the source, line and key.
 Result<DevnetConfig> parseDevnetConfig(std::string_view text, const std::string& source);
 Result<DevnetConfig> loadDevnetConfig(const std::string& path);
+
+// How long after `elapsed_s` (seconds since the devnet started) the producer wakes: when the
+// next message of a cluster with rate > 0 is due (sn k at (k + 1) / rate), at most 10 ms.
+std::chrono::microseconds untilNextProduction(const std::vector<ClusterConfig>& clusters,
+                                              double elapsed_s);
 
 class Devnet {
  public:

@@ -130,5 +130,22 @@ TEST(DevnetConfig, ErrorsNameTheKeyAndLine) {
   EXPECT_NE(e.find("t.toml:1"), std::string::npos) << e;
 }
 
+TEST(DevnetProducer, WakesWhenTheNextMessageIsDueAtMostTenMillisecondsApart) {
+  using std::chrono::microseconds;
+  ClusterConfig fast;
+  fast.rate = 1000;  // sn k at (k + 1) ms
+  ClusterConfig slow;
+  slow.rate = 50;  // one every 20 ms
+  ClusterConfig idle;
+  idle.rate = 0;
+  EXPECT_EQ(untilNextProduction({fast}, 0.0105), microseconds(500));
+  EXPECT_EQ(untilNextProduction({slow}, 0.0199), microseconds(100));
+  EXPECT_EQ(untilNextProduction({slow}, 0.0010), microseconds(10'000));  // due at 20 ms
+  EXPECT_EQ(untilNextProduction({idle}, 3.0), microseconds(10'000));
+  EXPECT_EQ(untilNextProduction({}, 3.0), microseconds(10'000));
+  EXPECT_EQ(untilNextProduction({idle, slow, fast}, 0.0199), microseconds(100));
+  EXPECT_EQ(untilNextProduction({slow, fast}, 0.0102), microseconds(800));
+}
+
 }  // namespace
 }  // namespace hunter::devnet
