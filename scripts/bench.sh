@@ -86,11 +86,44 @@ per_1000_ms() {  # CPU_SECONDS MESSAGES: CPU milliseconds per 1,000 messages
 
 # ---------------------------------------------------------------- crypto floors
 # This machine's speed drifts by up to ±20 % over minutes (a shared host), so the floors are
-# measured before the scenarios, right after A and after the last one; each figure is the mean of
-# those medians.
-crypto_run() {  # FILE
-  "$crypto_bench" --benchmark_format=json --benchmark_repetitions=3 \
-    --benchmark_report_aggregates_only=true >"$1" 2>"$work/crypto.err"
+# measured before the scenarios, right after A and after the last one; and its cores need not
+# be equally fast at a given moment (one read 20-25 % slower than the other for minutes), while
+# the scenarios use all of them, so each time the benchmark runs once pinned to each core
+# (taskset). Each figure is the mean of all those medians.
+crypto_run() {  # STAGE: writes $work/crypto-STAGE-cpuN.json, one per core
+  local c
+  for c in $(seq 0 $((cores - 1))); do
+    local pin=(taskset -c "$c")
+    "${pin[@]}" true 2>/dev/null || pin=()  # no taskset, or the core is not ours: unpinned
+    "${pin[@]}" "$crypto_bench" --benchmark_format=json --benchmark_repetitions=3 \
+      --benchmark_report_aggregates_only=true >"$work/crypto-$1-cpu$c.json" 2>"$work/crypto.err"
+  done
+}
+stage_ns() {  # STAGE NAME: mean over that stage's cores; null if the stage did not run
+  local f sum=0 n=0 v
+  for f in "$work"/crypto-"$1"-cpu*.json; do
+    [ -s "$f" ] || continue
+    v=$(bench_ns_in "$f" "$2")
+    [ -n "$v" ] || continue
+    sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+    n=$((n + 1))
+  done
+  awk -v s="$sum" -v n="$n" 'BEGIN { if (n == 0) print "null"; else printf "%.1f", s / n }'
+}
+core_ns() {  # NAME: "[cpu0, cpu1, ...]", each the mean over the stages run
+  local c f sum n v out=""
+  for c in $(seq 0 $((cores - 1))); do
+    sum=0 n=0
+    for f in "$work"/crypto-*-cpu"$c".json; do
+      [ -s "$f" ] || continue
+      v=$(bench_ns_in "$f" "$1")
+      [ -n "$v" ] || continue
+      sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+      n=$((n + 1))
+    done
+    out+="${out:+,}$(awk -v s="$sum" -v n="$n" 'BEGIN { if (n == 0) print "null"; else printf "%.1f", s / n }')"
+  done
+  echo "[$out]"
 }
 # cpu_time (ns) of BM_x_median in FILE
 bench_ns_in() {
@@ -121,7 +154,7 @@ crypto_floors() {  # sets the floor variables from the runs so far
     "sign ${sign_ns} ns, recover ${recover_ns} ns, hash ${hash_ns} ns; B = $bound_b msgs/s" >&2
 }
 heading "Crypto floors, before the scenarios ($crypto_bench)"
-crypto_run "$work/crypto-before.json"
+crypto_run before
 crypto_floors
 hunter_floor_before_ns=$hunter_floor_ns
 system_floor_before_ns=$system_floor_ns
@@ -354,22 +387,20 @@ if wanted A; then
   # A third measurement of the floors, right after A (the ratios' scenario): each floor is the
   # mean over before, this one and after.
   heading "Crypto floors, right after scenario A"
-  crypto_run "$work/crypto-mid.json"
+  crypto_run mid
 fi
 if wanted B; then run_steady B >"$work/B.json"; fi
 if wanted A10; then run_backlog A10 10 "$backlog10" >"$work/A10.json"; fi
 if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 >"$work/H.json"; fi
 heading "Crypto floors, after the scenarios"
-crypto_run "$work/crypto-after.json"
-hunter_floor_after_ns=$(bench_ns_in "$work/crypto-after.json" BM_HunterFloor)
-system_floor_after_ns=$(bench_ns_in "$work/crypto-after.json" BM_SystemFloor)
-hunter_floor_mid_ns=null
-system_floor_mid_ns=null
-if [ -s "$work/crypto-mid.json" ]; then
-  hunter_floor_mid_ns=$(bench_ns_in "$work/crypto-mid.json" BM_HunterFloor)
-  system_floor_mid_ns=$(bench_ns_in "$work/crypto-mid.json" BM_SystemFloor)
-fi
+crypto_run after
+hunter_floor_after_ns=$(stage_ns after BM_HunterFloor)
+system_floor_after_ns=$(stage_ns after BM_SystemFloor)
+hunter_floor_mid_ns=$(stage_ns mid BM_HunterFloor)
+system_floor_mid_ns=$(stage_ns mid BM_SystemFloor)
 crypto_floors
+hunter_floor_per_core=$(core_ns BM_HunterFloor)
+system_floor_per_core=$(core_ns BM_SystemFloor)
 a_json=$(cat "$work/A.json")
 b_json=$(cat "$work/B.json")
 a10_json=$(cat "$work/A10.json")
@@ -428,8 +459,10 @@ m_xpm=$(verdict "$a_xpm" "$a_xpm <= 1/64")
     "$recover_ns" "$hash_ns" "$bound_b"
   printf '"hunter_floor_ns_before_after":[%s,%s],"system_floor_ns_before_after":[%s,%s],' \
     "$hunter_floor_before_ns" "$hunter_floor_after_ns" "$system_floor_before_ns" "$system_floor_after_ns"
-  printf '"hunter_floor_ns_after_A":%s,"system_floor_ns_after_A":%s},\n' \
+  printf '"hunter_floor_ns_after_A":%s,"system_floor_ns_after_A":%s,' \
     "$hunter_floor_mid_ns" "$system_floor_mid_ns"
+  printf '"hunter_floor_ns_per_core":%s,"system_floor_ns_per_core":%s},\n' \
+    "$hunter_floor_per_core" "$system_floor_per_core"
   printf '"backlog":%s,\n"steady":%s,\n"backlog_10_clusters":%s,\n"backlog_huge":%s,\n' \
     "$a_json" "$b_json" "$a10_json" "$h_json"
   printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s},\n' \
@@ -461,10 +494,12 @@ row "submit delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" submit_delay_ms
 row "ACK delay ms p50 / p99" "-" "-" "$(jget_p "$work/B.json" ack_delay_ms p50)/$(jget_p "$work/B.json" ack_delay_ms p99)"
 [ -n "$h_rss" ] && row "hunter peak RSS KiB, 1,000,000 backlog" "$h_rss" "" ""
 echo
-echo "crypto (1 core, mean of before / after A / after all): hunter floor $hunter_floor_ns ns/msg" \
-  "($hunter_floor_before_ns / $hunter_floor_mid_ns / $hunter_floor_after_ns), system floor" \
-  "$system_floor_ns ns/msg ($system_floor_before_ns / $system_floor_mid_ns / $system_floor_after_ns)" \
-  "(sign $sign_ns, recover $recover_ns," \
+echo "crypto (one thread pinned to each core in turn; mean of before / after A / after all):" \
+  "hunter floor $hunter_floor_ns ns/msg" \
+  "($hunter_floor_before_ns / $hunter_floor_mid_ns / $hunter_floor_after_ns; per core" \
+  "$hunter_floor_per_core), system floor $system_floor_ns ns/msg" \
+  "($system_floor_before_ns / $system_floor_mid_ns / $system_floor_after_ns; per core" \
+  "$system_floor_per_core) (sign $sign_ns, recover $recover_ns," \
   "hash $hash_ns ns); B = $cores cores / system floor = $bound_b msgs/s"
 echo
 printf '%-46s %-12s %s\n' "target" "figure" "met"
