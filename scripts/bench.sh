@@ -99,29 +99,23 @@ crypto_run() {  # STAGE: writes $work/crypto-STAGE-cpuN.json, one per core
       --benchmark_report_aggregates_only=true >"$work/crypto-$1-cpu$c.json" 2>"$work/crypto.err"
   done
 }
-stage_ns() {  # STAGE NAME: mean over that stage's cores; null if the stage did not run
-  local f sum=0 n=0 v
-  for f in "$work"/crypto-"$1"-cpu*.json; do
+mean_ns() {  # NAME FILE...: mean of NAME's medians over the FILEs that have it, else null
+  local name=$1 f sum=0 n=0 v
+  shift
+  for f in "$@"; do
     [ -s "$f" ] || continue
-    v=$(bench_ns_in "$f" "$2")
+    v=$(bench_ns_in "$f" "$name")
     [ -n "$v" ] || continue
     sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
     n=$((n + 1))
   done
   awk -v s="$sum" -v n="$n" 'BEGIN { if (n == 0) print "null"; else printf "%.1f", s / n }'
 }
+stage_ns() { mean_ns "$2" "$work"/crypto-"$1"-cpu*.json; }  # STAGE NAME: over its cores
 core_ns() {  # NAME: "[cpu0, cpu1, ...]", each the mean over the stages run
-  local c f sum n v out=""
+  local c out=""
   for c in $(seq 0 $((cores - 1))); do
-    sum=0 n=0
-    for f in "$work"/crypto-*-cpu"$c".json; do
-      [ -s "$f" ] || continue
-      v=$(bench_ns_in "$f" "$1")
-      [ -n "$v" ] || continue
-      sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
-      n=$((n + 1))
-    done
-    out+="${out:+,}$(awk -v s="$sum" -v n="$n" 'BEGIN { if (n == 0) print "null"; else printf "%.1f", s / n }')"
+    out+="${out:+,}$(mean_ns "$1" "$work"/crypto-*-cpu"$c".json)"
   done
   echo "[$out]"
 }
@@ -132,16 +126,7 @@ bench_ns_in() {
     $1 == "\"cpu_time\":" && cur == n { v = $2; sub(/,$/, "", v); printf "%.1f", v; exit }
   ' "$1"
 }
-bench_ns() {  # NAME: mean over the runs made so far
-  local f sum=0 n=0 v
-  for f in "$work"/crypto-*.json; do
-    v=$(bench_ns_in "$f" "$1")
-    [ -n "$v" ] || continue
-    sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
-    n=$((n + 1))
-  done
-  awk -v s="$sum" -v n="$n" 'BEGIN { if (n == 0) print "null"; else printf "%.1f", s / n }'
-}
+bench_ns() { mean_ns "$1" "$work"/crypto-*.json; }  # NAME: over every run so far
 crypto_floors() {  # sets the floor variables from the runs so far
   hunter_floor_ns=$(bench_ns BM_HunterFloor)
   system_floor_ns=$(bench_ns BM_SystemFloor)

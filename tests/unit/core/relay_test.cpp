@@ -839,13 +839,18 @@ TEST(Relay, ARoundOfOneChunkSubmitsBeforeReadingTheAcksUnlessNoSlotIsFree) {
   }
 }
 
-TEST(Relay, LargeBacklogIsSignedAndSubmittedInPipelinedChunksExactlyOnce) {
-  Harness h(4, 3, 300);
+// A backlog of 300 in chunks of 40 and extrinsics of 16, with room for all of them in flight.
+void configureBacklog(Harness& h, uint32_t fetchLimit = 1024) {
   h.cfg.sign_chunk = 40;
   h.cfg.verify_threads = 2;
   h.cfg.batch_size = 16;
   h.cfg.max_in_flight = 64;
-  h.cfg.fetch_limit = 1024;
+  h.cfg.fetch_limit = fetchLimit;
+}
+
+TEST(Relay, LargeBacklogIsSignedAndSubmittedInPipelinedChunksExactlyOnce) {
+  Harness h(4, 3, 300);
+  configureBacklog(h);
   h.rebuild();
   ASSERT_TRUE(h.relay->start().ok());
   auto st = h.relay->round();
@@ -869,11 +874,7 @@ TEST(Relay, ChunksSignedAheadAskTheWorkersOneCallAtATimeAndInOrder) {
   // Worker 0 signs garbage, so every chunk also goes to worker 3 (the fallback), from this
   // thread, while the next chunks are being signed ahead on others.
   Harness h(4, 3, 300);
-  h.cfg.sign_chunk = 40;
-  h.cfg.verify_threads = 2;
-  h.cfg.batch_size = 16;
-  h.cfg.max_in_flight = 64;
-  h.cfg.fetch_limit = 1024;
+  configureBacklog(h);
   h.cfg.probe_interval_ms = 0;
   h.rebuild();
   h.workers.w[0].garbage_sigs = true;
@@ -896,10 +897,7 @@ TEST(Relay, ChunksSignedAheadAskTheWorkersOneCallAtATimeAndInOrder) {
 
 TEST(Relay, ABacklogRoundFetchesTheNextMessagesWhileTheWorkersSign) {
   Harness h(4, 3, 300);
-  h.cfg.sign_chunk = 40;
-  h.cfg.fetch_limit = 100;
-  h.cfg.batch_size = 16;
-  h.cfg.max_in_flight = 64;
+  configureBacklog(h, 100);
   h.rebuild();
   ASSERT_TRUE(h.relay->start().ok());
   // Nothing to sign yet: fetch first, then sign those while fetching the next ones.
