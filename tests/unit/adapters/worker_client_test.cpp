@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "hunter/core/message.hpp"
 
@@ -590,6 +591,41 @@ TEST(WorkerClientTest, SignAllInParallelResultsInOrder) {
   EXPECT_EQ(body["items"][1]["hash"], toHex(run[1].hash));
   EXPECT_GT(client.lastLatency(0).count(), 0);
   EXPECT_GT(client.lastLatency(2).count(), 0);
+}
+
+TEST(WorkerClientTest, FetchAnswersWhileASignAllIsInFlight) {
+  // The relay fetches the next messages while the workers sign: the two must not wait for
+  // each other. SignClusterMessages is held until the fetch has come back.
+  auto run = makeRun(0, 3);
+  auto k = key(13);
+  FakeWorker w([&](const ServerRequest& r, FakeWorker& self) {
+    if (r.path.find("SignClusterMessages") != std::string::npos) {
+      self.waitReleased();
+      return honestSign(r, k, run);
+    }
+    return ok(messagesJson(run, 3));
+  });
+  HttpWorkerClient client({w.url()}, fastOptions());
+  std::atomic<bool> signDone{false};
+  std::vector<Result<core::SignResponse>> signed_;
+  std::thread signer([&] {
+    signed_ = client.signAll({0}, clusterId(), itemsOf(run));
+    signDone = true;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (w.hits() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ASSERT_EQ(w.hits(), 1);  // the sign request is being held
+  auto fetched = client.fetch(0, clusterId(), 0, 10);
+  EXPECT_FALSE(signDone.load()) << "the fetch waited for the signAll";
+  w.release();
+  signer.join();
+  ASSERT_TRUE(fetched.ok()) << fetched.error().message;
+  EXPECT_EQ(fetched->messages.size(), 3u);
+  ASSERT_EQ(signed_.size(), 1u);
+  ASSERT_TRUE(signed_[0].ok()) << signed_[0].error().message;
+  EXPECT_EQ(signed_[0]->results.size(), 3u);
 }
 
 TEST(WorkerClientTest, SignAllWithNoWorkersOrNoItems) {
