@@ -244,22 +244,19 @@ RoundStats Relay::round() {
   // (expire may settle pending ones, so it waits). A round of one chunk reads the ACKs after
   // its submission when they can wait (acksCanWait): they would only delay it, by a chain read
   // and the outcomes' write, and that was the steady state's p99 delay to submission.
+  // (A round that does not fetch first has more than one chunk, so gather runs `meanwhile`.)
   auto ask = toSign(now);
-  bool fetched = false;
   if (ask.size() <= std::max<size_t>(1, cfg_.sign_chunk)) {
     fetch(st, now);
-    fetched = true;
     ask = toSign(now);
   }
   bool settled = false;
   gather(st, now, std::move(ask), [&] {
     fetch(st, now);
-    fetched = true;
     resolveAcks(st, now);
     checkSubmissions(st, now);
     settled = true;
   });
-  if (!fetched) fetch(st, now);
   const bool acksLast = !settled && acksCanWait();
   if (!settled) {
     if (!acksLast) resolveAcks(st, now);
@@ -1002,9 +999,6 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
     while (launched < ask.size() && ahead.size() < kChunksAhead && signAsync()) {
     }
   };
-  auto drain = [&] {
-    for (auto& f : ahead) f.wait();
-  };
   if (meanwhile && ask.size() > chunk) {
     fillAhead();
     meanwhile();  // this thread's chain and store work while the first chunks are signed
@@ -1033,7 +1027,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
       tally(fallback, lacking, signAndRecover(fallback, itemsOf(lacking)));
     }
     if (!decide(which, st)) {
-      drain();
+      for (auto& f : ahead) f.wait();
       return;
     }
     if (!last) submit(st, clock_.nowMs());
