@@ -550,7 +550,7 @@ Result<uint64_t> JsonRpcChainClient::nextSn(const H256& cluster) {
 }
 
 Result<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::acks(
-    const H256& cluster, const std::vector<uint64_t>& sns) {
+    const H256& cluster, const std::vector<uint64_t>& sns, const std::optional<H256>& at) {
   std::vector<std::optional<core::AckRecord>> out;
   out.reserve(sns.size());
   for (size_t start = 0; start < sns.size(); start += options_.acks_chunk) {
@@ -558,7 +558,9 @@ Result<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::acks(
     std::vector<json> params;
     params.reserve(end - start);
     for (size_t k = start; k < end; ++k) {
-      params.push_back(json::array({toHex(core::acksKey(cluster, sns[k]))}));
+      json p = json::array({toHex(core::acksKey(cluster, sns[k]))});
+      if (at) p.push_back(toHex(*at));
+      params.push_back(std::move(p));
     }
     HUNTER_TRY(auto answer, Impl::batch(*this, "state_getStorage", params));
     const size_t i = answer.first;

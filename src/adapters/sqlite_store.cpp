@@ -152,6 +152,18 @@ CREATE TABLE submission_bytes (
 INSERT INTO submission_bytes (id, extrinsic) SELECT id, extrinsic FROM submissions;
 ALTER TABLE submissions DROP COLUMN extrinsic;
 )sql",
+    // v3: `dead` is a report, not a state: messages an older hunter left dead are retried (the
+    // chain takes sns in order, so a dead head wedged its cluster). A submission whose fee
+    // could not be queried says so, and the fee is asked again before it is booked. `meta`
+    // holds facts about the database itself (the chain it belongs to).
+    R"sql(
+UPDATE messages SET state = 'pending', next_attempt_ms = 0 WHERE state = 'dead';
+ALTER TABLE submissions ADD COLUMN fee_known INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
               "one migration per schema version");
@@ -165,13 +177,13 @@ constexpr const char* kSignatureColumns = "cluster, sn, hash, worker, valid, cod
 constexpr const char* kSubmissionColumns =
     "s.id, s.cluster, s.tx_hash, s.account, s.nonce, s.era_birth, s.era_death, s.first_sn, "
     "s.last_sn, s.fee, s.status, s.error, coalesce(b.extrinsic, X''), s.created_ms, "
-    "s.updated_ms";
+    "s.updated_ms, s.fee_known";
 constexpr const char* kSubmissionsWithBytes =
     "submissions s LEFT JOIN submission_bytes b ON b.id = s.id";
 // Without the bytes (empty): FROM submissions.
 constexpr const char* kSubmissionHeadColumns =
     "id, cluster, tx_hash, account, nonce, era_birth, era_death, first_sn, last_sn, fee, status, "
-    "error, X'', created_ms, updated_ms";
+    "error, X'', created_ms, updated_ms, fee_known";
 constexpr const char* kOutcomeColumns =
     "cluster, sn, kind, reason, ack_hash, block, reward, fee, account, submission_id, at_ms";
 constexpr const char* kWorkerColumns =
@@ -202,8 +214,7 @@ std::optional<MsgState> settledState(OutcomeKind k) {
       return MsgState::kSuperseded;
     case OutcomeKind::kDiverged:
       return MsgState::kDiverged;
-    case OutcomeKind::kDead:
-      return MsgState::kDead;
+    case OutcomeKind::kDead:  // a report, like a rejection: the message is retried
     case OutcomeKind::kRejected:
       break;
   }
@@ -725,6 +736,7 @@ Result<SubmissionRecord> readSubmission(Query& q) {
   s.extrinsic = q.colBlob(12);
   s.created_ms = q.colI64(13);
   s.updated_ms = q.colI64(14);
+  s.fee_known = q.colI64(15) != 0;
   HUNTER_CHECK(q.rowError());
   return s;
 }
@@ -1003,6 +1015,17 @@ Status SqliteStore::setRetry(const H256& cluster, const std::vector<RetryUpdate>
   });
 }
 
+Status SqliteStore::retryNow(const H256& cluster) {
+  const char* op = "retryNow";
+  return write(op, [&]() -> Status {
+    HUNTER_TRY(auto q, query("UPDATE messages SET next_attempt_ms = 0 WHERE cluster = ? AND "
+                             "state IN ('pending', 'signed') AND next_attempt_ms != 0",
+                             op));
+    q.blob(cluster);
+    return q.run();
+  });
+}
+
 Status SqliteStore::recordSignatureAnswers(const std::vector<SignatureRecord>& answers) {
   const char* op = "recordSignatureAnswers";
   return write(op, [&]() -> Status {
@@ -1040,7 +1063,8 @@ Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
       HUNTER_TRY(auto q,
                  query("INSERT INTO submissions (cluster, tx_hash, account, nonce, era_birth, "
                        "era_death, first_sn, last_sn, fee, status, error, created_ms, "
-                       "updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?, ?)",
+                       "updated_ms, fee_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?, "
+                       "?, ?, ?)",
                        op));
       q.blob(s.cluster)
           .blob(s.tx_hash)
@@ -1053,7 +1077,8 @@ Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
           .u128v(s.fee)
           .text(s.error)
           .i64(s.created_ms)
-          .i64(s.updated_ms);
+          .i64(s.updated_ms)
+          .i64(s.fee_known ? 1 : 0);
       HUNTER_CHECK(q.run());
       id = sqlite3_last_insert_rowid(db_.get());
     }

@@ -127,6 +127,16 @@ Status MemoryStore::setRetry(const H256& cluster, const std::vector<RetryUpdate>
   return okStatus();
 }
 
+Status MemoryStore::retryNow(const H256& cluster) {
+  std::lock_guard lock(mu_);
+  for (auto it = messages_.lower_bound(MsgKey{cluster, 0});
+       it != messages_.end() && it->first.first == cluster; ++it) {
+    auto& m = it->second;
+    if (m.state == MsgState::kPending || m.state == MsgState::kSigned) m.next_attempt_ms = 0;
+  }
+  return okStatus();
+}
+
 Status MemoryStore::recordSignatureAnswers(const std::vector<SignatureRecord>& answers) {
   std::lock_guard lock(mu_);
   answers_.insert(answers_.end(), answers.begin(), answers.end());
@@ -253,10 +263,8 @@ Status MemoryStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
         state = MsgState::kDiverged;
         break;
       case OutcomeKind::kDead:
-        state = MsgState::kDead;
-        break;
       case OutcomeKind::kRejected:
-        break;
+        break;  // reports: the message stays where it is and is retried
     }
     if (state) {
       if (auto it = messages_.find(MsgKey{o.cluster, o.sn}); it != messages_.end()) {

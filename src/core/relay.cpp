@@ -67,6 +67,18 @@ void AccountPool::invalidateAll() {
   for (auto& a : accounts_) a.next_nonce.reset();
 }
 
+void AccountPool::hold(const crypto::AccountId32& id, uint32_t nonce) { held_[id].insert(nonce); }
+
+void AccountPool::unhold(const crypto::AccountId32& id, uint32_t nonce) {
+  if (auto it = held_.find(id); it != held_.end()) it->second.erase(nonce);
+}
+
+uint32_t AccountPool::nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const {
+  auto it = held_.find(id);
+  if (it == held_.end() || it->second.empty()) return chain_next;
+  return std::max(chain_next, *it->second.rbegin() + 1);
+}
+
 // ---- Relay -----------------------------------------------------------------------------------
 
 Relay::Relay(RelayConfig config, WorkerClient& workers, ChainClient& chain, Store& store,
@@ -159,6 +171,14 @@ Status Relay::start() {
   if (!p.ok()) return p.error().context("chain");
   params_ = *p;
   HUNTER_CHECK(refreshChain(now));
+  // A restart retries at once whatever was backing off (the cause may be what the operator
+  // just fixed), and the nonces of open submissions stay taken.
+  if (auto r = store_.retryNow(cfg_.cluster); !r.ok()) {
+    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+  }
+  if (auto open = store_.openSubmissionHeads(cfg_.cluster); open.ok()) {
+    for (const auto& sub : *open) accounts_.hold(sub.account, sub.nonce);
+  }
   handshake(now);
   flushRoundState();
   return okStatus();
@@ -202,6 +222,9 @@ void Relay::handshake(int64_t now) {
     }
     w.handshaken = true;
     w.excluded = false;
+    // What it holds beyond the chain's queue: a first idea of its next sn, so that an empty
+    // answer from another worker is not taken for "nothing new" (saturating: it may lie).
+    w.next_sn = queue_.next_sn + std::min(info->pending_messages, UINT64_MAX - queue_.next_sn);
     w.rec.public_key = info->public_key;
     w.rec.version = info->version;
     w.rec.last_seen_ms = now;
@@ -234,6 +257,7 @@ RoundStats Relay::round() {
     return st;
   }
   handshake(now);
+  round_started_ms_ = now;
   stuck_detail_.clear();
   // A backlog's round fetches the next messages while the workers sign those it holds: the
   // fetch is the round's largest reply, and done first it left the workers and the hunter's
@@ -265,7 +289,10 @@ RoundStats Relay::round() {
   expire(st, now);
   submit(st, now);
   if (acksLast) resolveAcks(st, now);
-  if (!stuck_detail_.empty()) {
+  if (head_dead_since_ms_ != 0) {
+    st.stuck = true;
+    setStatus("dead", dead_detail_ + (stuck_detail_.empty() ? "" : "; now: " + stuck_detail_), now);
+  } else if (!stuck_detail_.empty()) {
     st.stuck = true;
     setStatus("stuck", stuck_detail_, now);
   } else {
@@ -297,7 +324,9 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     }
     std::vector<uint64_t> sns;
     for (auto& m : behind) sns.push_back(m.sn);
-    auto acks = chain_.acks(cfg_.cluster, sns);
+    // At the block the round's head came from: a node that lags it answers an error (not
+    // yet), never "absent" for an sn the head's queue has passed.
+    auto acks = chain_.acks(cfg_.cluster, sns, best_.hash);
     if (!acks.ok() || acks->size() != sns.size()) {
       emit(RelayEvent::Kind::kChain, "warn",
            cfg_.name + ": reading ACKs failed: " +
@@ -309,7 +338,9 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     std::optional<std::map<int64_t, SubmissionRecord>> openHeads;
     std::vector<OutcomeRecord> outs;
     std::set<int64_t> touched;
-    std::set<int64_t> revived;  // lost submissions the chain included after all
+    std::set<int64_t> revived;           // lost submissions the chain included after all
+    std::optional<uint64_t> unresolved;  // the first sn whose outcome is not known yet
+    std::set<int64_t> noFee;             // submissions whose fee could not be read this time
     for (size_t i = 0; i < behind.size(); ++i) {
       const auto& m = behind[i];
       const auto& ack = (*acks)[i];
@@ -319,9 +350,12 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       o.at_ms = now;
       o.submission_id = m.submission_id;
       if (!ack) {
-        o.kind = OutcomeKind::kSuperseded;
-        o.reason = "the chain moved past this sn and keeps no ACK for it";
-      } else {
+        // The queue passed it, yet this read has no ACK: not yet (a node behind the head's, or
+        // a wrong queue answer), never "gone". A later read settles it.
+        if (!unresolved) unresolved = m.sn;
+        continue;
+      }
+      {
         o.ack_hash = ack->hash;
         o.block = ack->block;
         o.account = ack->hunter;
@@ -377,9 +411,15 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
           }
         }
         if (s && o.kind == OutcomeKind::kAccepted) {
+          auto fee = noFee.count(s->id) ? std::nullopt : feeOf(*s, now);
+          if (!fee) {  // never book a guess: the fee is asked again next round
+            noFee.insert(s->id);
+            if (!unresolved) unresolved = m.sn;
+            continue;
+          }
           uint64_t n = s->last_sn - s->first_sn + 1;
-          u128 share = s->fee / n;
-          if (m.sn == s->first_sn) share += s->fee - share * n;
+          u128 share = *fee / n;
+          if (m.sn == s->first_sn) share += *fee - share * n;
           o.fee = share;
         }
       }
@@ -438,7 +478,21 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       }
     }
     for (int64_t id : touched) {
+      if (auto it = subs.find(id); it != subs.end() && it->second) {
+        accounts_.unhold(it->second->account, it->second->nonce);
+      }
       (void)store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now);
+    }
+    if (unresolved) {
+      acked_below_ = *unresolved;
+      if (*unresolved != ack_wait_reported_) {
+        ack_wait_reported_ = *unresolved;
+        emit(RelayEvent::Kind::kChain, "warn",
+             cfg_.name + ": the chain's queue is past sn " + std::to_string(*unresolved) +
+                 " but its outcome is not known yet (no ACK at block " +
+                 std::to_string(best_.number) + ", or the fee could not be read); reading again");
+      }
+      return;
     }
     if (behind.size() < limit) {
       acked_below_ = queue_.next_sn;
@@ -446,6 +500,19 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     }
     acked_below_ = behind.back().sn + 1;
   }
+}
+
+std::optional<u128> Relay::feeOf(const SubmissionRecord& sub, int64_t now) {
+  if (sub.fee_known) return sub.fee;
+  if (auto it = fee_by_sub_.find(sub.id); it != fee_by_sub_.end()) return it->second;
+  auto full = store_.submission(sub.id);
+  if (!full.ok() || !*full) return std::nullopt;
+  auto xt = decodeExtrinsic((*full)->extrinsic);
+  auto fee = queryFee((*full)->extrinsic, sub.last_sn - sub.first_sn + 1, now);
+  if (!xt.ok() || !fee) return std::nullopt;
+  u128 total = *fee + xt->extra.tip;
+  fee_by_sub_[sub.id] = total;
+  return total;
 }
 
 // Whether this round's ACKs may be read after its submission: an in-flight slot is free (the
@@ -459,7 +526,8 @@ bool Relay::acksCanWait() {
   });
 }
 
-// Open submissions: re-send what may never have reached the chain; detect dropped ones.
+// Open submissions: re-send what may never have reached the chain, send again what the pool
+// dropped, release what can no longer be included.
 void Relay::checkSubmissions(RoundStats& st, int64_t now) {
   auto open = store_.openSubmissionHeads(cfg_.cluster);
   if (!open.ok()) return;
@@ -468,6 +536,7 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
     auto first = store_.message(cfg_.cluster, sub.first_sn);
     if (first.ok() && *first && (*first)->state != MsgState::kSubmitted) {
       if (isFinal((*first)->state)) {
+        accounts_.unhold(sub.account, sub.nonce);
         (void)store_.updateSubmission(sub.id, SubmissionStatus::kIncluded, "", now);
       }
       continue;
@@ -478,26 +547,73 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
       if (!resend(**full, now)) break;  // chain unreachable: try again next round
       continue;
     }
-    bool expired = best_.number >= sub.era_death;
-    bool headNotReady = sub.first_sn == queue_.next_sn && chain_next_ <= sub.first_sn &&
-                        now - sub.updated_ms >= cfg_.lost_after_ms;
-    if (expired || headNotReady) {
-      std::string why = expired ? "its era expired at block " + std::to_string(sub.era_death) +
-                                      " before inclusion"
-                                : "it is no longer in the chain's pool";
-      Store::RetryUpdate retry{0, MsgState::kSigned, 0, now, "submission lost: " + why};
-      (void)store_.releaseSubmission(sub.id, SubmissionStatus::kLost, why, retry, now);
-      accounts_.invalidate(sub.account);
+    if (best_.number >= sub.era_death) {
+      std::string why =
+          "its era expired at block " + std::to_string(sub.era_death) + " before inclusion";
+      release(sub, SubmissionStatus::kLost, why, now, now);
       st.lost++;
-      emit(RelayEvent::Kind::kSubmitted, "warn",
-           cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
-               " nonce " + std::to_string(sub.nonce) + " lost: " + why + "; will resubmit");
+      continue;
     }
+    if (!rebroadcast(sub, now)) break;
   }
 }
 
+// A submission the pool does not show as ready (pha_clusterMqNextSn has not passed its first
+// sn), stored before this round read the chain: it waits for a nonce or an sn before it, or
+// the pool dropped it. Its exact bytes go again once a block: the pool answers "already
+// imported" while it holds them, and takes them back if it had dropped them.
+bool Relay::rebroadcast(const SubmissionRecord& sub, int64_t now) {
+  if (sub.first_sn < chain_next_ || sub.updated_ms >= round_started_ms_) return true;
+  auto& at = rebroadcast_at_[sub.id];
+  if (at >= best_.number) return true;
+  at = best_.number;
+  auto full = store_.submission(sub.id);
+  if (!full.ok() || !*full) return true;
+  auto r = chain_.submit((*full)->extrinsic);
+  if (r.ok()) {
+    emit(RelayEvent::Kind::kSubmitted, "warn",
+         cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
+             " nonce " + std::to_string(sub.nonce) + " was gone from the pool; sent it again");
+    (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+    return true;
+  }
+  if (r.error().code == "1013") {  // still in the pool, waiting
+    if (sub.first_sn == queue_.next_sn && now - sub.created_ms >= cfg_.lost_after_ms &&
+        stuck_detail_.empty()) {
+      stuck_detail_ = snRange(sub.first_sn, sub.last_sn) + ": tx " + shortHex(sub.tx_hash) +
+                      " (nonce " + std::to_string(sub.nonce) +
+                      ") waits in the chain's pool for an earlier nonce of its account; its era "
+                      "ends at block " +
+                      std::to_string(sub.era_death);
+    }
+    return true;
+  }
+  return afterResend(**full, r, now);
+}
+
+// The submission can no longer be included as it is: its messages go back to `signed`, and
+// its account and nonce are kept for the run that starts at its first sn.
+void Relay::release(const SubmissionRecord& sub, SubmissionStatus status, const std::string& why,
+                    int64_t next_attempt_ms, int64_t now) {
+  Store::RetryUpdate retry{0, MsgState::kSigned, 0, next_attempt_ms,
+                           "submission " + std::string(toString(status)) + ": " + why};
+  if (auto r = store_.releaseSubmission(sub.id, status, why, retry, now); !r.ok()) {
+    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+    return;
+  }
+  rebroadcast_at_.erase(sub.id);
+  refill_[sub.first_sn] = Slot{sub.account, sub.nonce};
+  emit(RelayEvent::Kind::kSubmitted, "warn",
+       cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
+           " nonce " + std::to_string(sub.nonce) + " " + toString(status) + ": " + why +
+           "; will sign again on the same nonce");
+}
+
 bool Relay::resend(SubmissionRecord& sub, int64_t now) {
-  auto r = chain_.submit(sub.extrinsic);
+  return afterResend(sub, chain_.submit(sub.extrinsic), now);
+}
+
+bool Relay::afterResend(const SubmissionRecord& sub, const Result<H256>& r, int64_t now) {
   if (r.ok() || r.error().code == "1013") {
     (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
     return true;
@@ -507,59 +623,97 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
     // Its nonce or its sns are used: perhaps by these very bytes, included after this round
     // read the chain (a restart after a kill mid-submit races like this). Releasing it would
     // let the ACK find messages with no submission, and the fee the chain took would be
-    // missing from the books. Keep it open: the next round's ACKs settle it, and if the nonce
-    // went to another transaction the head check declares it lost after lost_after_ms.
+    // missing from the books. Keep it open: the next round's ACKs settle it; if the era ends
+    // first, it is released as lost (and the ACKs can still find it included).
     (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
-    accounts_.invalidate(sub.account);
     return true;
   }
   // Priority too low (another transaction holds the nonce or carries the sns) or invalid:
-  // these bytes are not in the pool and cannot enter it. Release them. An expired era does
-  // not say they never got in before it expired: that release counts as lost, which the ACKs
-  // can still resolve as included.
-  Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(1),
-                           "resend refused: " + r.error().message};
-  bool mayBeIn = isInvalid(r.error(), kAncientBirth);
-  (void)store_.releaseSubmission(sub.id,
-                                 mayBeIn ? SubmissionStatus::kLost : SubmissionStatus::kRejected,
-                                 r.error().message, retry, now);
-  accounts_.invalidate(sub.account);
+  // these bytes cannot enter the pool now. That does not say they never got in (a node may
+  // have held them, an era may have expired after inclusion): the release counts as lost,
+  // which the ACKs can still resolve as included, with this submission's fee.
+  bool eraOver = isInvalid(r.error(), kAncientBirth);
+  release(sub, SubmissionStatus::kLost, "resend refused: " + r.error().message,
+          now + (eraOver ? 0 : backoff(1)), now);
   return true;
 }
 
+// Messages that have not gone through for max_message_age are reported dead, once each: an
+// outcome row and an error line with the last error. They are never given up (the chain takes
+// sns in order, so nothing after a given-up head could go through): they keep being retried,
+// at most backoff_max apart. While the head is dead the cluster's state says so, with a
+// reminder in the log every kDeadReminderMs.
 void Relay::expire(RoundStats& st, int64_t now) {
+  if (head_dead_since_ms_ != 0 && queue_.next_sn > dead_head_sn_) {
+    emit(RelayEvent::Kind::kInfo, "info",
+         cfg_.name + ": sn " + std::to_string(dead_head_sn_) + " went through; no longer dead");
+    head_dead_since_ms_ = 0;
+    dead_detail_.clear();
+  }
   if (cfg_.max_message_age_ms <= 0 || now < next_expire_ms_) return;
-  // A message dies at most a tenth of its age limit (and 10 s) late; the scan is not free.
+  // A message is reported at most a tenth of its age limit (and 10 s) late; the scan is not free.
   next_expire_ms_ = now + std::min<int64_t>(cfg_.max_message_age_ms / 10, 10'000);
-  auto msgs = store_.messageHeads(cfg_.cluster, {MsgState::kPending, MsgState::kSigned}, 0, 4096);
+  auto msgs = store_.messageHeads(cfg_.cluster, {MsgState::kPending, MsgState::kSigned},
+                                  queue_.next_sn, 4096);
   if (!msgs.ok()) return;
-  std::vector<OutcomeRecord> outs;
+  std::vector<StoredMessage> dead;
   for (auto& m : *msgs) {
-    if (now - m.created_ms < cfg_.max_message_age_ms) continue;
+    if (now - m.created_ms >= cfg_.max_message_age_ms) dead.push_back(std::move(m));
+  }
+  if (dead.empty()) return;
+  const auto& head = dead.front();
+  if (head.sn == queue_.next_sn) {
+    constexpr int64_t kDeadReminderMs = 5 * 60'000;
+    if (head_dead_since_ms_ == 0 || dead_head_sn_ != head.sn) {
+      head_dead_since_ms_ = head.created_ms + cfg_.max_message_age_ms;
+      dead_head_sn_ = head.sn;
+      dead_reminder_ms_ = now + kDeadReminderMs;
+    } else if (now >= dead_reminder_ms_) {
+      dead_reminder_ms_ = now + kDeadReminderMs;
+      emit(RelayEvent::Kind::kStuck, "error", cfg_.name + ": still dead: " + dead_detail_);
+    }
+    dead_detail_ =
+        "sn " + std::to_string(head.sn) + " has not gone through for " +
+        std::to_string((now - head.created_ms) / 1000) + " s (" + std::to_string(head.attempts) +
+        " attempt(s)); last error: " + (head.last_error.empty() ? "none" : head.last_error) +
+        "; retried at most every " + std::to_string(cfg_.backoff_max_ms / 1000) +
+        " s (hunter retry --cluster " + cfg_.name + " retries at once)";
+  }
+  reportDead(dead, now);
+  st.dead += dead.size();
+}
+
+void Relay::reportDead(const std::vector<StoredMessage>& dead, int64_t now) {
+  std::vector<OutcomeRecord> outs;
+  for (const auto& m : dead) {
+    if (m.sn < dead_reported_below_) continue;
     OutcomeRecord o;
     o.cluster = cfg_.cluster;
     o.sn = m.sn;
     o.kind = OutcomeKind::kDead;
     o.reason = "not accepted within " + std::to_string(cfg_.max_message_age_ms / 1000) +
                " s after " + std::to_string(m.attempts) +
-               " attempt(s); last error: " + (m.last_error.empty() ? "none" : m.last_error);
+               " attempt(s); last error: " + (m.last_error.empty() ? "none" : m.last_error) +
+               "; still retried";
     o.at_ms = now;
     outs.push_back(o);
   }
   if (outs.empty()) return;
-  if (store_.recordOutcomes(outs).ok()) {
-    st.dead += outs.size();
-    RelayEvent e;
-    e.kind = RelayEvent::Kind::kOutcome;
-    e.level = "error";
-    e.first_sn = outs.front().sn;
-    e.last_sn = outs.back().sn;
-    e.outcome = "dead";
-    e.count = outs.size();
-    e.text = cfg_.name + " " + snRange(outs.front().sn, outs.back().sn) +
-             " dead: " + outs.front().reason;
-    if (sink_) sink_(e);
+  if (auto r = store_.recordOutcomes(outs); !r.ok()) {
+    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+    return;
   }
+  dead_reported_below_ = outs.back().sn + 1;
+  RelayEvent e;
+  e.kind = RelayEvent::Kind::kOutcome;
+  e.level = "error";
+  e.first_sn = outs.front().sn;
+  e.last_sn = outs.back().sn;
+  e.outcome = "dead";
+  e.count = outs.size();
+  e.text =
+      cfg_.name + " " + snRange(outs.front().sn, outs.back().sn) + " dead: " + outs.front().reason;
+  if (sink_) sink_(e);
 }
 
 void Relay::fetch(RoundStats& st, int64_t now) {
@@ -581,78 +735,119 @@ void Relay::fetch(RoundStats& st, int64_t now) {
 
   size_t n = wstate_.size();
   size_t unreachable = 0;
-  for (size_t attempt = 0; attempt < n; ++attempt) {
-    size_t w = (source_ + attempt) % n;
-    if (wstate_[w].excluded || !wstate_[w].handshaken) continue;
-    auto r = workers_.fetch(w, cfg_.cluster, from, limit);
-    auto& rec = wstate_[w].rec;
-    if (!r.ok()) {
-      rec.errors++;
-      rec.last_error = "GetClusterMessages: " + r.error().message;
-      if (r.error().code == "stopped") rec.refused++;
-      if (isTransport(r.error())) unreachable++;
-      saveWorker(w);
-      continue;
-    }
-    rec.last_seen_ms = now;
-    worker_next_sn_ = std::max(worker_next_sn_, r->next_sn);
-    auto& msgs = r->messages;
-    if (msgs.empty()) {
-      source_ = w;
-      return;
-    }
-    if (msgs.front().msg.sn != from) {
-      // The worker no longer holds `from` (or never produced it): try another.
-      rec.last_error = "GetClusterMessages from sn " + std::to_string(from) + " started at sn " +
-                       std::to_string(msgs.front().msg.sn);
-      saveWorker(w);
-      continue;
-    }
-    Status chainOk = checkHashChain(msgs, prev);
-    for (auto& m : msgs) {
-      if (!chainOk.ok()) break;
-      if (m.msg.clusterId() != cfg_.cluster) {
-        chainOk = makeError("bad_sender",
-                            "sn " + std::to_string(m.msg.sn) + ": sender is not this cluster");
+  // The source first; one that answered nothing while others were ahead is skipped for a while
+  // (unless nobody else is left).
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t attempt = 0; attempt < n; ++attempt) {
+      size_t w = (source_ + attempt) % n;
+      const auto& ws = wstate_[w];
+      if (ws.excluded || !ws.handshaken) continue;
+      if ((pass == 0) == (ws.behind_until_ms > now)) continue;
+      switch (fetchFrom(w, from, prev, limit, st, now)) {
+        case FetchResult::kDone:
+          return;
+        case FetchResult::kUnreachable:
+          unreachable++;
+          break;
+        case FetchResult::kTryAnother:
+          break;
       }
     }
-    if (!chainOk.ok()) {
-      rec.faulty_chain++;
-      rec.errors++;
-      rec.last_error = "lied about the hash chain: " + chainOk.error().message;
-      saveWorker(w);
-      emit(RelayEvent::Kind::kWorker, "warn",
-           "worker " + workerName(w) + " marked faulty: " + chainOk.error().message);
-      continue;
-    }
-    std::vector<StoredMessage> rows;
-    rows.reserve(msgs.size());
-    now = clock_.nowMs();  // when they arrived, not when the round began
-    for (auto& m : msgs) {
-      StoredMessage s;
-      s.cluster = cfg_.cluster;
-      s.sn = m.msg.sn;
-      s.hash = m.hash;
-      s.msg = std::move(m.msg);
-      s.source = workerName(w);
-      s.created_ms = now;
-      s.updated_ms = now;
-      rows.push_back(std::move(s));
-    }
-    auto add = store_.addMessages(rows);
-    if (!add.ok()) {
-      emit(RelayEvent::Kind::kInfo, "error", "store: " + add.error().message);
-      return;
-    }
-    st.fetched += rows.size();
-    source_ = w;
-    saveWorker(w);
-    return;
   }
   if (n > 0 && unreachable == n) {
     st.workers_unreachable = true;
     stuck_detail_ = "no worker of the cluster could be reached";
   }
+}
+
+// The highest next_sn the other workers have said (0 when none has).
+uint64_t Relay::othersNextSn(size_t w) const {
+  uint64_t best = 0;
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    if (i != w) best = std::max(best, wstate_[i].next_sn);
+  }
+  return best;
+}
+
+Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256> prev,
+                                    uint32_t limit, RoundStats& st, int64_t now) {
+  constexpr int64_t kBehindMs = 30'000;
+  auto r = workers_.fetch(w, cfg_.cluster, from, limit);
+  auto& rec = wstate_[w].rec;
+  if (!r.ok()) {
+    rec.errors++;
+    rec.last_error = "GetClusterMessages: " + r.error().message;
+    if (r.error().code == "stopped") rec.refused++;
+    saveWorker(w);
+    return isTransport(r.error()) ? FetchResult::kUnreachable : FetchResult::kTryAnother;
+  }
+  rec.last_seen_ms = now;
+  wstate_[w].next_sn = r->next_sn;
+  worker_next_sn_ = std::max(worker_next_sn_, r->next_sn);
+  auto& msgs = r->messages;
+  if (msgs.empty()) {
+    // Nothing from `from` on. Fine if it has nothing newer and nobody else has said more; a
+    // worker that says it has more but gives none, or lags the others (re-syncing, or lying),
+    // is not a source for a while. Either way the next round starts at the next worker.
+    source_ = (w + 1) % std::max<size_t>(1, wstate_.size());
+    uint64_t others = othersNextSn(w);
+    if (r->next_sn <= from && others <= from) return FetchResult::kDone;
+    wstate_[w].behind_until_ms = now + kBehindMs;
+    rec.last_error = "GetClusterMessages from sn " + std::to_string(from) +
+                     " answered no messages (its next_sn " + std::to_string(r->next_sn) +
+                     ", other workers' " + std::to_string(others) + "); not a source for " +
+                     std::to_string(kBehindMs / 1000) + " s";
+    saveWorker(w);
+    return FetchResult::kTryAnother;
+  }
+  if (msgs.front().msg.sn != from) {
+    // The worker no longer holds `from` (or never produced it): try another.
+    rec.last_error = "GetClusterMessages from sn " + std::to_string(from) + " started at sn " +
+                     std::to_string(msgs.front().msg.sn);
+    saveWorker(w);
+    return FetchResult::kTryAnother;
+  }
+  Status chainOk = checkHashChain(msgs, prev);
+  for (auto& m : msgs) {
+    if (!chainOk.ok()) break;
+    if (m.msg.clusterId() != cfg_.cluster) {
+      chainOk = makeError("bad_sender",
+                          "sn " + std::to_string(m.msg.sn) + ": sender is not this cluster");
+    }
+  }
+  if (!chainOk.ok()) {
+    rec.faulty_chain++;
+    rec.errors++;
+    rec.last_error = "lied about the hash chain: " + chainOk.error().message;
+    saveWorker(w);
+    emit(RelayEvent::Kind::kWorker, "warn",
+         "worker " + workerName(w) + " marked faulty: " + chainOk.error().message);
+    return FetchResult::kTryAnother;
+  }
+  std::vector<StoredMessage> rows;
+  rows.reserve(msgs.size());
+  now = clock_.nowMs();  // when they arrived, not when the round began
+  for (auto& m : msgs) {
+    StoredMessage s;
+    s.cluster = cfg_.cluster;
+    s.sn = m.msg.sn;
+    s.hash = m.hash;
+    s.msg = std::move(m.msg);
+    s.source = workerName(w);
+    s.created_ms = now;
+    s.updated_ms = now;
+    rows.push_back(std::move(s));
+  }
+  auto add = store_.addMessages(rows);
+  if (!add.ok()) {
+    emit(RelayEvent::Kind::kInfo, "error", "store: " + add.error().message);
+    return FetchResult::kDone;
+  }
+  st.fetched += rows.size();
+  source_ = w;
+  wstate_[w].behind_until_ms = 0;
+  saveWorker(w);
+  return FetchResult::kDone;
 }
 
 // The order in which workers are asked to sign: those whose last answer was complete and valid
@@ -1036,7 +1231,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
 
 // payment_queryInfo, remembered for a while per (length, messages): the fee depends on those
 // and on the chain's fee multiplier, which moves slowly; the figure is for accounting only.
-u128 Relay::queryFee(const Bytes& xt, size_t messages, int64_t now) {
+std::optional<u128> Relay::queryFee(const Bytes& xt, size_t messages, int64_t now) {
   constexpr int64_t kFeeCacheMs = 10'000;
   auto key = std::make_pair(xt.size(), messages);
   if (auto it = fee_cache_.find(key);
@@ -1044,7 +1239,7 @@ u128 Relay::queryFee(const Bytes& xt, size_t messages, int64_t now) {
     return it->second.first;
   }
   auto fee = chain_.queryFee(xt);
-  if (!fee.ok()) return 0;
+  if (!fee.ok()) return std::nullopt;
   if (fee_cache_.size() >= 256) fee_cache_.clear();
   fee_cache_[key] = {*fee, now};
   return *fee;
@@ -1053,7 +1248,7 @@ u128 Relay::queryFee(const Bytes& xt, size_t messages, int64_t now) {
 Result<uint32_t> Relay::nonceFor(AccountPool::Account& acc) {
   if (!acc.next_nonce) {
     HUNTER_TRY(uint32_t n, chain_.accountNextIndex(acc.id));
-    acc.next_nonce = n;
+    acc.next_nonce = accounts_.nextAfter(acc.id, n);
   }
   return *acc.next_nonce;
 }
@@ -1094,8 +1289,16 @@ void Relay::submit(RoundStats& st, int64_t now) {
         return;
       }
     }
-    auto& acc = accounts_.next();
-    auto nonce = nonceFor(acc);
+    // A released run goes back on its own account and nonce (see Slot); others take the next.
+    for (auto it = refill_.begin(); it != refill_.end() && it->first < chain_next_;) {
+      accounts_.unhold(it->second.account, it->second.nonce);
+      it = refill_.erase(it);
+    }
+    std::optional<Slot> slot;
+    if (auto it = refill_.find(run.front().sn); it != refill_.end()) slot = it->second;
+    AccountPool::Account* slotAcc = slot ? accounts_.find(slot->account) : nullptr;
+    auto& acc = slotAcc ? *slotAcc : accounts_.next();
+    auto nonce = slotAcc ? Result<uint32_t>(slot->nonce) : nonceFor(acc);
     if (!nonce.ok()) {
       emit(RelayEvent::Kind::kChain, "warn",
            cfg_.name + ": reading the account nonce failed: " + nonce.error().message);
@@ -1128,7 +1331,9 @@ void Relay::submit(RoundStats& st, int64_t now) {
     sub.era_death = era.death(best_.number);
     sub.first_sn = run.front().sn;
     sub.last_sn = run.back().sn;
-    sub.fee = queryFee(xt, run.size(), now) + cfg_.tip;
+    auto fee = queryFee(xt, run.size(), now);
+    sub.fee = fee.value_or(0) + cfg_.tip;
+    sub.fee_known = fee.has_value();
     sub.extrinsic = xt;
     now = clock_.nowMs();  // the moment it is stored and sent
     sub.created_ms = now;
@@ -1139,10 +1344,12 @@ void Relay::submit(RoundStats& st, int64_t now) {
       return;
     }
     sub.id = *id;
+    accounts_.hold(acc.id, *nonce);
+    if (slotAcc) refill_.erase(run.front().sn);
     auto r = chain_.submit(xt);
     if (r.ok() || r.error().code == "1013") {
       (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
-      acc.next_nonce = *nonce + 1;
+      if (!slotAcc) acc.next_nonce = *nonce + 1;
       st.submitted_txs++;
       st.submitted_msgs += run.size();
       submitted_total_ += run.size();
@@ -1162,12 +1369,17 @@ void Relay::submit(RoundStats& st, int64_t now) {
     }
     if (isTransport(r.error())) {
       // Unknown whether it arrived: keep it as `sending` and re-send the same bytes later.
-      acc.next_nonce = *nonce + 1;
+      if (!slotAcc) acc.next_nonce = *nonce + 1;
       submitted_total_ += run.size();
       emit(RelayEvent::Kind::kChain, "warn",
            cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + ": submit failed (" +
                r.error().message + "); will re-send the same extrinsic");
       return;
+    }
+    if (slotAcc && !isInvalid(r.error(), kOutdated)) {
+      refill_[run.front().sn] = *slot;  // the nonce is still ours to fill: keep it
+    } else {
+      accounts_.unhold(acc.id, *nonce);
     }
     handleSubmitError(sub, acc, r.error(), st, now);
     return;

@@ -79,9 +79,10 @@ class JsonRpcChainClient : public core::ChainClient {
   Result<core::QueueState> queue(const H256& cluster) override;
   Result<uint64_t> nextSn(const H256& cluster) override;
   Result<core::ChainHead> head(const H256& cluster) override;  // one batch + chain_getBlockHash
-  // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage).
+  // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage [key, at]).
   Result<std::vector<std::optional<core::AckRecord>>> acks(
-      const H256& cluster, const std::vector<uint64_t>& sns) override;
+      const H256& cluster, const std::vector<uint64_t>& sns,
+      const std::optional<H256>& at = std::nullopt) override;
   Result<uint32_t> accountNextIndex(const crypto::AccountId32& account) override;
   Result<std::optional<core::AccountInfo>> account(const crypto::AccountId32& account) override;
   Result<u128> hunterRewards(const crypto::AccountId32& account) override;

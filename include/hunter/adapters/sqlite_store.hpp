@@ -66,7 +66,7 @@ struct RewardSummary {
 
 class SqliteStore final : public core::Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   static constexpr int kPageSize = 16384;  // for a new file
   static constexpr int kCacheKiB = 8192;
   // SQLite's own autocheckpoint default, 1,000 pages of 4 KiB, whatever the page size.
@@ -99,6 +99,7 @@ class SqliteStore final : public core::Store {
                     const std::vector<core::SignatureRecord>& answers, int64_t now_ms) override;
   Status setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
                   int64_t now_ms) override;
+  Status retryNow(const H256& cluster) override;
   Status recordSignatureAnswers(const std::vector<core::SignatureRecord>& answers) override;
   Result<std::vector<core::SignatureRecord>> signatureAnswers(const H256& cluster,
                                                               uint64_t sn) override;

@@ -43,6 +43,7 @@ class MemoryStore final : public Store {
                     const std::vector<SignatureRecord>& answers, int64_t now_ms) override;
   Status setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
                   int64_t now_ms) override;
+  Status retryNow(const H256& cluster) override;
   Status recordSignatureAnswers(const std::vector<SignatureRecord>& answers) override;
   Result<std::vector<SignatureRecord>> signatureAnswers(const H256& cluster, uint64_t sn) override;
 

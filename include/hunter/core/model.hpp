@@ -17,13 +17,14 @@ namespace hunter::core {
 //   accepted  the chain's ACK has our hash and our account             (final)
 //   superseded the ACK has our hash and another hunter's account       (final)
 //   diverged  the ACK has another hash                                  (final)
-//   dead      could not go through within max_message_age              (final)
+//   dead      not used any more: a message that cannot go through for max_message_age is
+//             reported dead (an outcome row, a status) and keeps being retried; stores move
+//             rows an older version left `dead` back to pending when they open
 enum class MsgState { kPending, kSigned, kSubmitted, kAccepted, kSuperseded, kDiverged, kDead };
 const char* toString(MsgState s);
 std::optional<MsgState> msgStateFromString(std::string_view s);
 inline bool isFinal(MsgState s) {
-  return s == MsgState::kAccepted || s == MsgState::kSuperseded || s == MsgState::kDiverged ||
-         s == MsgState::kDead;
+  return s == MsgState::kAccepted || s == MsgState::kSuperseded || s == MsgState::kDiverged;
 }
 
 struct StoredMessage {
@@ -67,7 +68,8 @@ struct SubmissionRecord {
   uint64_t era_death = 0;  // first block it is no longer valid
   uint64_t first_sn = 0;
   uint64_t last_sn = 0;
-  u128 fee = 0;  // partialFee + tip
+  u128 fee = 0;           // partialFee + tip
+  bool fee_known = true;  // false: payment_queryInfo failed; asked again before booking
   SubmissionStatus status = SubmissionStatus::kSending;
   std::string error;
   Bytes extrinsic;  // the exact bytes, so a resend is idempotent
@@ -83,7 +85,7 @@ struct OutcomeRecord {
   H256 cluster{};
   uint64_t sn = 0;
   OutcomeKind kind = OutcomeKind::kAccepted;
-  std::string reason;  // rejection reason / dead reason
+  std::string reason;  // rejection reason / dead reason (both are reports: the message goes on)
   std::optional<H256> ack_hash;
   uint32_t block = 0;
   u128 reward = 0;

@@ -102,9 +102,11 @@ class ChainClient {
     HUNTER_TRY(h.next_sn, nextSn(cluster));
     return h;
   }
-  // Acks[cluster][sn] for each sn (null when absent), in order.
-  virtual Result<std::vector<std::optional<AckRecord>>> acks(const H256& cluster,
-                                                             const std::vector<uint64_t>& sns) = 0;
+  // Acks[cluster][sn] for each sn (null when absent), in order, read at block `at` (the best
+  // block when empty). A node that does not know `at` answers an error, never "absent".
+  virtual Result<std::vector<std::optional<AckRecord>>> acks(
+      const H256& cluster, const std::vector<uint64_t>& sns,
+      const std::optional<H256>& at = std::nullopt) = 0;
   virtual Result<uint32_t> accountNextIndex(const crypto::AccountId32& account) = 0;
   virtual Result<std::optional<AccountInfo>> account(const crypto::AccountId32& account) = 0;
   virtual Result<u128> hunterRewards(const crypto::AccountId32& account) = 0;
@@ -159,6 +161,9 @@ class Store {
   };
   virtual Status setRetry(const H256& cluster, const std::vector<RetryUpdate>& updates,
                           int64_t now_ms) = 0;
+  // Every pending or signed message of the cluster may be retried at once (next_attempt 0):
+  // what a restart and `hunter retry` do to a cluster that is backing off.
+  virtual Status retryNow(const H256& cluster) = 0;
   virtual Status recordSignatureAnswers(const std::vector<SignatureRecord>& answers) = 0;
   // Divergence evidence for `status`: (sn, hash, worker endpoints that signed or claimed it).
   virtual Result<std::vector<SignatureRecord>> signatureAnswers(const H256& cluster,

@@ -53,8 +53,11 @@ struct RelayConfig {
 };
 
 // The hunter's accounts, used evenly (round robin), each with its own nonce sequence. The nonce
-// advances only when the chain took a transaction and is re-read from the chain
-// (system_accountNextIndex, pool-aware) after "outdated", "priority too low" or a lost tx.
+// advances only when the chain took a transaction and is re-read from the chain after
+// "outdated" or "priority too low": the next nonce is then the chain's (system_accountNextIndex,
+// which counts only the pool's ready transactions) or one past the highest nonce this process
+// holds in open submissions, whichever is higher, so that a transaction of ours waiting in the
+// pool is never offered its own nonce again. Shared by every relay of the process.
 class AccountPool {
  public:
   explicit AccountPool(std::vector<crypto::SecretKey> keys);
@@ -71,8 +74,14 @@ class AccountPool {
   Account* find(const crypto::AccountId32& id);
   void invalidate(const crypto::AccountId32& id);  // re-read the nonce before the next use
   void invalidateAll();
+  // Nonces of open submissions: held while the submission may still be included.
+  void hold(const crypto::AccountId32& id, uint32_t nonce);
+  void unhold(const crypto::AccountId32& id, uint32_t nonce);
+  // The next nonce to use once the chain says `chain_next`: past every held one.
+  uint32_t nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const;
 
  private:
+  std::map<crypto::AccountId32, std::set<uint32_t>> held_;
   std::vector<Account> accounts_;
   std::vector<crypto::AccountId32> ids_;
   size_t cursor_ = 0;
@@ -144,6 +153,8 @@ class Relay {
   void setSubmitBelow(uint64_t sn) { cfg_.submit_below_sn = sn; }
   const std::optional<ClusterInfo>& clusterInfo() const { return info_; }
   uint64_t workerNextSn() const { return worker_next_sn_; }
+  // The head message has not gone through for max_message_age: since when (0 = it is not dead).
+  int64_t headDeadSinceMs() const { return head_dead_since_ms_; }
   uint64_t chainNextSn() const { return chain_next_; }
   // Why the last round could not make progress (empty when it was not stuck).
   const std::string& stuckDetail() const { return stuck_detail_; }
@@ -157,8 +168,17 @@ class Relay {
     bool excluded = false;  // incompatible protocol
     bool sign_ok = true;    // its last SignClusterMessages answer was complete and valid
     int64_t retry_at_ms = 0;
-    bool dirty = false;  // rec changed since the last saveRoundState
+    bool dirty = false;           // rec changed since the last saveRoundState
+    uint64_t next_sn = 0;         // what it last said its next sn is
+    int64_t behind_until_ms = 0;  // answered empty while others were ahead: not a source till then
     WorkerRecord rec;
+  };
+  // A released submission's (account, nonce), kept for the run that starts at its first sn: a
+  // transaction of that account with a higher nonce may wait in the pool for exactly this nonce,
+  // and one of this cluster with higher sns for these sns, so they go back on the same slot.
+  struct Slot {
+    crypto::AccountId32 account{};
+    uint32_t nonce = 0;
   };
 
   Status refreshChain(int64_t now);
@@ -184,10 +204,23 @@ class Relay {
   void recoverAll(std::vector<RecoverJob>& jobs) const;
   std::vector<size_t> signOrder() const;
   bool resend(SubmissionRecord& sub, int64_t now);
+  // What a re-sent submission's answer means; false when the chain could not be reached.
+  bool afterResend(const SubmissionRecord& sub, const Result<H256>& answer, int64_t now);
+  // Sends the bytes of open submissions the pool does not show as ready again, once a block.
+  bool rebroadcast(const SubmissionRecord& head, int64_t now);
+  void release(const SubmissionRecord& sub, SubmissionStatus status, const std::string& why,
+               int64_t next_attempt_ms, int64_t now);
+  enum class FetchResult { kDone, kTryAnother, kUnreachable };
+  FetchResult fetchFrom(size_t w, uint64_t from, std::optional<H256> prev, uint32_t limit,
+                        RoundStats& st, int64_t now);
+  uint64_t othersNextSn(size_t w) const;
+  // The fee of an included submission: stored, or asked again (nullopt: not known yet).
+  std::optional<u128> feeOf(const SubmissionRecord& sub, int64_t now);
+  void reportDead(const std::vector<StoredMessage>& dead, int64_t now);
   void handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc, const Error& err,
                          RoundStats& st, int64_t now);
   Result<uint32_t> nonceFor(AccountPool::Account& acc);
-  u128 queryFee(const Bytes& xt, size_t messages, int64_t now);
+  std::optional<u128> queryFee(const Bytes& xt, size_t messages, int64_t now);
   int64_t backoff(uint32_t attempts);
   void emit(RelayEvent::Kind kind, const std::string& level, const std::string& text);
   // Worker records and the status are written once, at the end of the round (flushRoundState);
@@ -220,7 +253,17 @@ class Relay {
   // payment_queryInfo answers by (extrinsic length, messages), reused for kFeeCacheMs.
   std::map<std::pair<size_t, size_t>, std::pair<u128, int64_t>> fee_cache_;
   std::vector<WorkerState> wstate_;
-  size_t source_ = 0;  // preferred worker to fetch from
+  size_t source_ = 0;                           // preferred worker to fetch from
+  std::map<uint64_t, Slot> refill_;             // by the released run's first sn
+  std::map<int64_t, uint32_t> rebroadcast_at_;  // submission id -> block it was last re-sent at
+  int64_t round_started_ms_ = 0;
+  uint64_t dead_reported_below_ = 0;  // dead reports were made for the sns below this
+  uint64_t dead_head_sn_ = 0;
+  int64_t head_dead_since_ms_ = 0;
+  std::string dead_detail_;
+  int64_t dead_reminder_ms_ = 0;
+  uint64_t ack_wait_reported_ = UINT64_MAX;
+  std::map<int64_t, u128> fee_by_sub_;  // fees asked again for submissions stored without one
   uint64_t submitted_total_ = 0;
   std::string stuck_detail_;
   std::optional<ClusterStatusRecord> status_to_save_;

@@ -446,11 +446,12 @@ TEST_P(StoreTest, DropFromDeletesOnlyNonFinalMessages) {
                      {outcome(kA, 3, OutcomeKind::kAccepted), outcome(kA, 6, OutcomeKind::kDead)})
                   .ok());
   ASSERT_TRUE(s().dropFrom(kA, 2).ok());
-  EXPECT_EQ(sns(*s().messages(kA, {}, 0, 100)), (std::vector<uint64_t>{1, 3, 6}));
+  // A dead report settles nothing: sn 6 is dropped like any open message.
+  EXPECT_EQ(sns(*s().messages(kA, {}, 0, 100)), (std::vector<uint64_t>{1, 3}));
   EXPECT_EQ(count(kB), 6u);
-  EXPECT_EQ(s().tip(kA).value()->first, 6u);
+  EXPECT_EQ(s().tip(kA).value()->first, 3u);
   ASSERT_TRUE(s().dropFrom(kA, 1000).ok());
-  EXPECT_EQ(count(kA), 3u);
+  EXPECT_EQ(count(kA), 2u);
 }
 
 TEST_P(StoreTest, MarkSignedMovesPendingMessagesAndRecordsAnswers) {
@@ -537,6 +538,41 @@ TEST_P(StoreTest, RecordOutcomesAppendsEveryRowOfALargeCall) {
   }
   EXPECT_EQ(get(kA, 7).state, MsgState::kSuperseded);
   EXPECT_EQ(get(kA, 200).state, MsgState::kAccepted);
+}
+
+TEST_P(StoreTest, RetryNowClearsTheBackoffOfOpenMessagesOnly) {
+  add(chainOf(kA, 1, 4));
+  add(chainOf(kB, 1, 1));
+  ASSERT_TRUE(s().markSigned(kA, {{2, {sig(1)}}}, {}, 10).ok());
+  std::vector<Store::RetryUpdate> later;
+  for (uint64_t sn : {1, 2})
+    later.push_back({sn, sn == 1 ? MsgState::kPending : MsgState::kSigned, 3, 99'000, "later"});
+  ASSERT_TRUE(s().setRetry(kA, later, 10).ok());
+  ASSERT_TRUE(s().setRetry(kB, {{1, MsgState::kPending, 3, 99'000, "later"}}, 10).ok());
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 3, OutcomeKind::kAccepted)}).ok());
+  ASSERT_TRUE(s().retryNow(kA).ok());
+  EXPECT_EQ(get(kA, 1).next_attempt_ms, 0);
+  EXPECT_EQ(get(kA, 2).next_attempt_ms, 0);
+  EXPECT_EQ(get(kA, 1).attempts, 3u);  // the count stays: it is history
+  EXPECT_EQ(get(kA, 2).state, MsgState::kSigned);
+  EXPECT_EQ(get(kA, 3).state, MsgState::kAccepted);
+  EXPECT_EQ(get(kB, 1).next_attempt_ms, 99'000);  // another cluster is left alone
+}
+
+TEST_P(StoreTest, ASubmissionWithoutAKnownFeeSaysSo) {
+  add(chainOf(kA, 1, 2));
+  auto sub = makeSubmission(kA, 1, 2);
+  sub.fee = 0;
+  sub.fee_known = false;
+  auto id = s().addSubmission(sub);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  auto back = s().submission(*id).value();
+  ASSERT_TRUE(back.has_value());
+  EXPECT_FALSE(back->fee_known);
+  EXPECT_FALSE(s().openSubmissionHeads(kA).value().at(0).fee_known);
+  auto known = s().addSubmission(makeSubmission(kB, 1, 1));
+  ASSERT_TRUE(known.ok());
+  EXPECT_TRUE(s().submission(*known).value()->fee_known);
 }
 
 TEST_P(StoreTest, RecordSignatureAnswersAppends) {
@@ -745,7 +781,7 @@ TEST_P(StoreTest, RecordOutcomesSettlesMessagesAndAppendsRows) {
   EXPECT_EQ(get(kA, 1).updated_ms, 9000);
   EXPECT_EQ(get(kA, 2).state, MsgState::kSuperseded);
   EXPECT_EQ(get(kA, 3).state, MsgState::kDiverged);
-  EXPECT_EQ(get(kA, 4).state, MsgState::kDead);
+  EXPECT_EQ(get(kA, 4).state, MsgState::kPending);  // a dead report only appends
   EXPECT_EQ(get(kA, 5).state, MsgState::kPending);  // a rejection only appends
   EXPECT_EQ(get(kA, 6).state, MsgState::kPending);
   EXPECT_FALSE(s().message(kA, 77)->has_value());
@@ -791,7 +827,7 @@ TEST_P(StoreTest, RecordOutcomesSettlesRunsGapsAndMixedKindsExactly) {
           .ok());
   const MsgState want[] = {MsgState::kAccepted, MsgState::kAccepted, MsgState::kAccepted,
                            MsgState::kPending,  MsgState::kAccepted, MsgState::kDiverged,
-                           MsgState::kPending,  MsgState::kDead,     MsgState::kSuperseded,
+                           MsgState::kPending,  MsgState::kPending,  MsgState::kSuperseded,
                            MsgState::kPending};
   for (uint64_t sn = 1; sn <= 10; ++sn) {
     auto m = get(kA, sn);
@@ -1094,6 +1130,7 @@ TEST(SqliteStoreTest, VersionOneSubmissionsKeepTheirBytesAfterTheUpgrade) {
           "INTEGER NOT NULL, fee TEXT NOT NULL, status TEXT NOT NULL, error TEXT NOT NULL, "
           "extrinsic BLOB NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
           "CREATE INDEX submissions_by_status ON submissions (cluster, status);"
+          "CREATE TABLE messages (state TEXT NOT NULL, next_attempt_ms INTEGER NOT NULL);"
           "INSERT INTO submissions VALUES (3, x'" +
               std::string(64, 'a') + "', x'" + std::string(64, '7') + "', x'" +
               std::string(64, '8') +
@@ -1112,6 +1149,30 @@ TEST(SqliteStoreTest, VersionOneSubmissionsKeepTheirBytesAfterTheUpgrade) {
   ASSERT_EQ(open->size(), 1u);
   EXPECT_EQ(open->front().extrinsic, (Bytes{0xc0, 0xff, 0xee}));
   EXPECT_EQ(open->front().last_sn, 4u);
+}
+
+// An older hunter left messages `dead`, which wedged their cluster for good (the chain takes sns
+// in order): opening the database puts them back to pending, due at once.
+TEST(SqliteStoreTest, DeadMessagesOfAnOlderVersionAreRetriedAfterTheUpgrade) {
+  TempDir dir;
+  std::string path = dir.file("v2.db");
+  {
+    auto store = SqliteStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE((*store)->addMessages(chainOf(kA, 0, 3)).ok());
+  }
+  rawExec(path,
+          "UPDATE messages SET state = 'dead', next_attempt_ms = 77000 WHERE sn = 0;"
+          "UPDATE messages SET state = 'accepted' WHERE sn = 1;"
+          "DROP TABLE meta; ALTER TABLE submissions DROP COLUMN fee_known;"
+          "PRAGMA user_version = 2;");
+  auto store = SqliteStore::open(path);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto m = (*store)->message(kA, 0).value();
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->state, MsgState::kPending);
+  EXPECT_EQ(m->next_attempt_ms, 0);
+  EXPECT_EQ((*store)->message(kA, 1).value()->state, MsgState::kAccepted);
 }
 
 TEST(SqliteStoreTest, GarbageFileIsRefusedNamingThePath) {
