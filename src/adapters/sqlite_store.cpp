@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,6 +227,43 @@ Error dbError(sqlite3* db, const std::string& op, const std::string& what) {
 }
 
 }  // namespace
+
+// ---- WriterLock ------------------------------------------------------------------------------
+
+Result<WriterLock> WriterLock::acquire(const std::string& database) {
+  if (database == ":memory:") return WriterLock(-1);
+  const std::string path = database + ".lock";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return makeError("io", "cannot open the lock file " + path + ": " + std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char buf[32] = {};
+    ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    ::close(fd);
+    if (err != EWOULDBLOCK) {
+      return makeError("io", "cannot lock " + path + ": " + std::strerror(err));
+    }
+    std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return makeError("locked", "database " + database + " is in use by hunter process " +
+                                   (pid.empty() ? "(unknown pid)" : pid) + " (lock " + path +
+                                   "): only one run or submit may write a database; stop it "
+                                   "first, or give this one its own database");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The lock holds without the PID; only the message of a second process is poorer.
+  }
+  return WriterLock(fd);
+}
+
+WriterLock::WriterLock(WriterLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+WriterLock::~WriterLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing the last descriptor drops the flock
+}
 
 namespace sqlite_detail {
 

@@ -1,5 +1,7 @@
 #include "hunter/app/keyfile.hpp"
 
+#include "hunter/crypto/ss58.hpp"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -87,6 +89,22 @@ void syncParentDirectory(const std::string& path) {
 }
 
 }  // namespace
+
+Result<crypto::SecretKey> readDistinctKey(
+    const std::vector<std::string>& paths, size_t index,
+    const std::vector<std::optional<crypto::PublicKey>>& earlier) {
+  HUNTER_TRY(auto key, readKeyFile(paths[index]));
+  for (size_t i = 0; i < earlier.size() && i < index; ++i) {
+    if (earlier[i] != key.publicKey()) continue;
+    return makeError("duplicate_key",
+                     "hunter.key_files[" + std::to_string(index) + "] (" + paths[index] +
+                         ") holds the same key as hunter.key_files[" + std::to_string(i) + "] (" +
+                         paths[i] + "), account " +
+                         crypto::ss58Encode(crypto::accountId(key.publicKey())) +
+                         ": list each account once (one account is one nonce sequence)");
+  }
+  return key;
+}
 
 Result<crypto::SecretKey> readKeyFile(const std::string& path) {
   // O_NONBLOCK keeps a FIFO from blocking the open; it is refused below as not a regular file.

@@ -43,13 +43,16 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   s->started_ms_ = s->clock_.nowMs();
 
   std::vector<crypto::SecretKey> keys;
-  for (const auto& f : config.key_files) {
-    auto k = readKeyFile(f);
-    if (!k.ok()) return k.error();
-    keys.push_back(*k);
+  std::vector<std::optional<crypto::PublicKey>> seen;
+  for (size_t i = 0; i < config.key_files.size(); ++i) {
+    HUNTER_TRY(auto k, readDistinctKey(config.key_files, i, seen));
+    keys.push_back(k);
+    seen.emplace_back(k.publicKey());
   }
   s->accounts_ = std::make_unique<core::AccountPool>(std::move(keys));
 
+  HUNTER_TRY(auto lock, adapters::WriterLock::acquire(config.database));
+  s->lock_.emplace(std::move(lock));
   auto store = adapters::SqliteStore::open(config.database);
   if (!store.ok()) return store.error();
   s->store_ = std::move(store).value();

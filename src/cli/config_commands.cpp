@@ -54,8 +54,10 @@ void registerConfigCommands(CLI::App& root) {
     if (cfg.key_files.empty()) problem("hunter.key_files", "missing (at least one)");
     if (cfg.clusters.empty()) problem("clusters", "no [[clusters]] configured");
     std::vector<std::string> accounts;
+    std::vector<std::optional<crypto::PublicKey>> seen;
     for (size_t i = 0; i < cfg.key_files.size(); ++i) {
-      auto key = app::readKeyFile(cfg.key_files[i]);
+      auto key = app::readDistinctKey(cfg.key_files, i, seen);
+      seen.push_back(key.ok() ? std::optional(key->publicKey()) : std::nullopt);
       if (!key.ok()) {
         problem("hunter.key_files[" + std::to_string(i) + "]", key.error().message);
         continue;

@@ -227,6 +227,31 @@ void registerServiceCommands(CLI::App& root) {
     return okStatus();
   });
 
+  // ---- retry -----------------------------------------------------------------------------
+  static Common rtOpts;
+  auto* retry = root.add_subcommand(
+      "retry",
+      "Cut the backoff short: every pending or signed message of the cluster(s) is due at once. "
+      "Works beside a running service (which picks it up in its next round) and takes no writer "
+      "lock.");
+  addConfigOption(retry, rtOpts);
+  retry->add_option("--cluster", rtOpts.clusters, "Cluster alias or 0x id (repeatable)")
+      ->required();
+  retry->add_flag("--json", rtOpts.json, "Machine-readable JSON");
+  setAction(retry, []() -> Status {
+    HUNTER_TRY(auto cfg, loadFor(rtOpts));
+    HUNTER_TRY(auto clusters, cfg.select(rtOpts.clusters));
+    HUNTER_TRY(auto store, adapters::SqliteStore::open(cfg.database));
+    nlohmann::json done = nlohmann::json::array();
+    for (const auto& c : clusters) {
+      if (auto r = store->retryNow(c.id); !r.ok()) return r.error().context(c.name());
+      done.push_back(c.name());
+      if (!rtOpts.json) std::cout << c.name() << ": every waiting message is due now\n";
+    }
+    if (rtOpts.json) printJson({{"retried", done}});
+    return okStatus();
+  });
+
   // ---- workers ---------------------------------------------------------------------------
   static Common wkOpts;
   auto* workers =

@@ -339,7 +339,7 @@ struct Devnet::Impl {
     if (!req.is_object()) return makeError("bad_request", where + ": expected an object");
     HUNTER_CHECK(checkFields(req, where,
                              {"cluster", "index", "clear", "offline", "slow_ms", "flaky_rate",
-                              "garbage", "bad_signatures", "diverge_from"}));
+                              "garbage", "bad_signatures", "diverge_from", "empty_messages"}));
     HUNTER_TRY(WorkerSlot * slot, findWorker(req, where));
     DevWorker& w = slot->cluster->worker(slot->index);
     WorkerFaults f = w.faults();
@@ -362,6 +362,9 @@ struct Devnet::Impl {
     }
     if (auto it = req.find("bad_signatures"); it != req.end()) {
       HUNTER_TRY(f.bad_signatures, jsonBool(*it, where + ".bad_signatures"));
+    }
+    if (auto it = req.find("empty_messages"); it != req.end()) {
+      HUNTER_TRY(f.empty_messages, jsonBool(*it, where + ".empty_messages"));
     }
     if (auto it = req.find("diverge_from"); it != req.end()) {
       if (it->is_null()) {

@@ -126,6 +126,7 @@ Status readWorkerFaults(const Ctx& c, const toml::table& t, const std::string& p
   HUNTER_CHECK(readDouble(c, t, p, "flaky_rate", f.flaky_rate, 0.0, 1.0));
   HUNTER_CHECK(readBool(c, t, p, "garbage", f.garbage));
   HUNTER_CHECK(readBool(c, t, p, "bad_signatures", f.bad_signatures));
+  HUNTER_CHECK(readBool(c, t, p, "empty_messages", f.empty_messages));
   if (t.get("diverge_from")) {
     uint64_t k = 0;
     HUNTER_CHECK(readInt(c, t, p, "diverge_from", k, 0, INT64_MAX));
@@ -176,7 +177,7 @@ Status readCluster(const Ctx& c, const toml::table& t, const std::string& p, Clu
       if (!ft) return c.err((*faults)[i].source(), fp, "expected a table");
       HUNTER_CHECK(checkKeys(c, *ft, fp,
                              {"index", "offline", "slow_ms", "flaky_rate", "garbage",
-                              "bad_signatures", "diverge_from"}));
+                              "bad_signatures", "diverge_from", "empty_messages"}));
       if (!ft->get("index")) return c.err(ft->source(), fp + "index", "required");
       size_t index = 0;
       HUNTER_CHECK(readInt(c, *ft, fp, "index", index, 0, cl.workers - 1));

@@ -159,6 +159,7 @@ json WorkerFaults::toJson() const {
             {"flaky_rate", flaky_rate},
             {"garbage", garbage},
             {"bad_signatures", bad_signatures},
+            {"empty_messages", empty_messages},
             {"diverge_from", nullptr}};
   if (diverge_from) j["diverge_from"] = *diverge_from;
   return j;
@@ -333,7 +334,7 @@ WorkerReply DevWorker::messages(const json& req) {
       return errorReply(500, "stopped", "worker stopped itself after a contradicting ACK");
     ensureForkLocked();
     const MessageStream& s = cluster_.stream_;
-    next_sn = s.produced();
+    next_sn = faults_.empty_messages ? from : s.produced();
     uint64_t sn = std::max(from, s.oldest());
     out.reserve(static_cast<size_t>(std::min<uint64_t>(limit, next_sn > sn ? next_sn - sn : 0)));
     for (; sn < next_sn && out.size() < limit; ++sn) {

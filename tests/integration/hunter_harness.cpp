@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
+#include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/core/storage.hpp"
 
 extern char** environ;
@@ -106,7 +108,7 @@ std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& di
   t << "]\n";
   t << "database = " << tomlString(o.database.empty() ? dir + "/" + o.name + ".db" : o.database)
     << "\n";
-  t << "poll_interval_ms = " << o.poll_interval_ms << "\n\n[limits]\n";
+  t << "poll_interval_ms = " << o.poll_interval_ms << "\n" << o.extra_hunter << "\n[limits]\n";
   t << "batch_size = " << o.batch_size << "\nmax_in_flight = " << o.max_in_flight
     << "\nrequest_timeout_ms = " << o.request_timeout_ms << "\nlost_after_s = " << o.lost_after_s
     << "\nbackoff_base_ms = " << o.backoff_base_ms << "\nbackoff_max_ms = " << o.backoff_max_ms
@@ -238,6 +240,66 @@ CommandResult reconcile(DevnetProcess& d, const std::string& cfg) {
   auto r = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   return r;
+}
+
+std::vector<Account> accountsBefore(DevnetProcess& d, const std::vector<crypto::AccountId32>& ids) {
+  std::vector<Account> out;
+  for (const auto& id : ids) out.push_back(Account{id, chainFree(d, id)});
+  return out;
+}
+
+uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H256& cluster,
+                          const std::vector<Account>& accounts) {
+  auto store = adapters::SqliteStore::open(database);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+  if (!store.ok()) return 0;
+  auto outs = (*store)->outcomes(cluster);
+  EXPECT_TRUE(outs.ok());
+  if (!outs.ok()) return 0;
+  std::map<uint64_t, std::vector<core::OutcomeRecord>> accepted;
+  u128 fees = 0;
+  for (auto& o : *outs) {
+    if (o.kind != core::OutcomeKind::kAccepted) continue;
+    fees += o.fee;
+    accepted[o.sn].push_back(o);
+  }
+  auto ours = [&](const crypto::AccountId32& a) {
+    for (auto& x : accounts)
+      if (x.id == a) return true;
+    return false;
+  };
+  const uint64_t next = chainNextSn(d, cluster);
+  uint64_t mine = 0;
+  u128 rewards = 0;
+  for (uint64_t sn = 0; sn < next; ++sn) {
+    auto ack = chainAck(d, cluster, sn);
+    EXPECT_TRUE(ack.has_value()) << "sn " << sn << " has no ACK";
+    auto it = accepted.find(sn);
+    if (!ack || !ours(ack->hunter)) {
+      EXPECT_TRUE(it == accepted.end()) << "sn " << sn << " is booked accepted but not ours";
+      continue;
+    }
+    mine++;
+    rewards += ack->reward;
+    if (it == accepted.end()) {
+      ADD_FAILURE() << "sn " << sn << " is ours on chain but not booked accepted";
+      continue;
+    }
+    EXPECT_EQ(it->second.size(), 1u)
+        << "sn " << sn << " is booked accepted " << it->second.size() << " times";
+    EXPECT_TRUE(it->second[0].reward == ack->reward) << "sn " << sn;
+    EXPECT_EQ(it->second[0].ack_hash, std::optional<H256>(ack->hash)) << "sn " << sn;
+  }
+  for (auto& [sn, rows] : accepted) EXPECT_LT(sn, next) << "sn " << sn << " booked, not on chain";
+  u128 before = 0, now = 0;
+  for (auto& a : accounts) {
+    before += a.free_before;
+    now += chainFree(d, a.id);
+  }
+  EXPECT_TRUE(now + fees == before + rewards)
+      << "free now " << u128ToString(now) << " + booked fees " << u128ToString(fees)
+      << " != free before " << u128ToString(before) << " + rewards " << u128ToString(rewards);
+  return mine;
 }
 
 }  // namespace hunter::testing

@@ -37,6 +37,7 @@ struct HunterConfigOptions {
   int64_t backoff_base_ms = 200;
   int64_t backoff_max_ms = 2000;
   std::string extra_limits;  // more lines for [limits]
+  std::string extra_hunter;  // more lines for [hunter] (e.g. "era_period = 8\n")
   // The [api] table: a free port by default, so hunters of parallel tests never collide.
   std::string api_toml = "[api]\nlisten = \"127.0.0.1:0\"\n";
 };
@@ -92,5 +93,18 @@ bool poolEmpty(DevnetProcess& d);
 // there still gets included), then a one-shot `submit --max 0` reads every ACK, so the database
 // is complete before it is compared with the chain.
 CommandResult reconcile(DevnetProcess& d, const std::string& cfg);
+
+// The books check every fault scenario ends with (after reconcile()): every sn below the chain's
+// next sn whose ACK names one of `accounts` is booked accepted exactly once, with the ACK's hash
+// and reward; nothing else is booked accepted; the fees booked are exactly what the chain took
+// (the accounts' free balances before, plus rewards, minus fees, is what they hold now).
+// Returns how many sns the chain gives to `accounts`.
+struct Account {
+  crypto::AccountId32 id{};
+  u128 free_before = 0;
+};
+std::vector<Account> accountsBefore(DevnetProcess& d, const std::vector<crypto::AccountId32>& ids);
+uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H256& cluster,
+                          const std::vector<Account>& accounts);
 
 }  // namespace hunter::testing

@@ -64,6 +64,25 @@ struct RewardSummary {
   u128 fee = 0;     // sum over all outcomes (each message's share of its extrinsic's fee)
 };
 
+// The one writer of a database: an exclusive flock on "<database>.lock" (created 0600), held for
+// the object's life, with the holder's PID written in it. `run` and `submit` take it before they
+// open the database, so a second one on the same database fails at start (code "locked", naming
+// the file and the holder's PID) instead of double-booking; the read-only commands (`status`,
+// `rewards`, `workers`) and `retry` take none. The kernel drops the lock when the process dies,
+// however it dies. ":memory:" needs no lock.
+class WriterLock {
+ public:
+  static Result<WriterLock> acquire(const std::string& database);
+  WriterLock(WriterLock&& other) noexcept;
+  WriterLock& operator=(WriterLock&&) = delete;
+  WriterLock(const WriterLock&) = delete;
+  ~WriterLock();
+
+ private:
+  explicit WriterLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
 class SqliteStore final : public core::Store {
  public:
   static constexpr int kSchemaVersion = 3;

@@ -6,7 +6,9 @@
 // else may be in the file.
 //
 // The secret never appears in an error message: errors name the file and the problem only.
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "hunter/crypto/keys.hpp"
 #include "hunter/util/result.hpp"
@@ -18,6 +20,15 @@ namespace hunter::app {
 // user, and anything that is not a regular file. Other error codes: "io" (cannot open or read),
 // "bad_key_file" (not the format above, or not a valid secp256k1 secret key).
 Result<crypto::SecretKey> readKeyFile(const std::string& path);
+
+// The key of `paths[index]`, refused with code "duplicate_key" when an earlier path holds the same
+// key (a copy, a symlink, another spelling of the path): one account is one nonce sequence, and
+// two "accounts" sharing it refuse each other's transactions. `earlier[i]` is the public key read
+// from paths[i] (nullopt if it could not be read). The error names both hunter.key_files entries
+// and the account (SS58), never the secret.
+Result<crypto::SecretKey> readDistinctKey(
+    const std::vector<std::string>& paths, size_t index,
+    const std::vector<std::optional<crypto::PublicKey>>& earlier);
 
 // Creates `path` with mode 0600 (O_CREAT | O_EXCL, so an existing file or symlink is never
 // overwritten or followed), writes the key in the format above and fsyncs it. Errors: "exists"

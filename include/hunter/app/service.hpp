@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,7 @@ class Service {
   void updateAccounts(int64_t now);
   const Config* config_ = nullptr;
   Config cfg_;
+  std::optional<adapters::WriterLock> lock_;  // taken before store_ is opened
   std::unique_ptr<adapters::SqliteStore> store_;
   std::unique_ptr<adapters::JsonRpcChainClient> chain_;
   std::unique_ptr<core::AccountPool> accounts_;

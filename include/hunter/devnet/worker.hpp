@@ -105,6 +105,8 @@ struct WorkerFaults {
   bool garbage = false;                  // answers HTTP 200 with a body that is not JSON
   bool bad_signatures = false;           // signs another hash (recovers to a non-worker key)
   std::optional<uint64_t> diverge_from;  // its messages differ from this sn on
+  // GetClusterMessages answers no messages and next_sn = from_sn, as a re-syncing worker does
+  bool empty_messages = false;
 
   bool operator==(const WorkerFaults&) const = default;
   nlohmann::json toJson() const;

@@ -1,0 +1,292 @@
+// The faults operators meet every week, end to end: the real `hunter` against the real devnet at
+// realistic block times (1 s; 6 s where eras matter). Each scenario ends with the shared books
+// check (expectBooksExact). Every wait has a deadline; everything started is stopped.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "hunter/app/keyfile.hpp"
+#include "hunter_harness.hpp"
+
+using namespace hunter;
+using namespace hunter::testing;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+json workerFault(int index, json fault) {
+  fault["cluster"] = "alpha";
+  fault["index"] = index;
+  return {{"worker", fault}};
+}
+
+std::string clusterState(const std::string& cfg) {
+  auto st = runHunter({"status", "--config", cfg, "--json"});
+  if (st.exit_code != 0) return "";
+  json j = jsonOf(st);
+  if (!j.contains("clusters") || j["clusters"].empty()) return "";
+  return j["clusters"][0].value("state", "");
+}
+
+// n extra funded accounts with 0600 key files in the devnet's directory; their paths.
+struct Keys {
+  std::vector<std::string> files;
+  std::vector<crypto::AccountId32> ids;
+  std::string toml;  // [[accounts]] tables for the devnet config
+};
+Keys extraKeys(const std::string& dir, size_t n) {
+  Keys k;
+  for (size_t i = 0; i < n; ++i) {
+    auto key = crypto::SecretKey::generate();
+    std::string path = dir + "/extra-" + std::to_string(i) + ".key";
+    EXPECT_TRUE(app::writeNewKeyFile(path, key).ok());
+    auto id = crypto::accountId(key.publicKey());
+    k.files.push_back(path);
+    k.ids.push_back(id);
+    k.toml += "[[accounts]]\naccount = \"" + toHex(id) + "\"\nfree = \"1000000000000000\"\n";
+  }
+  return k;
+}
+
+std::string tempDir(const std::string& tag) {
+  std::string tmpl = "/tmp/hunter-" + tag + "-XXXXXX";
+  return mkdtemp(tmpl.data());
+}
+
+}  // namespace
+
+// Two of four workers offline for longer than max_message_age_s: the head is reported dead (the
+// cluster's state says so), yet retried; once the workers are back the cluster resumes within one
+// backoff period, and `hunter retry` cuts a long backoff short. 1 s blocks.
+TEST(HunterFaults, ADeadHeadResumesOnceTheWorkersAreBack) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 5;
+  o.clusters[0].rate = 2;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  for (int w : {2, 3}) ASSERT_TRUE(d->setFault(workerFault(w, {{"offline", true}})).ok());
+  HunterConfigOptions ho;
+  ho.backoff_base_ms = 500;
+  ho.backoff_max_ms = 3000;
+  ho.extra_limits = "max_message_age_s = 3\n";
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return clusterState(cfg) == "dead"; }, 30s, 250ms))
+        << svc.log();
+    EXPECT_NE(svc.log().find("dead: not accepted within 3 s"), std::string::npos) << svc.log();
+    EXPECT_EQ(chainNextSn(*d, cluster), 0u);
+    for (int w : {2, 3}) ASSERT_TRUE(d->setFault(workerFault(w, {{"clear", true}})).ok());
+    auto healed = SteadyClock::now();
+    // One backoff period (3 s), the workers' handshake retry (2 s) and two blocks.
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 5; }, 8s))
+        << svc.log();
+    EXPECT_LT(SteadyClock::now() - healed, 8s);
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return clusterState(cfg) == "ok"; }, 10s, 250ms));
+    EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 5u);
+}
+
+TEST(HunterFaults, RetryCutsALongBackoffShort) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 3;
+  o.clusters[0].rate = 0;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  for (int w : {2, 3}) ASSERT_TRUE(d->setFault(workerFault(w, {{"offline", true}})).ok());
+  HunterConfigOptions ho;
+  ho.backoff_base_ms = 60'000;  // a first retry a minute away
+  ho.backoff_max_ms = 120'000;
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  HunterService svc(cfg, d->dir() + "/hunter.log");
+  auto attempted = [&] {  // the head's first attempt failed: it now waits a minute
+    auto st = runHunter({"status", "--config", cfg, "--json"});
+    return st.out.find("2 of 3 signatures") != std::string::npos;
+  };
+  ASSERT_TRUE(DevnetProcess::waitUntil(attempted, 20s, 250ms)) << svc.log();
+  for (int w : {2, 3}) ASSERT_TRUE(d->setFault(workerFault(w, {{"clear", true}})).ok());
+  std::this_thread::sleep_for(3s);  // the workers' handshake is retried every 2 s
+  EXPECT_EQ(chainNextSn(*d, cluster), 0u) << "still backing off";
+  auto r = runHunter({"retry", "--config", cfg, "--cluster", "alpha"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("alpha: every waiting message is due now"), std::string::npos) << r.out;
+  EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 3; }, 5s))
+      << svc.log();
+  EXPECT_EQ(svc.terminate(), 0);
+}
+
+// One worker answers GetClusterMessages with an empty list (re-syncing) while the others hold a
+// backlog: the others are asked and the backlog is relayed. 1 s blocks.
+TEST(HunterFaults, AWorkerAnsweringEmptyListsDoesNotStopRelaying) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 300;
+  o.clusters[0].rate = 10;
+  o.clusters[0].extra_toml = "[[clusters.faults]]\nindex = 0\nempty_messages = true\n";
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  std::string cfg = writeHunterConfig(*d, d->dir());
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 300; }, 20s))
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 300u);
+}
+
+// Half of the submissions dropped by the chain's pool for 10 s while a backlog flows: once the
+// fault ends, the cluster advances within 3 blocks and the backlog drains, with one account and
+// with three. lost_after_s stays at its default (30 s). 1 s blocks.
+class DroppedTransactions : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(DroppedTransactions, TheClusterAdvancesWithinThreeBlocksOfTheFaultEnding) {
+  const size_t extra = GetParam() - 1;
+  std::string keyDir = tempDir("drop");
+  Keys keys = extraKeys(keyDir, extra);
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 100;
+  o.clusters[0].rate = 20;
+  o.extra_toml = keys.toml;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  std::vector<crypto::AccountId32> ids = {devHunter(*d)};
+  ids.insert(ids.end(), keys.ids.begin(), keys.ids.end());
+  auto accounts = accountsBefore(*d, ids);
+  HunterConfigOptions ho;
+  ho.batch_size = 8;
+  ho.lost_after_s = 30;
+  ho.key_files = {d->hunterKeyPath()};
+  ho.key_files.insert(ho.key_files.end(), keys.files.begin(), keys.files.end());
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 50; }, 20s))
+        << svc.log();
+    ASSERT_TRUE(d->setFault({{"chain", {{"drop_rate", 0.5}}}}).ok());
+    std::this_thread::sleep_for(10s);
+    ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
+    const uint64_t atClear = chainNextSn(*d, cluster);
+    auto info = d->workerCall(0, 1, "GetClusterInfo");
+    ASSERT_TRUE(info.ok());
+    const uint64_t produced = info->json["next_sn"].get<uint64_t>();
+    EXPECT_TRUE(
+        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; }, 3s + 500ms))
+        << "no progress within 3 blocks of the fault ending\n"
+        << svc.log();
+    // What was produced by then goes through at the pace of the devnet's blocks.
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= produced; }, 10s))
+        << chainNextSn(*d, cluster) << " of " << produced << "\n"
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 100u);
+  (void)std::system(("rm -rf " + keyDir).c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Accounts, DroppedTransactions, ::testing::Values(1, 3),
+                         [](const auto& info) { return std::to_string(info.param) + "Accounts"; });
+
+// Every submission dropped for longer than an era (era_period 4 at 6 s blocks: 24 s), so that
+// transactions expire in the hunter's hands: once the fault ends the cluster advances within 3
+// blocks. 6 s blocks.
+TEST(HunterFaults, ExpiredTransactionsRecoverWithinThreeBlocksAtSixSecondBlocks) {
+  DevnetOptions o;
+  o.block_ms = 6000;
+  o.clusters[0].initial_backlog = 10;
+  o.clusters[0].rate = 1;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  HunterConfigOptions ho;
+  ho.batch_size = 4;
+  ho.lost_after_s = 30;
+  ho.extra_hunter = "era_period = 4\n";
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  {
+    ASSERT_TRUE(d->setFault({{"chain", {{"drop_rate", 1.0}}}}).ok());
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil(
+        [&] { return svc.log().find("ancient birth block") != std::string::npos; }, 60s, 250ms))
+        << svc.log();
+    ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > 0; }, 18s + 1s))
+        << "no progress within 3 blocks of the fault ending\n"
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 1u);
+}
+
+// The same key twice (a path and a symlink to it) is refused by `config check` and by `run`: one
+// account is one nonce sequence.
+TEST(HunterFaults, TheSameKeyListedTwiceIsRefused) {
+  std::string dir = tempDir("dupkey");
+  std::string key = newKeyFile(dir, "h.key");
+  ASSERT_EQ(::symlink(key.c_str(), (dir + "/link.key").c_str()), 0);
+  std::string cfg = dir + "/h.toml";
+  std::ofstream(cfg) << "[chain]\nendpoints = [\"http://127.0.0.1:9\"]\n[hunter]\nkey_files = [\""
+                     << key << "\", \"" << dir << "/link.key\"]\ndatabase = \"" << dir
+                     << "/h.db\"\n[[clusters]]\nid = \"0x" << std::string(64, 'a')
+                     << "\"\nalias = \"alpha\"\nworkers = [\"http://127.0.0.1:9\"]\n";
+  for (auto args : std::vector<std::vector<std::string>>{{"config", "check", "--config", cfg},
+                                                         {"run", "--config", cfg}}) {
+    auto r = runHunter(args, 20s);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("hunter.key_files[1]"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("same key as hunter.key_files[0]"), std::string::npos) << r.err;
+  }
+  (void)std::system(("rm -rf " + dir).c_str());
+}
+
+// Exactly one writer per database: a second `run`, or a `submit` beside a running service, exits
+// with an error naming the holder's PID; `status`, `rewards` and `workers` keep working.
+TEST(HunterFaults, OneWriterPerDatabase) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 20;
+  o.clusters[0].rate = 5;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  std::string cfg = writeHunterConfig(*d, d->dir());
+  HunterService svc(cfg, d->dir() + "/hunter.log");
+  ASSERT_TRUE(
+      DevnetProcess::waitUntil([&] { return chainNextSn(*d, d->clusters()[0].id) >= 5; }, 20s))
+      << svc.log();
+  const std::string pid = std::to_string(svc.pid());
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"run", "--config", cfg}, {"submit", "--config", cfg, "--cluster", "alpha"}}) {
+    auto r = runHunter(args, 20s);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("in use by hunter process " + pid), std::string::npos) << r.err;
+  }
+  for (auto cmd : {"status", "rewards", "workers"}) {
+    auto r = runHunter({cmd, "--config", cfg}, 20s);
+    EXPECT_EQ(r.exit_code, 0) << cmd << ": " << r.out << r.err;
+  }
+  EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  auto after = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"}, 60s);
+  EXPECT_EQ(after.exit_code, 0) << "the lock went with the process: " << after.err;
+}
