@@ -119,32 +119,57 @@ struct JsonRpcChainClient::Impl {
   }
 
   // Endpoints to try, in order: those not backing off, else the one whose backoff ends first.
+  // An endpoint on another chain is never tried.
   static std::vector<size_t> order(JsonRpcChainClient& c) {
     std::lock_guard lock(c.state_mutex_);
     const int64_t t = now(c);
     std::vector<size_t> out;
+    std::optional<size_t> best;
     for (size_t i = 0; i < c.state_.size(); ++i) {
+      if (c.state_[i].wrong_chain) continue;
       if (c.state_[i].retry_at_ms <= t) out.push_back(i);
+      if (!best || c.state_[i].retry_at_ms < c.state_[*best].retry_at_ms) best = i;
     }
-    if (out.empty() && !c.state_.empty()) {
-      size_t best = 0;
-      for (size_t i = 1; i < c.state_.size(); ++i) {
-        if (c.state_[i].retry_at_ms < c.state_[best].retry_at_ms) best = i;
-      }
-      out.push_back(best);
-    }
+    if (out.empty() && best) out.push_back(*best);
     return out;
+  }
+
+  // Whether endpoint i may be used: nothing pinned, or its genesis was checked. A transport
+  // failure of the check is that endpoint's failure (nullopt: try the next one).
+  static std::optional<Error> checkGenesis(JsonRpcChainClient& c, size_t i) {
+    H256 want{};
+    {
+      std::lock_guard lock(c.state_mutex_);
+      if (!c.genesis_ || c.state_[i].verified) return std::nullopt;
+      want = *c.genesis_;
+    }
+    auto got = genesisAt(c, i);
+    if (!got.ok()) return got.error();
+    std::lock_guard lock(c.state_mutex_);
+    if (*got == want) {
+      c.state_[i].verified = true;
+      return std::nullopt;
+    }
+    c.state_[i].wrong_chain = true;
+    std::string detail = "chain endpoint " + redactUrl(c.endpoints_[i]) +
+                         " belongs to another chain: genesis " + toHex(*got) + ", expected " +
+                         toHex(want) + "; it is not used";
+    c.stats_[i].wrong_chain = true;
+    c.stats_[i].wrong_chain_detail = detail;
+    return makeError("wrong_chain", detail);
   }
 
   static void succeeded(JsonRpcChainClient& c, size_t i) {
     std::lock_guard lock(c.state_mutex_);
-    c.state_[i] = EndpointState{};
+    c.state_[i].consecutive_failures = 0;
+    c.state_[i].retry_at_ms = 0;
     c.current_ = i;
   }
 
   static void failed(JsonRpcChainClient& c, size_t i) {
     std::lock_guard lock(c.state_mutex_);
     auto& st = c.state_[i];
+    st.verified = false;  // it may come back as another chain
     st.consecutive_failures = std::min<uint32_t>(st.consecutive_failures + 1, 1000);
     const int64_t initial = std::max<int64_t>(c.options_.backoff_initial.count(), 0);
     const int64_t cap = std::max<int64_t>(c.options_.backoff_max.count(), initial);
@@ -160,6 +185,13 @@ struct JsonRpcChainClient::Impl {
     size_t tried = 0;
     Error last{"unreachable", "no chain endpoint configured"};
     for (size_t i : order(c)) {
+      if (auto bad = checkGenesis(c, i)) {
+        last = *bad;
+        if (bad->code != "wrong_chain") failed(c, i);
+        failures += (failures.empty() ? "" : "; ") + last.message;
+        ++tried;
+        continue;
+      }
       HttpCall call;
       call.url = c.endpoints_[i];
       call.body = body;
@@ -257,6 +289,33 @@ struct JsonRpcChainClient::Impl {
     auto r = resp.find("result");
     if (r == resp.end()) return bad(c, i, method, "response has neither result nor error");
     return std::move(*r);
+  }
+
+  // chain_getBlockHash([0]) of endpoint i alone (call_mutex_ held by the caller).
+  static Result<H256> genesisAt(JsonRpcChainClient& c, size_t i) {
+    const std::string method = "chain_getBlockHash";
+    const uint64_t id = c.next_id_++;
+    json req = {{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", json::array({0})}};
+    HttpCall call;
+    call.url = c.endpoints_[i];
+    call.body = dump(req);
+    call.timeout = c.options_.timeout;
+    call.max_response = c.options_.max_response;
+    {
+      std::lock_guard lock(c.state_mutex_);
+      ++c.stats_[i].requests;
+    }
+    auto reply = c.options_.transport ? c.options_.transport(call) : c.http_.post(call);
+    if (!reply.ok()) return reply.error();
+    if (reply->status < 200 || reply->status >= 300) {
+      return makeError(
+          "http_" + std::to_string(reply->status),
+          "chain " + c.endpoints_[i] + ": " + method + ": HTTP " + std::to_string(reply->status));
+    }
+    Answer a{i, std::move(reply->body)};
+    HUNTER_TRY(json doc, parseBody(c, a, method));
+    HUNTER_TRY(json r, result(c, i, method, doc, id));
+    return hash(c, method, Got{i, std::move(r)});
   }
 
   static Result<Got> call(JsonRpcChainClient& c, const std::string& method, json params) {
@@ -477,6 +536,19 @@ ChainClientStats JsonRpcChainClient::stats() const {
     out.endpoints[i].backing_off = state_[i].retry_at_ms > t;
   }
   return out;
+}
+
+Result<H256> JsonRpcChainClient::genesisOf(size_t endpoint) {
+  if (endpoint >= endpoints_.size()) return makeError("bad_value", "no such chain endpoint");
+  std::lock_guard lock(call_mutex_);
+  return Impl::genesisAt(*this, endpoint);
+}
+
+void JsonRpcChainClient::pinGenesis(const H256& g) {
+  std::lock_guard lock(state_mutex_);
+  if (genesis_ == g) return;
+  genesis_ = g;
+  for (auto& s : state_) s.verified = false;
 }
 
 Result<core::ChainParams> JsonRpcChainClient::params() {

@@ -12,6 +12,34 @@
 #include "hunter/adapters/http.hpp"
 
 namespace hunter::adapters {
+
+std::string redactUrl(std::string_view url) {
+  std::string out(url);
+  auto scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  size_t authority = scheme + 3;
+  size_t end = out.find_first_of("/?#", authority);
+  if (end == std::string::npos) end = out.size();
+  if (auto at = out.rfind('@', end); at != std::string::npos && at >= authority) {
+    out.replace(authority, at - authority, "***");
+    end = out.find_first_of("/?#", authority);
+    if (end == std::string::npos) end = out.size();
+  }
+  auto q = out.find('?', end);
+  if (q == std::string::npos) return out;
+  size_t pos = q + 1;
+  while (pos <= out.size()) {
+    size_t amp = out.find_first_of("&#", pos);
+    if (amp == std::string::npos) amp = out.size();
+    if (auto eq = out.find('=', pos); eq != std::string::npos && eq < amp) {
+      out.replace(eq + 1, amp - eq - 1, "***");
+      amp = eq + 4;
+    }
+    if (amp >= out.size() || out[amp] == '#') break;
+    pos = amp + 1;
+  }
+  return out;
+}
 namespace {
 
 struct EasyDeleter {

@@ -1428,6 +1428,31 @@ Result<std::optional<ClusterStatusRecord>> SqliteStore::clusterStatus(const H256
   });
 }
 
+// ---- meta ------------------------------------------------------------------------------------
+
+Result<std::optional<std::string>> SqliteStore::meta(const std::string& key) {
+  return read([&]() -> Result<std::optional<std::string>> {
+    HUNTER_TRY(auto q, query("SELECT value FROM meta WHERE key = ?", "meta"));
+    q.text(key);
+    HUNTER_TRY(bool row, q.step());
+    if (!row) return std::optional<std::string>();
+    std::string v = q.colText(0);
+    HUNTER_CHECK(q.rowError());
+    return std::optional(std::move(v));
+  });
+}
+
+Status SqliteStore::setMeta(const std::string& key, const std::string& value) {
+  const char* op = "setMeta";
+  return write(op, [&]() -> Status {
+    HUNTER_TRY(auto q, query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
+                             "UPDATE SET value = excluded.value",
+                             op));
+    q.text(key).text(value);
+    return q.run();
+  });
+}
+
 // ---- read helpers ----------------------------------------------------------------------------
 
 Result<std::vector<H256>> SqliteStore::clusters() {

@@ -1,5 +1,6 @@
 #include "hunter/app/service.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -62,6 +63,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   copt.max_response = config.max_response_bytes;
   copt.ca_file = config.ca_file;
   s->chain_ = std::make_unique<adapters::JsonRpcChainClient>(config.chain_endpoints, copt);
+  HUNTER_CHECK(s->checkChainIdentity());
 
   uint64_t seed = static_cast<uint64_t>(s->clock_.nowMs());
   for (const auto& cc : clusters) {
@@ -97,6 +99,78 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   }
   s->describeMetrics();
   return s;
+}
+
+// The database belongs to one chain: its genesis hash is recorded at first use and pinned in the
+// chain client (an endpoint of another chain is never used). A database whose chain no reachable
+// endpoint serves, or whose chain was reset under it (a block it saw has another hash now), is
+// refused: its books are another chain's. An unreachable chain decides nothing here; the client
+// checks each endpoint when it first answers.
+Status Service::checkChainIdentity() {
+  HUNTER_TRY(auto stored, store_->meta("genesis_hash"));
+  std::optional<H256> genesis;
+  if (stored) {
+    auto g = fixedFromHex<32>(*stored, "genesis_hash");
+    if (!g.ok())
+      return makeError("db", cfg_.database + ": meta genesis_hash: " + g.error().message);
+    genesis = *g;
+  } else if (auto p = chain_->params(); p.ok()) {
+    genesis = p->genesis_hash;
+    HUNTER_CHECK(store_->setMeta("genesis_hash", toHex(*genesis)));
+  }
+  if (!genesis) return okStatus();
+  chain_->pinGenesis(*genesis);
+  std::string others;
+  size_t same = 0;
+  for (size_t i = 0; i < chain_->endpoints().size(); ++i) {
+    auto g = chain_->genesisOf(i);
+    if (!g.ok()) continue;
+    if (*g == *genesis) {
+      same++;
+    } else {
+      others += (others.empty() ? "" : ", ") + adapters::redactUrl(chain_->endpoints()[i]) +
+                " (genesis " + toHex(*g) + ")";
+    }
+  }
+  const std::string afresh = "; to start afresh against this chain, stop hunter and move " +
+                             cfg_.database + " (with its -wal and -shm files) aside";
+  if (same == 0 && !others.empty()) {
+    return makeError("wrong_chain", "database " + cfg_.database +
+                                        " belongs to the chain with genesis " + toHex(*genesis) +
+                                        ", but the chain endpoints answer another: " + others +
+                                        afresh);
+  }
+  if (!others.empty()) logError("chain endpoints on another chain, not used: " + others);
+  if (same == 0) return okStatus();
+  return checkChainNotReset(afresh);
+}
+
+// The block this database saw last time is still the chain's block at that number.
+Status Service::checkChainNotReset(const std::string& afresh) {
+  HUNTER_TRY(auto seen, store_->meta("checkpoint"));
+  auto best = chain_->bestBlock();
+  if (!best.ok()) return okStatus();
+  if (seen) {
+    auto colon = seen->find(':');
+    uint64_t number = 0;
+    auto hash = fixedFromHex<32>(colon == std::string::npos ? "" : seen->substr(colon + 1), "hash");
+    bool parsed = colon != std::string::npos && hash.ok() &&
+                  std::from_chars(seen->data(), seen->data() + colon, number).ec == std::errc{};
+    if (parsed && number <= best->number) {
+      auto now = chain_->blockHash(static_cast<uint32_t>(number));
+      if (now.ok() && *now != *hash) {
+        return makeError("wrong_chain", "the chain was reset under database " + cfg_.database +
+                                            ": block " + std::to_string(number) + " is now " +
+                                            toHex(*now) + ", it saw " + toHex(*hash) + afresh);
+      }
+    } else if (parsed) {
+      return makeError("wrong_chain", "the chain was reset under database " + cfg_.database +
+                                          ": its best block is " + std::to_string(best->number) +
+                                          ", below block " + std::to_string(number) + " it saw" +
+                                          afresh);
+    }
+  }
+  return store_->setMeta("checkpoint", std::to_string(best->number) + ":" + toHex(best->hash));
 }
 
 Status Service::start() {

@@ -71,8 +71,14 @@ std::string DevnetProcess::configToml(const DevnetOptions& o, const std::string&
 Result<std::unique_ptr<DevnetProcess>> DevnetProcess::start(const DevnetOptions& options) {
   std::unique_ptr<DevnetProcess> p(new DevnetProcess());
   std::string tmpl = (fs::temp_directory_path() / "hunter-devnet-XXXXXX").string();
-  if (!::mkdtemp(tmpl.data())) return makeError("io", "mkdtemp failed");
-  p->dir_ = tmpl;
+  if (!options.state_dir.empty()) {
+    p->dir_ = options.state_dir;
+    p->owns_dir_ = false;
+  } else if (!::mkdtemp(tmpl.data())) {
+    return makeError("io", "mkdtemp failed");
+  } else {
+    p->dir_ = tmpl;
+  }
   std::string config = p->dir_ + "/devnet.toml";
   std::ofstream(config) << configToml(options, p->dir_);
   std::string log = p->dir_ + "/devnet.log";
@@ -174,7 +180,7 @@ Result<std::unique_ptr<DevnetProcess>> DevnetProcess::start(const DevnetOptions&
 DevnetProcess::~DevnetProcess() {
   if (pid_ > 0) (void)terminate(std::chrono::seconds(10));
   if (stdout_fd_ >= 0) ::close(stdout_fd_);
-  if (!dir_.empty()) {
+  if (!dir_.empty() && owns_dir_) {
     std::error_code ec;
     fs::remove_all(dir_, ec);
   }

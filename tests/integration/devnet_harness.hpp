@@ -43,6 +43,9 @@ struct DevnetOptions {
   // TOML appended at the top level before the clusters (e.g. "[fees]\nbase_fee = \"5\"\n").
   std::string extra_toml;
   std::chrono::milliseconds start_timeout{30000};
+  // Another devnet's directory to run in (its key file, so the same genesis): this devnet
+  // leaves it in place when it stops. Empty: a fresh temporary directory of its own.
+  std::string state_dir;
 };
 
 struct DevnetClusterInfo {
@@ -111,6 +114,7 @@ class DevnetProcess {
                          std::chrono::milliseconds timeout);
 
   std::string dir_;
+  bool owns_dir_ = true;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   nlohmann::json endpoints_;

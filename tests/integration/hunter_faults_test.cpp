@@ -290,3 +290,102 @@ TEST(HunterFaults, OneWriterPerDatabase) {
   auto after = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"}, 60s);
   EXPECT_EQ(after.exit_code, 0) << "the lock went with the process: " << after.err;
 }
+
+// A database belongs to one chain. Pointed at another chain (another genesis hash) hunter
+// refuses to start, naming both hashes and how to start afresh; a failover endpoint of another
+// chain is left out while the right one is used, and the books stay exact.
+TEST(HunterFaults, AnotherChainIsRefusedAndItsEndpointsAreNotUsed) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 10;
+  o.clusters[0].rate = 2;
+  auto a = startDevnet(o);
+  ASSERT_TRUE(a);
+  auto b = startDevnet(o);  // its own directory and key: another genesis
+  ASSERT_TRUE(b);
+  const H256 cluster = a->clusters()[0].id;
+  auto accounts = accountsBefore(*a, {devHunter(*a)});
+  std::string cfg = writeHunterConfig(*a, a->dir());
+  {
+    HunterService svc(cfg, a->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*a, cluster) >= 5; }, 20s))
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  auto genesisOf = [](DevnetProcess& d) {
+    auto r = d.rpcResult("chain_getBlockHash", json::array({0}));
+    return r.ok() ? r->get<std::string>() : std::string();
+  };
+  const std::string ga = genesisOf(*a), gb = genesisOf(*b);
+  ASSERT_NE(ga, gb);
+  std::string text = readFile(cfg);
+  auto withEndpoints = [&](const std::string& endpoints) {
+    std::string t = text;
+    auto at = t.find("endpoints = [");
+    t.replace(at, t.find(']', at) - at + 1, "endpoints = [" + endpoints + "]");
+    std::string path = a->dir() + "/other.toml";
+    std::ofstream(path) << t;
+    return path;
+  };
+  std::string onlyB = withEndpoints("\"" + b->chainUrl() + "\"");
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"run", "--config", onlyB}, {"submit", "--config", onlyB, "--cluster", "alpha"}}) {
+    auto r = runHunter(args, 30s);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("belongs to the chain with genesis " + ga), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(gb), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("to start afresh"), std::string::npos) << r.err;
+  }
+  std::string bThenA = withEndpoints("\"" + b->chainUrl() + "\", \"" + a->chainUrl() + "\"");
+  {
+    HunterService svc(bThenA, a->dir() + "/hunter2.log");
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*a, cluster) >= 12; }, 20s))
+        << svc.log();
+    EXPECT_NE(svc.log().find("on another chain, not used: " + b->chainUrl()), std::string::npos)
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  EXPECT_EQ(chainNextSn(*b, b->clusters()[0].id), 0u) << "nothing went to the other chain";
+  reconcile(*a, cfg);
+  EXPECT_GE(expectBooksExact(*a, a->dir() + "/hunter.db", cluster, accounts), 12u);
+}
+
+// The devnet restarted under an existing database (same genesis, a new chain from block 0):
+// refused, instead of wedging on messages the new chain never saw.
+TEST(HunterFaults, AChainResetUnderTheDatabaseIsRefused) {
+  DevnetOptions o;
+  o.block_ms = 500;
+  o.clusters[0].initial_backlog = 5;
+  o.clusters[0].rate = 0;
+  auto a = startDevnet(o);
+  ASSERT_TRUE(a);
+  std::string cfg = writeHunterConfig(*a, a->dir());
+  ASSERT_TRUE(DevnetProcess::waitUntil(
+      [&] {
+        auto h = a->rpcResult("chain_getHeader");
+        return h.ok() && (*h)["number"] != "0x0" && (*h)["number"] != "0x1";
+      },
+      10s));
+  auto first = runHunter({"submit", "--config", cfg, "--cluster", "alpha"}, 60s);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  DevnetOptions again = o;
+  again.state_dir = a->dir();
+  ASSERT_TRUE(a->terminate().ok());
+  auto b = startDevnet(again);
+  ASSERT_TRUE(b);
+  std::string text = readFile(cfg);
+  auto swap = [&](std::string t, const std::string& from, const std::string& to) {
+    for (auto at = t.find(from); at != std::string::npos; at = t.find(from, at + to.size()))
+      t.replace(at, from.size(), to);
+    return t;
+  };
+  text = swap(text, a->chainUrl(), b->chainUrl());
+  for (size_t w = 0; w < a->clusters()[0].workers.size(); ++w)
+    text = swap(text, a->clusters()[0].workers[w], b->clusters()[0].workers[w]);
+  std::string cfg2 = a->dir() + "/reset.toml";
+  std::ofstream(cfg2) << text;
+  auto r = runHunter({"submit", "--config", cfg2, "--cluster", "alpha"}, 60s);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("the chain was reset under database"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("to start afresh"), std::string::npos) << r.err;
+}

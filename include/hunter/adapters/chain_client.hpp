@@ -57,6 +57,9 @@ struct ChainEndpointStats {
   uint64_t bad_responses = 0;  // answers that did not parse as expected
   uint32_t consecutive_failures = 0;
   bool backing_off = false;  // skipped until its backoff ends
+  // Answers another genesis hash than the pinned one (pinGenesis): never used again.
+  bool wrong_chain = false;
+  std::string wrong_chain_detail;
   // Errors of every kind above, per JSON-RPC method ("state_getStorage", ...).
   std::map<std::string, uint64_t> errors_by_method;
 };
@@ -93,6 +96,14 @@ class JsonRpcChainClient : public core::ChainClient {
   // params array; returns the JSON text of `result`.
   Result<std::string> rawCall(const std::string& method, const std::string& params_json = "[]");
 
+  // The genesis hash of one endpoint, asked of it alone (chain_getBlockHash([0]), no failover).
+  Result<H256> genesisOf(size_t endpoint);
+  // From now on an endpoint is used only once its genesis hash has been checked against `g`
+  // (again after each of its failures, since a node may come back as another chain). One that
+  // answers another hash is dropped for good: its stats say wrong_chain, and a request that
+  // finds no endpoint left fails with code "wrong_chain" naming both hashes.
+  void pinGenesis(const H256& g);
+
   const std::vector<std::string>& endpoints() const { return endpoints_; }
   size_t currentEndpoint() const;
   ChainClientStats stats() const;
@@ -103,6 +114,8 @@ class JsonRpcChainClient : public core::ChainClient {
   struct EndpointState {
     uint32_t consecutive_failures = 0;
     int64_t retry_at_ms = 0;  // backing off until then
+    bool verified = false;    // its genesis matched the pinned one since its last failure
+    bool wrong_chain = false;
   };
 
   std::vector<std::string> endpoints_;
@@ -114,6 +127,7 @@ class JsonRpcChainClient : public core::ChainClient {
   std::vector<EndpointState> state_;
   std::vector<ChainEndpointStats> stats_;
   size_t current_ = 0;
+  std::optional<H256> genesis_;  // pinned
 };
 
 }  // namespace hunter::adapters

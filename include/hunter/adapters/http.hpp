@@ -53,6 +53,11 @@ class HttpServer {
 // for every 4 KiB piece of a body: on the devnet that was about a tenth of its CPU.
 bool setServerThreads(size_t threads);
 
+// `url` as it may be shown to a person: credentials in the authority ("user:pw@") and every
+// query value ("?apikey=…") replaced by "***". Anything after the path that is not a query is
+// kept as is; a string that is not a URL comes back unchanged.
+std::string redactUrl(std::string_view url);
+
 // ---- client -------------------------------------------------------------------------------
 struct HttpCall {
   std::string url;

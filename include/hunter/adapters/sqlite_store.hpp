@@ -142,6 +142,12 @@ class SqliteStore final : public core::Store {
   Result<std::vector<core::WorkerRecord>> workers(const std::optional<H256>& cluster) override;
   Status setClusterStatus(const core::ClusterStatusRecord& s) override;
   Result<std::optional<core::ClusterStatusRecord>> clusterStatus(const H256& cluster) override;
+
+  // Facts about the database itself ("genesis_hash": the chain it belongs to; "checkpoint": a
+  // block "number:0xhash" of that chain it has seen). Not part of core::Store: the relay never
+  // needs them.
+  Result<std::optional<std::string>> meta(const std::string& key);
+  Status setMeta(const std::string& key, const std::string& value);
   // One transaction.
   Status saveRoundState(const std::vector<core::WorkerRecord>& workers,
                         const std::optional<core::ClusterStatusRecord>& status) override;

@@ -78,6 +78,8 @@ class Service {
   core::AccountPool& accounts() { return *accounts_; }
 
  private:
+  Status checkChainIdentity();
+  Status checkChainNotReset(const std::string& afresh);
   Service() = default;
   struct ClusterRuntime;
   void describeMetrics();
