@@ -4,10 +4,13 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "hunter/adapters/http.hpp"
 
@@ -75,6 +78,7 @@ struct Transfer {
   bool added = false;
   bool done = false;
   bool too_large = false;
+  bool straggler = false;  // ended by postAll's `enough` cut-off
   CURLcode code = CURLE_OK;
   char errbuf[CURL_ERROR_SIZE] = {};
 };
@@ -108,8 +112,12 @@ Error transferError(Method method, const Transfer& t) {
                                                std::to_string(call.max_response) + " bytes");
   }
   const std::string detail = t.errbuf[0] != '\0' ? t.errbuf : curl_easy_strerror(t.code);
+  if (t.straggler) return makeError("timeout", where + detail);
   switch (t.code) {
     case CURLE_OPERATION_TIMEDOUT: {
+      if (std::strstr(t.errbuf, "too slow") != nullptr) {
+        return makeError("timeout", where + "answer too slow (" + detail + ")");
+      }
       curl_off_t connected_us = 0;
       curl_easy_getinfo(t.easy.get(), CURLINFO_CONNECT_TIME_T, &connected_us);
       if (connected_us == 0) {
@@ -205,6 +213,10 @@ struct HttpClient::Impl {
     set(CURLOPT_MAXFILESIZE_LARGE,
         static_cast<curl_off_t>(std::min<uint64_t>(call.max_response, INT64_MAX)));
     if (!ca_file.empty()) set(CURLOPT_CAINFO, ca_file.c_str());
+    if (call.min_rate > 0 && call.min_rate_window.count() > 0) {
+      set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(call.min_rate));
+      set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(call.min_rate_window.count()));
+    }
     if (method == Method::kPost) {
       set(CURLOPT_POST, 1L);
       set(CURLOPT_POSTFIELDS, call.body.data());  // not copied: `call` outlives the transfer
@@ -217,7 +229,11 @@ struct HttpClient::Impl {
   }
 
   std::vector<Result<HttpReply>> run(const HttpCall* calls, size_t count, Method method,
-                                     const std::string& ca_file) {
+                                     const std::string& ca_file, size_t enough = SIZE_MAX) {
+    using Steady = std::chrono::steady_clock;
+    const auto started = Steady::now();
+    std::optional<Steady::time_point> cutoff;  // once `enough` calls answered
+    size_t answered = 0;
     std::vector<Result<HttpReply>> results;
     results.reserve(count);
     if (count == 0) return results;
@@ -260,9 +276,37 @@ struct HttpClient::Impl {
         t->done = true;
         t->code = msg->data.result;
         --running;
+        if (t->code == CURLE_OK) ++answered;
       }
       if (running == 0) break;
-      if (mc == CURLM_OK) mc = curl_multi_poll(multi.get(), nullptr, 0, kPollMs, nullptr);
+      if (!cutoff && answered >= enough) {
+        auto took = Steady::now() - started;
+        cutoff =
+            Steady::now() + std::max<Steady::duration>(
+                                took, std::chrono::milliseconds(HttpClient::kStragglerGraceMs));
+      }
+      if (cutoff && Steady::now() >= *cutoff) {
+        const auto grace =
+            std::chrono::duration_cast<std::chrono::milliseconds>(*cutoff - started).count();
+        for (size_t i = 0; i < count; ++i) {
+          Transfer& t = transfers[i];
+          if (t.done) continue;
+          t.done = true;
+          t.code = CURLE_OPERATION_TIMEDOUT;
+          t.straggler = true;
+          std::snprintf(t.errbuf, sizeof t.errbuf,
+                        "no answer within %lld ms, when the others had answered",
+                        static_cast<long long>(grace));
+        }
+        running = 0;
+        break;
+      }
+      int wait_ms = kPollMs;
+      if (cutoff) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*cutoff - Steady::now());
+        wait_ms = static_cast<int>(std::clamp<int64_t>(left.count() + 1, 1, kPollMs));
+      }
+      if (mc == CURLM_OK) mc = curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
       if (mc != CURLM_OK) {
         // The multi handle itself failed: end every unfinished call with that error.
         for (size_t i = 0; i < count; ++i) {
@@ -309,8 +353,9 @@ Result<HttpReply> HttpClient::post(const HttpCall& call) {
   return std::move(impl_->run(&call, 1, Method::kPost, ca_file_).front());
 }
 
-std::vector<Result<HttpReply>> HttpClient::postAll(const std::vector<HttpCall>& calls) {
-  return impl_->run(calls.data(), calls.size(), Method::kPost, ca_file_);
+std::vector<Result<HttpReply>> HttpClient::postAll(const std::vector<HttpCall>& calls,
+                                                   size_t enough) {
+  return impl_->run(calls.data(), calls.size(), Method::kPost, ca_file_, enough);
 }
 
 Result<HttpReply> HttpClient::get(const HttpCall& call) {

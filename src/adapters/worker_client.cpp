@@ -455,6 +455,8 @@ HttpCall HttpWorkerClient::call(size_t worker, const char* method, std::string b
   c.body = std::move(body);
   c.timeout = options_.timeout;
   c.max_response = options_.max_response;
+  c.min_rate = options_.min_rate;
+  c.min_rate_window = options_.min_rate_window;
   return c;
 }
 
@@ -501,7 +503,7 @@ Result<core::WorkerMessages> HttpWorkerClient::fetch(size_t worker, const H256& 
 
 std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
     const std::vector<size_t>& workers, const H256& cluster,
-    const std::vector<core::SignItem>& items) {
+    const std::vector<core::SignItem>& items, size_t enough) {
   const char* method = "SignClusterMessages";
   const size_t batch = options_.sign_batch;
   const size_t chunks = std::max<size_t>(1, (items.size() + batch - 1) / batch);
@@ -536,7 +538,8 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
     if (options_.transport) {
       for (const auto& c : calls) replies.push_back(options_.transport(c));
     } else {
-      replies = sign_http_.postAll(calls);
+      // `enough` workers answer every chunk they were sent: enough * chunks calls.
+      replies = sign_http_.postAll(calls, enough == SIZE_MAX ? SIZE_MAX : enough * chunks);
     }
   }
 

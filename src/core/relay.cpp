@@ -927,9 +927,13 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
     std::vector<RecoverJob> jobs;    // in answer order; only `signer` is used afterwards
     std::vector<double> latency_ms;  // per target, read right after the call
   };
-  auto sign = [this](const std::vector<size_t>& targets, const std::vector<SignItem>& items) {
+  // Asked beyond the threshold (the probe), the round waits for `threshold` answers and a grace
+  // as long again, not for the slowest worker.
+  auto sign = [this, threshold](const std::vector<size_t>& targets,
+                                const std::vector<SignItem>& items) {
     Signed out;
-    out.responses = workers_.signAll(targets, cfg_.cluster, items);
+    const size_t enough = threshold > 0 && targets.size() > threshold ? threshold : SIZE_MAX;
+    out.responses = workers_.signAll(targets, cfg_.cluster, items, enough);
     for (size_t w : targets) out.latency_ms.push_back(workers_.lastLatencyMs(w));
     return out;
   };

@@ -6,12 +6,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "hunter/app/keyfile.hpp"
 #include "hunter_harness.hpp"
+#include "support/trickle_server.hpp"
 
 using namespace hunter;
 using namespace hunter::testing;
@@ -388,4 +391,70 @@ TEST(HunterFaults, AChainResetUnderTheDatabaseIsRefused) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("the chain was reset under database"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("to start afresh"), std::string::npos) << r.err;
+}
+
+namespace {
+// hh:mm:ss.mmm of a log line, in ms of the day (-1 if the line has none).
+int64_t logMs(const std::string& line) {
+  auto t = line.find('T');
+  if (t == std::string::npos || line.size() < t + 13) return -1;
+  int h = 0, m = 0, s = 0, ms = 0;
+  if (std::sscanf(line.c_str() + t + 1, "%d:%d:%d.%d", &h, &m, &s, &ms) != 4) return -1;
+  return ((h * 60 + m) * 60 + s) * 1000 + ms;
+}
+}  // namespace
+
+// A worker that answers SignClusterMessages one byte every 0.5 s (never finishing within the
+// request timeout): its probes no longer hold up rounds. Measured as the longest gap between two
+// submissions while messages arrive at 5/s, with the default 5 s request timeout. 1 s blocks.
+TEST(HunterFaults, ATricklingWorkerDoesNotHoldUpRounds) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].rate = 5;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const std::string honest = d->clusters()[0].workers[3];
+  TrickleServer trickle(
+      [&](const std::string& path, const std::string& body) {
+        adapters::HttpClient http;
+        adapters::HttpCall call;
+        call.url = honest + path;
+        call.body = body;
+        auto r = http.post(call);
+        return r.ok() ? r->body : std::string("{}");
+      },
+      [](const std::string& path) { return path.find("SignClusterMessages") != std::string::npos; },
+      500ms);
+  ASSERT_TRUE(trickle.ok());
+  HunterConfigOptions ho;
+  ho.request_timeout_ms = 5000;
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  std::string text = readFile(cfg);
+  text.replace(text.find(honest), honest.size(), trickle.url());
+  std::ofstream(cfg) << text;
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  std::string log;
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 5; }, 20s))
+        << svc.log();
+    std::this_thread::sleep_for(15s);  // three probe intervals of message flow
+    log = svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  int64_t last = -1, worst = 0;
+  size_t submissions = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" submitted ") == std::string::npos) continue;
+    int64_t t = logMs(line);
+    if (last >= 0 && t >= last) worst = std::max(worst, t - last);
+    last = t;
+    submissions++;
+  }
+  EXPECT_GE(submissions, 20u) << log;
+  EXPECT_LT(worst, 1500) << "the longest gap between two submissions, ms\n" << log;
+  reconcile(*d, cfg);
+  expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts);
 }

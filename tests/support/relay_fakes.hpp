@@ -65,6 +65,7 @@ struct FakeWorkers : WorkerClient {
   std::vector<W> w;
   std::vector<std::string> eps;
   size_t sign_calls = 0;
+  std::vector<size_t> enough_asked;        // signAll's `enough`, per call
   std::vector<std::vector<size_t>> asked;  // per worker: items of each SignClusterMessages
   // signAll may run on the relay's helper threads, never two at once: `overlapped` says if
   // two did. `yields` makes each call last a while, so that an overlap would show.
@@ -120,7 +121,9 @@ struct FakeWorkers : WorkerClient {
     return r;
   }
   std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& ws, const H256&,
-                                            const std::vector<SignItem>& items) override {
+                                            const std::vector<SignItem>& items,
+                                            size_t enough = SIZE_MAX) override {
+    enough_asked.push_back(enough);
     if (inside.fetch_add(1) != 0) overlapped = true;
     for (int i = 0; i < yields; ++i) std::this_thread::yield();
     {

@@ -61,9 +61,13 @@ std::string redactUrl(std::string_view url);
 // ---- client -------------------------------------------------------------------------------
 struct HttpCall {
   std::string url;
-  std::string body;  // POSTed as application/json
-  std::chrono::milliseconds timeout{5000};
-  size_t max_response = 16u << 20;  // larger bodies are refused with "response_too_large"
+  std::string body;                         // POSTed as application/json
+  std::chrono::milliseconds timeout{5000};  // the whole call, connect to last byte
+  size_t max_response = 16u << 20;          // larger bodies are refused with "response_too_large"
+  // A call slower than min_rate bytes/s for min_rate_window is ended as "timeout" (a peer that
+  // trickles its answer). 0 = no rate limit; the window is whole seconds (libcurl's).
+  size_t min_rate = 0;
+  std::chrono::seconds min_rate_window{0};
 };
 
 struct HttpReply {
@@ -89,8 +93,12 @@ class HttpClient {
 
   Result<HttpReply> post(const HttpCall& call);
   // All calls at once; results in the order of `calls`. Returns when every call has finished
-  // or timed out.
-  std::vector<Result<HttpReply>> postAll(const std::vector<HttpCall>& calls);
+  // or timed out, or, once `enough` calls have finished with an answer (any status), after a
+  // grace as long again as that took (at least kStragglerGraceMs): the calls still running
+  // then end with code "timeout" ("no answer within N ms after the others").
+  static constexpr int64_t kStragglerGraceMs = 50;
+  std::vector<Result<HttpReply>> postAll(const std::vector<HttpCall>& calls,
+                                         size_t enough = SIZE_MAX);
   // GET, for the service API tests and health probes.
   Result<HttpReply> get(const HttpCall& call);
 

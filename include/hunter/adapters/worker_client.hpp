@@ -33,8 +33,12 @@
 namespace hunter::adapters {
 
 struct WorkerClientOptions {
-  std::chrono::milliseconds timeout{5000};  // per HTTP request
-  size_t max_response = 16u << 20;          // bytes; larger replies are "response_too_large"
+  std::chrono::milliseconds timeout{5000};  // per HTTP request, connect to last byte
+  // A worker answering slower than this many bytes/s for min_rate_window is cut off as
+  // "timeout" (a trickling worker), long before `timeout`.
+  size_t min_rate = 256;
+  std::chrono::seconds min_rate_window{2};
+  size_t max_response = 16u << 20;  // bytes; larger replies are "response_too_large"
   // Items per SignClusterMessages request (the protocol's maximum is 4096); clamped to 1..4096.
   size_t sign_batch = 4096;
   std::string ca_file;      // CA bundle for https:// endpoints; empty = the system's
@@ -67,9 +71,10 @@ class HttpWorkerClient : public core::WorkerClient {
   // SignClusterMessages to every worker in `workers` at once (items split into requests of at
   // most sign_batch items, all in flight together); results in the order of `workers`. A
   // worker's results come in the order it answered; a worker may leave items unanswered.
-  std::vector<Result<core::SignResponse>> signAll(
-      const std::vector<size_t>& workers, const H256& cluster,
-      const std::vector<core::SignItem>& items) override;
+  std::vector<Result<core::SignResponse>> signAll(const std::vector<size_t>& workers,
+                                                  const H256& cluster,
+                                                  const std::vector<core::SignItem>& items,
+                                                  size_t enough = SIZE_MAX) override;
 
   // Round-trip time of the last HTTP exchange with a worker that got an HTTP answer (of any
   // status); transport failures do not update it. Zero before the first one or when out of range.

@@ -61,10 +61,13 @@ class WorkerClient {
   virtual Result<WorkerInfo> info(size_t worker) = 0;
   virtual Result<WorkerMessages> fetch(size_t worker, const H256& cluster, uint64_t from_sn,
                                        uint32_t limit) = 0;
-  // One SignClusterMessages per worker, all at once; results in the order of `workers`.
+  // One SignClusterMessages per worker, all at once; results in the order of `workers`. Once
+  // `enough` workers have answered, the others get a grace as long as that took, then fail
+  // with "timeout": a probe of a slow or trickling worker does not hold up the round.
   virtual std::vector<Result<SignResponse>> signAll(const std::vector<size_t>& workers,
                                                     const H256& cluster,
-                                                    const std::vector<SignItem>& items) = 0;
+                                                    const std::vector<SignItem>& items,
+                                                    size_t enough = SIZE_MAX) = 0;
   // Duration of the last completed call to `worker`, in ms (0 when unknown).
   virtual double lastLatencyMs(size_t /*worker*/) const { return 0; }
 };

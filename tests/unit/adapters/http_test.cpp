@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hunter/adapters/http.hpp"
+#include "support/trickle_server.hpp"
 
 using namespace hunter;
 using namespace hunter::adapters;
@@ -360,6 +361,73 @@ TEST(Http, SlowServerTimesOut) {
   EXPECT_GE(took, 290ms);
   EXPECT_LT(took, 1500ms);
   server->stop();
+}
+
+// A peer that sends its answer one byte at a time never reaches the call's timeout: the minimum
+// transfer rate ends it first, saying so.
+TEST(Http, ATricklingAnswerIsCutOffByTheMinimumRate) {
+  hunter::testing::TrickleServer trickle(
+      [](const std::string&, const std::string&) { return std::string(200, 'x'); },
+      [](const std::string&) { return true; }, 300ms);
+  ASSERT_TRUE(trickle.ok());
+  HttpClient client;
+  HttpCall c = call(trickle.url() + "/slow", "{}", 20s);
+  c.min_rate = 256;
+  c.min_rate_window = 1s;
+  const auto t0 = Clock::now();
+  auto reply = client.post(c);
+  const auto took = Clock::now() - t0;
+  ASSERT_FALSE(reply.ok());
+  EXPECT_EQ(reply.error().code, "timeout");
+  EXPECT_NE(reply.error().message.find("too slow"), std::string::npos) << reply.error().message;
+  EXPECT_LT(took, 4s);
+}
+
+// postAll(calls, enough): once `enough` calls answered, a straggler gets a grace as long as that
+// took, then ends as a timeout: the caller is not held up by its slowest peer.
+TEST(Http, PostAllStopsWaitingForAStragglerOnceEnoughAnswered) {
+  Gate gate;
+  auto fast = startServer(echoHandler());
+  auto slow = startServer([&](const ServerRequest&) {
+    gate.wait(10s);
+    return ServerResponse{200, "application/json", "{}"};
+  });
+  ASSERT_TRUE(fast && slow);
+  HttpClient client;
+  std::vector<HttpCall> calls = {call(fast->baseUrl() + "/a", "{}", 10s),
+                                 call(slow->baseUrl() + "/b", "{}", 10s),
+                                 call(fast->baseUrl() + "/c", "{}", 10s)};
+  const auto t0 = Clock::now();
+  auto replies = client.postAll(calls, 2);
+  const auto took = Clock::now() - t0;
+  gate.open();
+  ASSERT_EQ(replies.size(), 3u);
+  EXPECT_TRUE(replies[0].ok());
+  EXPECT_TRUE(replies[2].ok());
+  ASSERT_FALSE(replies[1].ok());
+  EXPECT_EQ(replies[1].error().code, "timeout");
+  EXPECT_NE(replies[1].error().message.find("when the others had answered"), std::string::npos)
+      << replies[1].error().message;
+  EXPECT_LT(took, 2s);
+  // Without `enough` it waits for every call.
+  Gate gate2;
+  auto slow2 = startServer([&](const ServerRequest&) {
+    gate2.wait(400ms);
+    return ServerResponse{200, "application/json", "{}"};
+  });
+  auto all = client.postAll({call(fast->baseUrl() + "/a"), call(slow2->baseUrl() + "/b")});
+  EXPECT_TRUE(all[1].ok());
+  slow->stop();
+  slow2->stop();
+  fast->stop();
+}
+
+TEST(Http, RedactUrlHidesCredentialsAndQueryValues) {
+  EXPECT_EQ(redactUrl("https://user:pw@rpc.example.com:443/ws?apikey=SECRET&x=1#f"),
+            "https://***@rpc.example.com:443/ws?apikey=***&x=***#f");
+  EXPECT_EQ(redactUrl("http://127.0.0.1:9933"), "http://127.0.0.1:9933");
+  EXPECT_EQ(redactUrl("http://h/p?token"), "http://h/p?token");
+  EXPECT_EQ(redactUrl("not a url"), "not a url");
 }
 
 TEST(Http, StoppedServerRefusesAndClientSaysUnreachable) {

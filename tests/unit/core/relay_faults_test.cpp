@@ -229,3 +229,24 @@ TEST(RelayFaults, AFeeThatCouldNotBeQueriedIsQueriedAgainBeforeBooking) {
   for (auto& o : acc) fees += o.fee;
   EXPECT_TRUE(fees == h.chain.fee);
 }
+
+// The probe (every worker, every probe_interval) waits for `threshold` answers, not for the
+// slowest worker: a trickling worker does not hold up the round.
+TEST(RelayFaults, TheProbeWaitsForThresholdAnswersOnly) {
+  Harness h(4, 3, 2);
+  h.cfg.probe_interval_ms = 1000;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();  // the first round asks the threshold workers
+  h.workers.grow(4);
+  h.clock.now += 1500;
+  h.relay->round();  // the probe: every worker
+  ASSERT_EQ(h.workers.calls.size(), h.workers.enough_asked.size());
+  bool probed = false;
+  for (size_t i = 0; i < h.workers.calls.size(); ++i) {
+    size_t asked = h.workers.calls[i].first;
+    EXPECT_EQ(h.workers.enough_asked[i], asked > 3 ? 3u : SIZE_MAX) << i;
+    probed |= asked == 4;
+  }
+  EXPECT_TRUE(probed);
+}
