@@ -78,6 +78,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     rc.cluster = cc.id;
     rc.name = cc.name();
     rc.fetch_limit = config.fetch_limit;
+    rc.max_response_bytes = config.max_response_bytes;
     rc.max_pending = config.max_pending;
     rc.batch_size = config.batch_size;
     rc.max_in_flight = config.max_in_flight;

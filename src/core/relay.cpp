@@ -13,6 +13,10 @@ namespace {
 
 std::string shortHex(const H256& h) { return toHex(h).substr(0, 18) + "…"; }
 
+// Bytes of a message beside its payload and destination, in an answer or an extrinsic: sn,
+// hashes, state root and field names, with room to spare.
+constexpr size_t kMessageOverhead = 256;
+
 std::string snRange(uint64_t a, uint64_t b) {
   return a == b ? "sn " + std::to_string(a) : "sns " + std::to_string(a) + "-" + std::to_string(b);
 }
@@ -723,6 +727,12 @@ void Relay::fetch(RoundStats& st, int64_t now) {
   if (*pendingCount >= cfg_.max_pending) return;
   uint32_t limit =
       static_cast<uint32_t>(std::min<uint64_t>(cfg_.fetch_limit, cfg_.max_pending - *pendingCount));
+  // As many as fit in an answer: 1,024 messages of 64 KiB are 134 MB of hex.
+  if (msg_answer_bytes_ > 0) {
+    limit = static_cast<uint32_t>(
+        std::clamp<uint64_t>(cfg_.max_response_bytes * 3 / 4 / msg_answer_bytes_, 1, limit));
+  }
+  limit = std::min(limit, fetch_cap_);
 
   auto tip = store_.tip(cfg_.cluster);
   if (!tip.ok()) return;
@@ -774,6 +784,11 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   constexpr int64_t kBehindMs = 30'000;
   auto r = workers_.fetch(w, cfg_.cluster, from, limit);
   auto& rec = wstate_[w].rec;
+  while (!r.ok() && r.error().code == "response_too_large" && limit > 1) {
+    limit /= 2;  // large messages: ask for fewer, at once
+    fetch_cap_ = limit;
+    r = workers_.fetch(w, cfg_.cluster, from, limit);
+  }
   if (!r.ok()) {
     rec.errors++;
     rec.last_error = "GetClusterMessages: " + r.error().message;
@@ -785,6 +800,15 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   wstate_[w].next_sn = r->next_sn;
   worker_next_sn_ = std::max(worker_next_sn_, r->next_sn);
   auto& msgs = r->messages;
+  if (!msgs.empty()) {
+    size_t largest = 0;
+    for (const auto& m : msgs) {
+      largest = std::max(largest, m.msg.message.payload.size() + m.msg.message.destination.size() +
+                                      kMessageOverhead);
+    }
+    msg_answer_bytes_ = 2 * largest;  // hex
+    fetch_cap_ = UINT32_MAX;
+  }
   if (msgs.empty()) {
     // Nothing from `from` on. Fine if it has nothing newer and nobody else has said more; a
     // worker that says it has more but gives none, or lags the others (re-syncing, or lying),
@@ -1279,9 +1303,14 @@ void Relay::submit(RoundStats& st, int64_t now) {
     auto ready = store_.messages(cfg_.cluster, {MsgState::kSigned}, next, want);
     if (!ready.ok() || ready->empty()) return;
     std::vector<StoredMessage> run;
+    size_t bytes = 0;
     for (auto& m : *ready) {
       if (m.sn != next + run.size() || m.next_attempt_ms > now) break;
       if (m.sn >= cfg_.submit_below_sn) break;
+      // An extrinsic of large messages stops short of max_extrinsic_bytes (one at least).
+      bytes += m.msg.message.payload.size() + m.msg.message.destination.size() +
+               m.signatures.size() * 65 + kMessageOverhead;
+      if (!run.empty() && bytes > cfg_.max_extrinsic_bytes) break;
       run.push_back(std::move(m));
     }
     if (run.empty()) return;

@@ -458,3 +458,32 @@ TEST(HunterFaults, ATricklingWorkerDoesNotHoldUpRounds) {
   reconcile(*d, cfg);
   expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts);
 }
+
+// Protocol-maximum payloads (65,536 bytes) under the default limits (fetch_limit 1024, 16 MiB
+// answers): relayed, with the books exact. 1 s blocks.
+TEST(HunterFaults, ProtocolMaximumPayloadsRelayUnderTheDefaults) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 200;
+  o.clusters[0].rate = 0;
+  o.clusters[0].payload_size = 65'536;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  HunterConfigOptions ho;
+  ho.batch_size = 64;  // the default
+  ho.max_in_flight = 16;
+  ho.request_timeout_ms = 10'000;
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 200; }, 60s))
+        << chainNextSn(*d, cluster) << "\n"
+        << svc.log();
+    EXPECT_EQ(svc.log().find("response larger than"), std::string::npos) << svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 200u);
+}

@@ -32,7 +32,8 @@ struct FakeClock : Clock {
 };
 
 // A cluster's message stream; workers hold copies and may diverge.
-inline std::vector<HashedMessage> makeStream(const H256& cluster, size_t n, uint8_t salt = 0) {
+inline std::vector<HashedMessage> makeStream(const H256& cluster, size_t n, uint8_t salt = 0,
+                                             size_t payload_size = 3) {
   std::vector<HashedMessage> out;
   H256 prev{};
   for (size_t i = 0; i < n; ++i) {
@@ -40,6 +41,7 @@ inline std::vector<HashedMessage> makeStream(const H256& cluster, size_t n, uint
     m.message.sender = MessageOrigin::cluster(cluster);
     m.message.destination = toBytes("phala/cluster/event");
     m.message.payload = {static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8), salt};
+    m.message.payload.resize(std::max<size_t>(payload_size, 3), 0x5a);
     m.sn = i;
     m.prev_hash = prev;
     m.state_root = h256(static_cast<uint8_t>(i));
@@ -65,7 +67,9 @@ struct FakeWorkers : WorkerClient {
   std::vector<W> w;
   std::vector<std::string> eps;
   size_t sign_calls = 0;
-  std::vector<size_t> enough_asked;        // signAll's `enough`, per call
+  size_t max_response = 0;           // GetClusterMessages answers over this fail (0 = no limit)
+  size_t answered_bytes = 0;         // the largest answer given
+  std::vector<size_t> enough_asked;  // signAll's `enough`, per call
   std::vector<std::vector<size_t>> asked;  // per worker: items of each SignClusterMessages
   // signAll may run on the relay's helper threads, never two at once: `overlapped` says if
   // two did. `yields` makes each call last a while, so that an overlap would show.
@@ -113,6 +117,14 @@ struct FakeWorkers : WorkerClient {
     for (uint64_t sn = from;
          !w[i].empty_answers && sn < w[i].msgs.size() && r.messages.size() < limit; ++sn) {
       r.messages.push_back(w[i].msgs[sn]);
+    }
+    if (max_response > 0) {
+      size_t bytes = 0;
+      for (auto& m : r.messages) {
+        bytes += 2 * (m.msg.message.payload.size() + m.msg.message.destination.size()) + 300;
+      }
+      if (bytes > max_response) return makeError("response_too_large", "answer too large");
+      answered_bytes = std::max(answered_bytes, bytes);
     }
     if (w[i].lie_chain && r.messages.size() > 1) {
       r.messages[1].msg.prev_hash = h256(0xee);
@@ -192,6 +204,7 @@ struct FakeChain : ChainClient {
   u128 fee = 5000;
   u128 reward = 1'000'000;
   size_t submits = 0;
+  size_t largest_submit = 0;       // bytes of the largest extrinsic submitted
   std::vector<std::string> calls;  // "acks" and "submit", in order
 
   Result<ChainParams> params() override {
@@ -259,6 +272,7 @@ struct FakeChain : ChainClient {
   }
   Result<H256> submit(const Bytes& xt) override {
     submits++;
+    largest_submit = std::max(largest_submit, xt.size());
     calls.push_back("submit");
     if (before_submit) std::exchange(before_submit, nullptr)();
     if (down) return makeError("unreachable", "chain down");

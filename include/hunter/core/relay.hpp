@@ -31,11 +31,13 @@ namespace hunter::core {
 struct RelayConfig {
   H256 cluster{};
   std::string name;             // alias or hex, for messages
-  uint32_t fetch_limit = 1024;  // messages per GetClusterMessages
-  size_t max_pending = 8192;    // non-final messages held ahead of the chain
-  size_t sign_batch = 4096;     // items per SignClusterMessages
-  size_t verify_threads = 2;    // threads that recover the workers' signatures (1 = this one)
-  size_t sign_chunk = 512;      // a larger backlog is signed and submitted in pipelined chunks
+  uint32_t fetch_limit = 1024;  // messages per GetClusterMessages (fewer when they are large)
+  size_t max_response_bytes = 16u << 20;  // the workers' answers may not exceed this
+  size_t max_extrinsic_bytes = 1u << 20;  // messages per extrinsic stop short of this
+  size_t max_pending = 8192;              // non-final messages held ahead of the chain
+  size_t sign_batch = 4096;               // items per SignClusterMessages
+  size_t verify_threads = 2;  // threads that recover the workers' signatures (1 = this one)
+  size_t sign_chunk = 512;    // a larger backlog is signed and submitted in pipelined chunks
   // Only threshold workers are asked to sign, the others when that was not enough, and every
   // worker at most this often (0 = never), so that a worker that failed is noticed again.
   int64_t probe_interval_ms = 5'000;
@@ -262,6 +264,10 @@ class Relay {
   int64_t head_dead_since_ms_ = 0;
   std::string dead_detail_;
   int64_t dead_reminder_ms_ = 0;
+  // The largest answer per message seen in the last fetch (hex and JSON included): fetches ask
+  // for as many as fit in max_response_bytes. `fetch_cap_` halves after "response too large".
+  size_t msg_answer_bytes_ = 0;
+  uint32_t fetch_cap_ = UINT32_MAX;
   uint64_t ack_wait_reported_ = UINT64_MAX;
   std::map<int64_t, u128> fee_by_sub_;  // fees asked again for submissions stored without one
   uint64_t submitted_total_ = 0;

@@ -250,3 +250,23 @@ TEST(RelayFaults, TheProbeWaitsForThresholdAnswersOnly) {
   }
   EXPECT_TRUE(probed);
 }
+
+// Protocol-maximum payloads (65,536 bytes): 1,024 of them are 134 MB of hex, far over the
+// answer limit. Fetches ask for as many as fit, and extrinsics stop short of their byte limit.
+TEST(RelayFaults, ProtocolMaximumPayloadsRelayUnderTheDefaultLimits) {
+  Harness h(4, 3, 0);
+  const size_t kMax = 65'536;
+  auto big = makeStream(h.cluster, 300, 0, kMax);
+  for (auto& w : h.workers.w) w.msgs = big;
+  h.workers.max_response = 16u << 20;
+  h.cfg.batch_size = 64;
+  h.cfg.max_in_flight = 64;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(30);
+  EXPECT_EQ(h.chain.q.next_sn, 300u);
+  EXPECT_LE(h.workers.answered_bytes, 16u << 20);
+  EXPECT_GT(h.chain.largest_submit, 512u << 10);         // batched, yet
+  EXPECT_LE(h.chain.largest_submit, (1u << 20) + kMax);  // about max_extrinsic_bytes
+  EXPECT_EQ(h.count(MsgState::kAccepted), 300u);
+}
