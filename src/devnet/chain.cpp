@@ -560,7 +560,8 @@ nlohmann::json Impl::stateJson() const {
   j["faults"] = {{"unavailable", faults.unavailable},
                  {"latency_ms", faults.latency_ms},
                  {"drop_rate", faults.drop_rate},
-                 {"submit_reply_delay_ms", faults.submit_reply_delay_ms}};
+                 {"submit_reply_delay_ms", faults.submit_reply_delay_ms},
+                 {"lag_blocks", faults.lag_blocks}};
   return j;
 }
 

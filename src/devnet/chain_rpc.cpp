@@ -108,7 +108,7 @@ std::string hexNumber(uint64_t n) {
 
 class Dispatcher {
  public:
-  Dispatcher(DevChain& chain, Impl& impl) : chain_(chain), impl_(impl) {}
+  Dispatcher(DevChain& chain, Impl& impl, uint32_t lag) : chain_(chain), impl_(impl), lag_(lag) {}
 
   json call(const std::string& method, const json& params) {
     using Handler = json (Dispatcher::*)(const json&);
@@ -180,10 +180,11 @@ class Dispatcher {
   json getBlockHash(const json& p) {
     expectCount(p, 0, 1);
     auto one = [&](const json& v) -> json {
-      auto h = chain_.blockHash(blockNumber(v));
+      uint64_t n = blockNumber(v);
+      auto h = n <= viewBest() ? chain_.blockHash(n) : std::nullopt;
       return h ? json(toHex(*h)) : json(nullptr);
     };
-    if (!present(p, 0)) return toHex(*chain_.blockHash(chain_.bestNumber()));
+    if (!present(p, 0)) return toHex(*chain_.blockHash(viewBest()));
     if (p[0].is_array()) {
       if (p[0].size() > 4096) throw invalidParams("at most 4096 block numbers");
       json out = json::array();
@@ -195,11 +196,11 @@ class Dispatcher {
   json getHeader(const json& p) {
     expectCount(p, 0, 1);
     std::lock_guard lock(impl_.mu);
-    uint32_t n = impl_.best();
+    uint32_t n = viewBestLocked();
     if (present(p, 0)) {
       H256 h = hashParam(p, 0, "block hash");
       auto it = impl_.number_by_hash.find(h);
-      if (it == impl_.number_by_hash.end()) return nullptr;
+      if (it == impl_.number_by_hash.end() || it->second > n) return nullptr;
       n = it->second;
     }
     const auto& hd = impl_.headers[n];
@@ -225,16 +226,59 @@ class Dispatcher {
                 {"transactionVersion", impl_.config.transaction_version},
                 {"stateVersion", 1}};
   }
-  void requireKnownBlock(const json& p, size_t i) {
+  // The number of a block this view knows (a lagging view does not know the newest ones).
+  uint32_t requireKnownBlock(const json& p, size_t i) {
     H256 h = hashParam(p, i, "block hash");
     std::lock_guard lock(impl_.mu);
-    if (!impl_.number_by_hash.count(h)) throw invalidParams("unknown block " + toHex(h));
+    auto it = impl_.number_by_hash.find(h);
+    if (it == impl_.number_by_hash.end() || it->second > viewBestLocked()) {
+      throw invalidParams("unknown block " + toHex(h));
+    }
+    return it->second;
+  }
+  uint32_t viewBestLocked() const { return impl_.best() - std::min(lag_, impl_.best()); }
+  uint32_t viewBest() const {
+    std::lock_guard lock(impl_.mu);
+    return viewBestLocked();
+  }
+  // A value as of block `at`: Acks and Queues entries are rebuilt from the ACKs' blocks (the
+  // devnet keeps no other history); every other key answers from the latest state.
+  std::optional<Bytes> storageAt(const Bytes& key, uint32_t at) {
+    static const Bytes acks = core::storagePrefix("PhalaClusterMq", "Acks");
+    static const Bytes queues = core::storagePrefix("PhalaClusterMq", "Queues");
+    auto v = chain_.storage(key);
+    if (at >= chain_.bestNumber()) return v;
+    auto startsWith = [&](const Bytes& prefix) {
+      return key.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), key.begin());
+    };
+    if (startsWith(acks) && key.size() == acks.size() + 16 + 32 + 8 + 8) {
+      if (!v) return v;
+      auto ack = core::decodeAckRecord(*v);
+      return ack.ok() && ack->block > at ? std::nullopt : v;
+    }
+    if (startsWith(queues) && key.size() == queues.size() + 16 + 32) {
+      H256 cluster{};
+      std::copy_n(key.begin() + static_cast<long>(queues.size() + 16), 32, cluster.begin());
+      core::QueueState q = queueAt(cluster, at);
+      return q.next_sn == 0 ? std::nullopt : std::optional(core::encode(q));
+    }
+    return v;
+  }
+  core::QueueState queueAt(const H256& cluster, uint32_t at) {
+    core::QueueState q = chain_.queue(cluster);
+    while (q.next_sn > 0) {
+      auto ack = chain_.ack(cluster, q.next_sn - 1);
+      if (ack && ack->block <= at) return core::QueueState{q.next_sn, ack->hash};
+      q.next_sn--;
+      q.last_hash = H256{};
+    }
+    return q;
   }
   json getStorage(const json& p) {
     expectCount(p, 1, 2);
     Bytes key = hexParam(p, 0, "storage key", 4096);
-    if (present(p, 1)) requireKnownBlock(p, 1);
-    auto v = chain_.storage(key);
+    uint32_t at = present(p, 1) ? requireKnownBlock(p, 1) : viewBest();
+    auto v = storageAt(key, at);
     return v ? json(toHex(*v)) : json(nullptr);
   }
   json queryStorageAt(const json& p) {
@@ -289,17 +333,22 @@ class Dispatcher {
   }
   json clusterMqNextSn(const json& p) {
     expectCount(p, 1, 1);
-    return chain_.nextSn(hashParam(p, 0, "cluster"));
+    H256 cluster = hashParam(p, 0, "cluster");
+    if (lag_ > 0) return queueAt(cluster, viewBest()).next_sn;  // a lagging node's pool is not ours
+    return chain_.nextSn(cluster);
   }
   json rpcMethods(const json&) { return nullptr; }  // answered in call()
 
   DevChain& chain_;
   Impl& impl_;
+  uint32_t lag_ = 0;  // blocks this view lags the chain (the /lagging path)
 };
 
 }  // namespace
 
-json DevChain::handleRpc(const json& request) {
+json DevChain::handleRpc(const json& request) { return handleRpc(request, 0); }
+
+json DevChain::handleRpc(const json& request, uint32_t lag_blocks) {
   if (!request.is_object()) return errorResponse(nullptr, -32600, "Invalid request");
   json id = nullptr;
   if (auto it = request.find("id"); it != request.end()) {
@@ -325,7 +374,7 @@ json DevChain::handleRpc(const json& request) {
     params = *it;
   }
   try {
-    Dispatcher d(*this, *impl_);
+    Dispatcher d(*this, *impl_, lag_blocks);
     json result = d.call(method->get<std::string>(), params);
     return json{{"jsonrpc", "2.0"}, {"result", std::move(result)}, {"id", id}};
   } catch (const RpcError& e) {
@@ -375,7 +424,9 @@ std::optional<json> scanSubmit(std::string_view body) {
 }
 }  // namespace
 
-std::string DevChain::handleRpcBody(const std::string& body) {
+std::string DevChain::handleRpcBody(const std::string& body) { return handleRpcBody(body, 0); }
+
+std::string DevChain::handleRpcBody(const std::string& body, uint32_t lag_blocks) {
   json out;
   std::optional<json> fast = scanSubmit(body);
   json request = fast ? std::move(*fast) : json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -386,10 +437,10 @@ std::string DevChain::handleRpcBody(const std::string& body) {
       out = errorResponse(nullptr, -32600, "Invalid request", "empty batch");
     } else {
       out = json::array();
-      for (const auto& r : request) out.push_back(handleRpc(r));
+      for (const auto& r : request) out.push_back(handleRpc(r, lag_blocks));
     }
   } else {
-    out = handleRpc(request);
+    out = handleRpc(request, lag_blocks);
   }
   return adapters::jsonText(out);
 }

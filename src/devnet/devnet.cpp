@@ -52,7 +52,8 @@ json chainFaultsJson(const ChainFaults& f) {
   return json{{"unavailable", f.unavailable},
               {"latency_ms", f.latency_ms},
               {"drop_rate", f.drop_rate},
-              {"submit_reply_delay_ms", f.submit_reply_delay_ms}};
+              {"submit_reply_delay_ms", f.submit_reply_delay_ms},
+              {"lag_blocks", f.lag_blocks}};
 }
 
 // Strict readers for the admin fault requests.
@@ -202,7 +203,9 @@ struct Devnet::Impl {
     }
     uint32_t latency = chain->faults().latency_ms;
     if (latency > 0) sleepFor(std::chrono::milliseconds(latency));
-    out.body = chain->handleRpcBody(req.body);
+    // /lagging: the same chain as seen by a node lag_blocks behind (a load balancer's backend).
+    out.body = req.path == "/lagging" ? chain->handleRpcBody(req.body, chain->faults().lag_blocks)
+                                      : chain->handleRpcBody(req.body);
     uint32_t submitDelay = chain->faults().submit_reply_delay_ms;
     if (submitDelay > 0 && req.body.find("\"author_submitExtrinsic\"") != std::string::npos) {
       sleepFor(std::chrono::milliseconds(submitDelay));
@@ -387,7 +390,7 @@ struct Devnet::Impl {
     if (!req.is_object()) return makeError("bad_request", "chain: expected an object");
     HUNTER_CHECK(checkFields(req, "chain",
                              {"clear", "unavailable", "unavailable_ms", "latency_ms", "drop_rate",
-                              "submit_reply_delay_ms"}));
+                              "submit_reply_delay_ms", "lag_blocks"}));
     ChainFaults f = chain->faults();
     std::optional<std::optional<Clock::time_point>> outage;  // set: change the outage
     if (auto it = req.find("clear"); it != req.end()) {
@@ -418,6 +421,10 @@ struct Devnet::Impl {
     if (auto it = req.find("submit_reply_delay_ms"); it != req.end()) {
       HUNTER_TRY(uint64_t v, jsonU64(*it, "chain.submit_reply_delay_ms", 3'600'000));
       f.submit_reply_delay_ms = static_cast<uint32_t>(v);
+    }
+    if (auto it = req.find("lag_blocks"); it != req.end()) {
+      HUNTER_TRY(uint64_t v, jsonU64(*it, "chain.lag_blocks", 1'000'000));
+      f.lag_blocks = static_cast<uint32_t>(v);
     }
     f.unavailable = outage ? outage->has_value() : chain->faults().unavailable;
     chain->setFaults(f);

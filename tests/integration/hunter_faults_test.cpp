@@ -8,10 +8,12 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/app/keyfile.hpp"
 #include "hunter_harness.hpp"
 #include "support/trickle_server.hpp"
@@ -486,4 +488,61 @@ TEST(HunterFaults, ProtocolMaximumPayloadsRelayUnderTheDefaults) {
   }
   reconcile(*d, cfg);
   EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 200u);
+}
+
+// A load balancer in front of two nodes, one of them `lag_blocks` behind (the devnet's /lagging
+// view): each request goes to either. Our own accepted messages are never booked
+// superseded: ACKs are read at the head's block, which the lagging node does not know (not
+// yet), and an absent ACK is never "gone". 1 s blocks.
+TEST(HunterFaults, ALaggingNodeBehindALoadBalancerDoesNotMisbook) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 50;
+  o.clusters[0].rate = 10;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(d->setFault({{"chain", {{"lag_blocks", 5}}}}).ok());
+  const std::vector<std::string> backends = {d->chainUrl(), d->chainUrl() + "/lagging"};
+  struct Pick {
+    std::mutex mu;
+    std::mt19937 rng{7};
+  };
+  auto pick = std::make_shared<Pick>();
+  auto lb = adapters::HttpServer::start(
+      "127.0.0.1", 0, [backends, pick](const adapters::ServerRequest& req) {
+        adapters::HttpClient http;
+        adapters::HttpCall call;
+        {
+          std::lock_guard lock(pick->mu);
+          call.url = backends[pick->rng() % backends.size()];
+        }
+        call.body = req.body;
+        auto r = http.post(call);
+        if (!r.ok()) return adapters::ServerResponse{502, "application/json", "{}"};
+        return adapters::ServerResponse{static_cast<int>(r->status), "application/json", r->body};
+      });
+  ASSERT_TRUE(lb.ok());
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  std::string cfg = writeHunterConfig(*d, d->dir());
+  std::string text = readFile(cfg);
+  text.replace(text.find(d->chainUrl()), d->chainUrl().size(), (*lb)->baseUrl());
+  std::ofstream(cfg) << text;
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 150; }, 30s))
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
+  reconcile(*d, cfg);
+  (*lb)->stop();
+  auto store = adapters::SqliteStore::open(d->dir() + "/hunter.db");
+  ASSERT_TRUE(store.ok());
+  size_t superseded = 0;
+  for (auto& out : (*store)->outcomes(cluster).value()) {
+    superseded += out.kind == core::OutcomeKind::kSuperseded ? 1 : 0;
+  }
+  EXPECT_EQ(superseded, 0u);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 150u);
 }

@@ -63,6 +63,8 @@ struct ChainFaults {
   // author_submitExtrinsic is answered this late, after the pool took (or refused) the
   // transaction: a client killed meanwhile does not know its submission arrived.
   uint32_t submit_reply_delay_ms = 0;
+  // JSON-RPC on the path /lagging answers as a node this many blocks behind (handleRpcBody).
+  uint32_t lag_blocks = 0;
 };
 
 // What a submission returned: the tx hash, or a JSON-RPC error object
@@ -104,6 +106,11 @@ class DevChain {
   nlohmann::json handleRpc(const nlohmann::json& request);
   // Raw body in, raw body out (parse errors -> -32700). Supports batch arrays.
   std::string handleRpcBody(const std::string& body);
+  // Addition: the same, served as a node `lag_blocks` behind would: its best block is that far
+  // back, a block newer than that is unknown (an error, never "absent"), and Acks, Queues and
+  // pha_clusterMqNextSn answer as of its best block (rebuilt from the ACKs' blocks).
+  nlohmann::json handleRpc(const nlohmann::json& request, uint32_t lag_blocks);
+  std::string handleRpcBody(const std::string& body, uint32_t lag_blocks);
 
   SubmitResult submit(const Bytes& extrinsic);
   // Includes ready transactions (in pool order, up to max_block_extrinsics), charges fees,
