@@ -13,6 +13,8 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <map>
+#include <sstream>
 #include <thread>
 #include <utility>
 
@@ -423,8 +425,97 @@ using sqlite_detail::Query;
 void SqliteStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 void SqliteStore::StmtFinalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 
+// ---- the submission journal ---------------------------------------------------------------
+
+struct SqliteStore::Journal {
+  std::string path;
+  std::mutex mu;
+  int fd = -1;
+
+  explicit Journal(std::string p) : path(std::move(p)) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  }
+  ~Journal() {
+    if (fd >= 0) ::close(fd);
+  }
+  bool ok() const { return fd >= 0; }
+  Status append(const std::string& line) {
+    std::lock_guard lock(mu);
+    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+      return makeError("io", "cannot append to " + path + ": " + std::strerror(errno));
+    }
+    return okStatus();
+  }
+  uint64_t size() {
+    std::lock_guard lock(mu);
+    struct stat st {};
+    return ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  }
+  std::string readAll() {
+    std::lock_guard lock(mu);
+    std::string out;
+    char buf[65536];
+    for (off_t off = 0;;) {
+      ssize_t n = ::pread(fd, buf, sizeof buf, off);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+      off += n;
+    }
+    return out;
+  }
+  // Keeps what was appended after the first `n` bytes.
+  void dropPrefix(uint64_t n) {
+    std::string rest;
+    {
+      std::string all = readAll();
+      if (n > all.size()) return;
+      rest = all.substr(n);
+    }
+    std::lock_guard lock(mu);
+    if (::ftruncate(fd, 0) != 0) return;
+    if (!rest.empty()) (void)!::write(fd, rest.data(), rest.size());
+  }
+};
+
+namespace {
+
+// One journal line: the submission's bookkeeping, without its bytes.
+std::string journalLine(const SubmissionRecord& s) {
+  return toHex(s.tx_hash) + " " + toHex(s.cluster) + " " + toHex(s.account) + " " +
+         std::to_string(s.nonce) + " " + std::to_string(s.first_sn) + " " +
+         std::to_string(s.last_sn) + " " + u128ToString(s.fee) + " " + (s.fee_known ? "1" : "0") +
+         " " + std::to_string(s.era_birth) + " " + std::to_string(s.era_death) + " " +
+         std::to_string(s.created_ms) + "\n";
+}
+
+std::optional<SubmissionRecord> parseJournalLine(const std::string& line) {
+  std::istringstream in(line);
+  std::string tx, cluster, account, fee;
+  SubmissionRecord s;
+  int known = 1;
+  if (!(in >> tx >> cluster >> account >> s.nonce >> s.first_sn >> s.last_sn >> fee >> known >>
+        s.era_birth >> s.era_death >> s.created_ms)) {
+    return std::nullopt;
+  }
+  auto t = fixedFromHex<32>(tx, "tx");
+  auto c = fixedFromHex<32>(cluster, "cluster");
+  auto a = fixedFromHex<32>(account, "account");
+  auto f = u128FromString(fee);
+  if (!t.ok() || !c.ok() || !a.ok() || !f.ok() || s.first_sn > s.last_sn) return std::nullopt;
+  s.tx_hash = *t;
+  s.cluster = *c;
+  s.account = *a;
+  s.fee = *f;
+  s.fee_known = known != 0;
+  s.updated_ms = s.created_ms;
+  return s;
+}
+
+}  // namespace
+
 // The checkpoint thread: its own connection to the same file, woken by walHook.
 struct SqliteStore::Checkpointer {
+  SqliteStore::Journal* journal = nullptr;  // its prefix goes once a checkpoint is complete
   DbPtr db;
   std::mutex mu;
   std::condition_variable cv;
@@ -441,7 +532,12 @@ struct SqliteStore::Checkpointer {
       lock.unlock();
       // PASSIVE: copies what no reader still needs, takes no writer lock, never waits. What it
       // leaves is copied next time; SQLite restarts the WAL once all of it has been copied.
-      sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      // Journal lines written before it began are then safe in the main file.
+      const uint64_t journaled = journal ? journal->size() : 0;
+      int log = -1, copied = -2;
+      int rc =
+          sqlite3_wal_checkpoint_v2(db.get(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+      if (journal && rc == SQLITE_OK && log == copied) journal->dropPrefix(journaled);
       lock.lock();
     }
   }
@@ -490,6 +586,7 @@ void SqliteStore::startCheckpointer() {
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   auto c = std::make_unique<Checkpointer>();
   c->db = std::move(db);
+  c->journal = journal_.get();
   try {
     c->thread = std::thread([p = c.get()] { p->loop(); });
   } catch (const std::system_error&) {
@@ -585,8 +682,90 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
       if (row.ok() && *row) store->page_size_ = std::max<int64_t>(512, q->colI64(0));
     }
   }
-  if (!in_memory) store->startCheckpointer();
+  if (!in_memory) {
+    HUNTER_CHECK(store->checkIntegrity());
+    store->journal_ = std::make_unique<Journal>(path + ".journal");
+    if (!store->journal_->ok()) {
+      return makeError(
+          "db", "cannot open the submission journal " + path + ".journal: " + std::strerror(errno));
+    }
+    HUNTER_CHECK(store->restoreFromJournal());
+    store->startCheckpointer();
+  }
   return store;
+}
+
+// PRAGMA quick_check: damaged pages are found at start, not in the middle of a booking.
+Status SqliteStore::checkIntegrity() {
+  std::lock_guard lock(mu_);
+  HUNTER_TRY(auto q, query("PRAGMA quick_check(1)", "quick_check"));
+  HUNTER_TRY(bool row, q.step());
+  std::string verdict = row ? q.colText(0) : "no answer";
+  if (verdict == "ok") return okStatus();
+  return makeError("db_damaged", "database " + path_ + " is damaged (quick_check: " + verdict +
+                                     "): stop hunter, restore a backup or move the file (with "
+                                     "its -wal and -shm files) aside");
+}
+
+// Submissions the journal has and the database lacks went with a lost -wal file: they come back
+// as `lost` (the ACKs then book them with their fee), and the cluster's audit is told to start
+// at their first sn. Then everything is checkpointed and the journal starts afresh.
+Status SqliteStore::restoreFromJournal() {
+  std::string text = journal_->readAll();
+  std::map<H256, uint64_t> auditFrom;
+  {
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      auto s = parseJournalLine(line);
+      if (!s) continue;  // a torn last line
+      bool have = false;
+      HUNTER_CHECK(read([&]() -> Status {
+        HUNTER_TRY(auto q, query("SELECT 1 FROM submissions WHERE tx_hash = ?", "journal"));
+        q.blob(s->tx_hash);
+        HUNTER_TRY(have, q.step());
+        return okStatus();
+      }));
+      if (have) continue;
+      HUNTER_CHECK(write("restoreFromJournal", [&]() -> Status {
+        HUNTER_TRY(auto q,
+                   query("INSERT INTO submissions (cluster, tx_hash, account, nonce, era_birth, "
+                         "era_death, first_sn, last_sn, fee, status, error, created_ms, "
+                         "updated_ms, fee_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'lost', ?, ?, "
+                         "?, ?)",
+                         "restoreFromJournal"));
+        q.blob(s->cluster)
+            .blob(s->tx_hash)
+            .blob(s->account)
+            .i64(s->nonce)
+            .u64(s->era_birth)
+            .u64(s->era_death)
+            .u64(s->first_sn)
+            .u64(s->last_sn)
+            .u128v(s->fee)
+            .text("restored from the submission journal: the database had lost it")
+            .i64(s->created_ms)
+            .i64(s->updated_ms)
+            .i64(s->fee_known ? 1 : 0);
+        return q.run();
+      }));
+      restored_++;
+      auto [it, fresh] = auditFrom.emplace(s->cluster, s->first_sn);
+      if (!fresh) it->second = std::min(it->second, s->first_sn);
+    }
+  }
+  for (const auto& [cluster, sn] : auditFrom) {
+    const std::string key = "audit_from:" + toHex(cluster);
+    HUNTER_TRY(auto old, meta(key));
+    uint64_t from = sn;
+    if (old) from = std::min<uint64_t>(from, std::strtoull(old->c_str(), nullptr, 10));
+    HUNTER_CHECK(setMeta(key, std::to_string(from)));
+  }
+  if (text.empty()) return okStatus();
+  std::lock_guard lock(mu_);
+  int log = -1, copied = -2;
+  int rc = sqlite3_wal_checkpoint_v2(db_.get(), "main", SQLITE_CHECKPOINT_TRUNCATE, &log, &copied);
+  if (rc == SQLITE_OK && log == copied) journal_->dropPrefix(text.size());
+  return okStatus();
 }
 
 Status SqliteStore::migrate() {
@@ -1095,7 +1274,7 @@ Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
                                       " > last_sn " + std::to_string(s.last_sn));
   }
   const char* op = "addSubmission";
-  return write(op, [&]() -> Result<int64_t> {
+  Result<int64_t> id = write(op, [&]() -> Result<int64_t> {
     int64_t id = 0;
     {
       HUNTER_TRY(auto q,
@@ -1135,6 +1314,12 @@ Result<int64_t> SqliteStore::addSubmission(const SubmissionRecord& s) {
     }
     return id;
   });
+  if (id.ok() && journal_) {
+    SubmissionRecord j = s;
+    j.id = *id;
+    HUNTER_CHECK(journal_->append(journalLine(j)));
+  }
+  return id;
 }
 
 Status SqliteStore::updateSubmission(int64_t id, SubmissionStatus status, const std::string& error,

@@ -57,6 +57,11 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   auto store = adapters::SqliteStore::open(config.database);
   if (!store.ok()) return store.error();
   s->store_ = std::move(store).value();
+  if (size_t n = s->store_->restoredFromJournal(); n > 0) {
+    logWarn("database " + config.database + " had lost " + std::to_string(n) +
+            " submission record(s) (a deleted -wal file?); restored from " + config.database +
+            ".journal, and the books are checked against the chain's ACKs");
+  }
 
   adapters::ChainClientOptions copt;
   copt.timeout = std::chrono::milliseconds(config.request_timeout_ms);

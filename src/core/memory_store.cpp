@@ -314,4 +314,17 @@ Result<std::optional<ClusterStatusRecord>> MemoryStore::clusterStatus(const H256
   return std::optional(it->second);
 }
 
+Result<std::optional<std::string>> MemoryStore::meta(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = meta_.find(key);
+  if (it == meta_.end()) return std::optional<std::string>();
+  return std::optional(it->second);
+}
+
+Status MemoryStore::setMeta(const std::string& key, const std::string& value) {
+  std::lock_guard lock(mu_);
+  meta_[key] = value;
+  return okStatus();
+}
+
 }  // namespace hunter::core

@@ -17,6 +17,18 @@ std::string shortHex(const H256& h) { return toHex(h).substr(0, 18) + "…"; }
 // hashes, state root and field names, with room to spare.
 constexpr size_t kMessageOverhead = 256;
 
+// One message's share of its extrinsic's fee: split evenly, the remainder on the first sn.
+u128 feeShare(const SubmissionRecord& s, u128 fee, uint64_t sn) {
+  uint64_t n = s.last_sn - s.first_sn + 1;
+  u128 share = fee / n;
+  return sn == s.first_sn ? share + (fee - share * n) : share;
+}
+
+uint64_t parseSn(const std::optional<std::string>& v, uint64_t fallback) {
+  if (!v || v->empty()) return fallback;
+  return std::strtoull(v->c_str(), nullptr, 10);
+}
+
 std::string snRange(uint64_t a, uint64_t b) {
   return a == b ? "sn " + std::to_string(a) : "sns " + std::to_string(a) + "-" + std::to_string(b);
 }
@@ -183,6 +195,7 @@ Status Relay::start() {
   if (auto open = store_.openSubmissionHeads(cfg_.cluster); open.ok()) {
     for (const auto& sub : *open) accounts_.hold(sub.account, sub.nonce);
   }
+  auditBooks(now);
   handshake(now);
   flushRoundState();
   return okStatus();
@@ -293,6 +306,7 @@ RoundStats Relay::round() {
   expire(st, now);
   submit(st, now);
   if (acksLast) resolveAcks(st, now);
+  saveAuditMark(now);
   if (head_dead_since_ms_ != 0) {
     st.stuck = true;
     setStatus("dead", dead_detail_ + (stuck_detail_.empty() ? "" : "; now: " + stuck_detail_), now);
@@ -421,10 +435,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
             if (!unresolved) unresolved = m.sn;
             continue;
           }
-          uint64_t n = s->last_sn - s->first_sn + 1;
-          u128 share = *fee / n;
-          if (m.sn == s->first_sn) share += *fee - share * n;
-          o.fee = share;
+          o.fee = feeShare(*s, *fee, m.sn);
         }
       }
       if (o.submission_id != 0) touched.insert(o.submission_id);
@@ -503,6 +514,102 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       return;
     }
     acked_below_ = behind.back().sn + 1;
+  }
+}
+
+// The books against the chain, from the durable watermark (audited_below) to the chain's next sn:
+// an sn whose row the database lost (a deleted -wal) but whose ACK names one of our accounts is
+// booked accepted, with the chain's reward and the fee of the submission that carried it (kept
+// in the submission journal). Runs at start; while running, resolveAcks books every sn and the
+// watermark follows it (saveAuditMark).
+void Relay::auditBooks(int64_t now) {
+  const std::string markKey = "audited_below:" + toHex(cfg_.cluster);
+  const std::string fromKey = "audit_from:" + toHex(cfg_.cluster);
+  auto mark = store_.meta(markKey);
+  auto restored = store_.meta(fromKey);
+  if (!mark.ok() || !restored.ok()) {
+    emit(RelayEvent::Kind::kInfo, "error",
+         "store: " + (mark.ok() ? restored.error() : mark.error()).message);
+    return;
+  }
+  uint64_t from = parseSn(*mark, queue_.next_sn);
+  from = std::min(from, parseSn(*restored, from));
+  const uint64_t to = queue_.next_sn;
+  size_t booked = 0, unbookable = 0;
+  for (uint64_t at = from; at < to;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, 4096));
+    auto present = store_.messageHeads(cfg_.cluster, {}, at, n);
+    if (!present.ok()) return;
+    std::vector<uint64_t> missing;
+    size_t k = 0;
+    for (uint64_t sn = at; sn < at + n; ++sn) {
+      while (k < present->size() && (*present)[k].sn < sn) ++k;
+      if (k < present->size() && (*present)[k].sn == sn) continue;
+      missing.push_back(sn);
+    }
+    if (!missing.empty()) {
+      auto acks = chain_.acks(cfg_.cluster, missing, best_.hash);
+      if (!acks.ok() || acks->size() != missing.size()) return;  // the next start tries again
+      std::vector<OutcomeRecord> outs;
+      for (size_t i = 0; i < missing.size(); ++i) {
+        const auto& ack = (*acks)[i];
+        if (!ack || !accounts_.isOurs(ack->hunter)) continue;
+        auto sub = store_.lostSubmissionCovering(cfg_.cluster, missing[i], ack->hunter);
+        std::optional<u128> fee;
+        if (sub.ok() && *sub) fee = feeOf(**sub, now);
+        if (!fee) {
+          unbookable++;
+          continue;
+        }
+        OutcomeRecord o;
+        o.cluster = cfg_.cluster;
+        o.sn = missing[i];
+        o.kind = OutcomeKind::kAccepted;
+        o.reason = "booked from the chain's ACK: the database had lost it";
+        o.ack_hash = ack->hash;
+        o.block = ack->block;
+        o.reward = ack->reward;
+        o.account = ack->hunter;
+        o.submission_id = (*sub)->id;
+        o.fee = feeShare(**sub, *fee, missing[i]);
+        o.at_ms = now;
+        outs.push_back(o);
+      }
+      if (!outs.empty()) {
+        if (auto r = store_.recordOutcomes(outs); !r.ok()) {
+          emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+          return;
+        }
+        for (const auto& o : outs) {
+          (void)store_.updateSubmission(o.submission_id, SubmissionStatus::kIncluded, "", now);
+        }
+        booked += outs.size();
+      }
+    }
+    at += n;
+  }
+  if (booked > 0 || unbookable > 0) {
+    emit(RelayEvent::Kind::kOutcome, unbookable > 0 ? "error" : "warn",
+         cfg_.name + ": the books were short of the chain: " + std::to_string(booked) +
+             " accepted sn(s) booked from its ACKs" +
+             (unbookable > 0 ? "; " + std::to_string(unbookable) +
+                                   " more are ours on chain but no submission record (nor the "
+                                   "journal) says what they cost: not booked"
+                             : ""));
+  }
+  if (unbookable == 0) {
+    (void)store_.setMeta(markKey, std::to_string(to));
+    if (restored->has_value()) (void)store_.setMeta(fromKey, "");
+  }
+  audited_mark_ = to;
+}
+
+// The watermark follows the ACKs this process books, at most once a minute.
+void Relay::saveAuditMark(int64_t now) {
+  if (acked_below_ <= audited_mark_ || now < next_mark_ms_) return;
+  next_mark_ms_ = now + 60'000;
+  if (store_.setMeta("audited_below:" + toHex(cfg_.cluster), std::to_string(acked_below_)).ok()) {
+    audited_mark_ = acked_below_;
   }
 }
 

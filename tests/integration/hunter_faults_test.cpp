@@ -546,3 +546,41 @@ TEST(HunterFaults, ALaggingNodeBehindALoadBalancerDoesNotMisbook) {
   EXPECT_EQ(superseded, 0u);
   EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 150u);
 }
+
+// The -wal file deleted after a crash (SIGKILL): the transactions in it are gone, among them the
+// outcomes of messages the chain accepted from us. On restart the journal brings the
+// submissions back and the audit books those sns from the chain's ACKs: the books heal. 1 s
+// blocks.
+TEST(HunterFaults, ADeletedWalAfterACrashHealsFromTheChainsAcks) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 60;
+  o.clusters[0].rate = 5;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  std::string cfg = writeHunterConfig(*d, d->dir());
+  const std::string db = d->dir() + "/hunter.db";
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 40; }, 20s))
+        << svc.log();
+    svc.kill9();
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat((db + "-wal").c_str(), &st), 0) << "a crash leaves the WAL";
+  ASSERT_EQ(::unlink((db + "-wal").c_str()), 0);
+  (void)::unlink((db + "-shm").c_str());
+  std::string log;
+  {
+    HunterService svc(cfg, d->dir() + "/hunter2.log");
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 90; }, 30s))
+        << svc.log();
+    log = svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  EXPECT_NE(log.find("booked from its ACKs"), std::string::npos) << log;
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, db, cluster, accounts), 90u);
+}

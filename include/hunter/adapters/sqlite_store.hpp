@@ -143,11 +143,13 @@ class SqliteStore final : public core::Store {
   Status setClusterStatus(const core::ClusterStatusRecord& s) override;
   Result<std::optional<core::ClusterStatusRecord>> clusterStatus(const H256& cluster) override;
 
-  // Facts about the database itself ("genesis_hash": the chain it belongs to; "checkpoint": a
-  // block "number:0xhash" of that chain it has seen). Not part of core::Store: the relay never
-  // needs them.
-  Result<std::optional<std::string>> meta(const std::string& key);
-  Status setMeta(const std::string& key, const std::string& value);
+  // Besides core::Store's keys, "checkpoint": a block "number:0xhash" of its chain it has seen.
+  Result<std::optional<std::string>> meta(const std::string& key) override;
+  Status setMeta(const std::string& key, const std::string& value) override;
+
+  // Submission records the database had lost (its -wal deleted after an unclean stop) and that
+  // open() restored from the journal, as `lost` submissions without their bytes.
+  size_t restoredFromJournal() const { return restored_; }
   // One transaction.
   Status saveRoundState(const std::vector<core::WorkerRecord>& workers,
                         const std::optional<core::ClusterStatusRecord>& status) override;
@@ -175,6 +177,7 @@ class SqliteStore final : public core::Store {
   using Query = sqlite_detail::Query;
 
   struct Checkpointer;
+  friend struct Checkpointer;
 
   SqliteStore(DbPtr db, std::string path);
   // For a file database: replaces SQLite's autocheckpoint with the checkpoint thread.
@@ -200,6 +203,15 @@ class SqliteStore final : public core::Store {
   std::unordered_map<std::string, StmtPtr> stmts_;
   std::unique_ptr<Checkpointer> checkpointer_;  // stopped first, in the destructor
   int64_t page_size_ = 4096;                    // of the file, read after migrate()
+  // The submission journal ("<database>.journal"): one line per submission, appended after its
+  // transaction commits, so that a lost -wal file cannot take a submission (and the fee the
+  // chain took for it) out of the books. open() restores what the database lacks and empties
+  // it; the checkpoint thread drops what a complete checkpoint made safe.
+  struct Journal;
+  std::unique_ptr<Journal> journal_;
+  size_t restored_ = 0;
+  Status restoreFromJournal();
+  Status checkIntegrity();
 };
 
 }  // namespace hunter::adapters

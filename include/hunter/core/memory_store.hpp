@@ -64,6 +64,8 @@ class MemoryStore final : public Store {
   Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) override;
   Status setClusterStatus(const ClusterStatusRecord& s) override;
   Result<std::optional<ClusterStatusRecord>> clusterStatus(const H256& cluster) override;
+  Result<std::optional<std::string>> meta(const std::string& key) override;
+  Status setMeta(const std::string& key, const std::string& value) override;
 
  private:
   using MsgKey = std::pair<H256, uint64_t>;
@@ -76,6 +78,7 @@ class MemoryStore final : public Store {
   std::vector<OutcomeRecord> outcomes_;
   std::map<std::pair<H256, std::string>, WorkerRecord> workers_;
   std::map<H256, ClusterStatusRecord> cluster_status_;
+  std::map<std::string, std::string> meta_;
 };
 
 }  // namespace hunter::core

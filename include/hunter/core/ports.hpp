@@ -202,6 +202,12 @@ class Store {
   virtual Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) = 0;
   virtual Status setClusterStatus(const ClusterStatusRecord& s) = 0;
   virtual Result<std::optional<ClusterStatusRecord>> clusterStatus(const H256& cluster) = 0;
+  // Small facts about the store itself, by key: "genesis_hash" (the chain it belongs to),
+  // "audited_below:<cluster>" (every sn below it whose ACK names a hunter account is booked),
+  // "audit_from:<cluster>" (set when submissions were restored after a lost WAL).
+  virtual Result<std::optional<std::string>> meta(const std::string& key) = 0;
+  virtual Status setMeta(const std::string& key, const std::string& value) = 0;
+
   // A round's bookkeeping at its end: worker records and the cluster's status (either may be
   // empty), as one transaction where the store has them. The default writes them one by one.
   virtual Status saveRoundState(const std::vector<WorkerRecord>& workers,

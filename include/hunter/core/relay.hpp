@@ -219,6 +219,8 @@ class Relay {
   // The fee of an included submission: stored, or asked again (nullopt: not known yet).
   std::optional<u128> feeOf(const SubmissionRecord& sub, int64_t now);
   void reportDead(const std::vector<StoredMessage>& dead, int64_t now);
+  void auditBooks(int64_t now);
+  void saveAuditMark(int64_t now);
   void handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc, const Error& err,
                          RoundStats& st, int64_t now);
   Result<uint32_t> nonceFor(AccountPool::Account& acc);
@@ -270,6 +272,8 @@ class Relay {
   uint32_t fetch_cap_ = UINT32_MAX;
   uint64_t ack_wait_reported_ = UINT64_MAX;
   std::map<int64_t, u128> fee_by_sub_;  // fees asked again for submissions stored without one
+  uint64_t audited_mark_ = 0;           // the audited_below watermark last stored
+  int64_t next_mark_ms_ = 0;
   uint64_t submitted_total_ = 0;
   std::string stuck_detail_;
   std::optional<ClusterStatusRecord> status_to_save_;

@@ -1175,6 +1175,66 @@ TEST(SqliteStoreTest, DeadMessagesOfAnOlderVersionAreRetriedAfterTheUpgrade) {
   EXPECT_EQ((*store)->message(kA, 1).value()->state, MsgState::kAccepted);
 }
 
+// A -wal file deleted after an unclean stop takes the last transactions with it. The submission
+// journal beside the database brings the lost submissions back (as `lost`, with their fee), and
+// tells the cluster's audit where to start.
+TEST(SqliteStoreTest, SubmissionsLostWithTheWalComeBackFromTheJournal) {
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  TempDir copy;
+  std::string copied = copy.file("hunter.db");
+  {
+    auto store = SqliteStore::open(path);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE((*store)->addMessages(chainOf(kA, 5, 3)).ok());
+    auto sub = makeSubmission(kA, 5, 7);
+    ASSERT_TRUE((*store)->addSubmission(sub).ok());
+    // The main file and the journal as they are now; the WAL (not yet checkpointed) is lost.
+    std::filesystem::copy_file(path, copied);
+    std::filesystem::copy_file(path + ".journal", copied + ".journal");
+  }
+  auto store = SqliteStore::open(copied);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ((*store)->restoredFromJournal(), 1u);
+  auto lost = (*store)->lostSubmissionCovering(kA, 6, filled(0x88));
+  ASSERT_TRUE(lost.ok());
+  ASSERT_TRUE(lost->has_value());
+  EXPECT_TRUE((*lost)->fee == kBig);
+  EXPECT_EQ((*lost)->first_sn, 5u);
+  EXPECT_EQ((*lost)->last_sn, 7u);
+  EXPECT_EQ((*store)->meta("audit_from:" + toHex(kA)).value(), std::optional<std::string>("5"));
+  struct stat st {};
+  ASSERT_EQ(::stat((copied + ".journal").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_size, 0) << "everything is in the database again";
+}
+
+// Damaged pages are found when the database opens, with what to do.
+TEST(SqliteStoreTest, ADamagedDatabaseIsRefusedAtOpen) {
+  TempDir dir;
+  std::string path = dir.file("hunter.db");
+  {
+    auto store = SqliteStore::open(path);
+    ASSERT_TRUE(store.ok());
+    for (uint64_t i = 0; i < 20; ++i) {
+      ASSERT_TRUE((*store)->addMessages(chainOf(kA, i * 50, 50, std::string(2000, 'p'))).ok());
+    }
+  }
+  {
+    // The headers of pages 2 to 8 (16 KiB pages): not b-tree pages any more.
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    std::string junk(64, '\x5a');
+    for (int page = 1; page < 8; ++page) {
+      f.seekp(16384 * page);
+      f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+  }
+  auto store = SqliteStore::open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find(path), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("damaged"), std::string::npos) << store.error().message;
+}
+
 TEST(SqliteStoreTest, GarbageFileIsRefusedNamingThePath) {
   TempDir dir;
   std::string path = dir.file("garbage.db");

@@ -270,3 +270,44 @@ TEST(RelayFaults, ProtocolMaximumPayloadsRelayUnderTheDefaultLimits) {
   EXPECT_LE(h.chain.largest_submit, (1u << 20) + kMax);  // about max_extrinsic_bytes
   EXPECT_EQ(h.count(MsgState::kAccepted), 300u);
 }
+
+// The database lost the rows of sns the chain accepted from us (a deleted -wal), but the
+// submission came back from the journal as `lost`: the audit at start books them accepted, with
+// the chain's reward and that submission's fee, exactly once.
+TEST(RelayFaults, TheAuditBooksWhatTheDatabaseLostFromTheChainsAcks) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  h.chain.include();
+  ASSERT_EQ(h.chain.q.next_sn, 3u);
+  // What survives in the journal, in a fresh store that lost everything else.
+  SubmissionRecord sub = h.store.openSubmissions(h.cluster).value().at(0);
+  MemoryStore fresh;
+  sub.extrinsic.clear();
+  auto id = fresh.addSubmission(sub);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(
+      fresh.releaseSubmission(*id, SubmissionStatus::kLost, "restored", Store::RetryUpdate{}, 0)
+          .ok());
+  ASSERT_TRUE(fresh.setMeta("audit_from:" + toHex(h.cluster), "0").ok());
+  AccountPool& accounts = h.accounts;
+  std::vector<RelayEvent> events;
+  Relay relay(h.cfg, h.workers, h.chain, fresh, h.clock, accounts,
+              [&](const RelayEvent& e) { events.push_back(e); });
+  ASSERT_TRUE(relay.start().ok());
+  auto outs = fresh.outcomes(h.cluster).value();
+  ASSERT_EQ(outs.size(), 3u);
+  u128 fees = 0, rewards = 0;
+  for (auto& o : outs) {
+    EXPECT_EQ(o.kind, OutcomeKind::kAccepted);
+    fees += o.fee;
+    rewards += o.reward;
+  }
+  EXPECT_TRUE(fees == h.chain.fee);
+  EXPECT_TRUE(rewards == h.chain.reward * 3);
+  relay.round();  // and never again
+  EXPECT_EQ(fresh.outcomes(h.cluster).value().size(), 3u);
+  EXPECT_EQ(fresh.meta("audited_below:" + toHex(h.cluster)).value(),
+            std::optional<std::string>("3"));
+}
