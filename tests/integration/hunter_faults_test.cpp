@@ -584,3 +584,77 @@ TEST(HunterFaults, ADeletedWalAfterACrashHealsFromTheChainsAcks) {
   reconcile(*d, cfg);
   EXPECT_GE(expectBooksExact(*d, db, cluster, accounts), 90u);
 }
+
+// A proxy in front of the chain swallows 30 % of author_submitExtrinsic requests for 10 s (never
+// forwarded; the hunter's request times out): once it stops, the cluster advances within 3
+// blocks and the backlog drains. 1 s blocks.
+TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 60;
+  o.clusters[0].rate = 10;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  struct Hole {
+    std::mutex mu;
+    std::mt19937 rng{11};
+    std::atomic<bool> on{false};
+  };
+  auto hole = std::make_shared<Hole>();
+  const std::string chain = d->chainUrl();
+  auto proxy = adapters::HttpServer::start(
+      "127.0.0.1", 0, [chain, hole](const adapters::ServerRequest& req) {
+        bool swallow = false;
+        if (hole->on && req.body.find("author_submitExtrinsic") != std::string::npos) {
+          std::lock_guard lock(hole->mu);
+          swallow = hole->rng() % 10 < 3;
+        }
+        if (swallow) {  // held past the hunter's 2 s timeout, never forwarded
+          std::this_thread::sleep_for(2500ms);
+          return adapters::ServerResponse{504, "application/json", "{}"};
+        }
+        adapters::HttpClient http;
+        adapters::HttpCall call;
+        call.url = chain + req.path;
+        call.body = req.body;
+        auto r = http.post(call);
+        if (!r.ok()) return adapters::ServerResponse{502, "application/json", "{}"};
+        return adapters::ServerResponse{static_cast<int>(r->status), "application/json",
+                                        r->body};
+      });
+  ASSERT_TRUE(proxy.ok());
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  HunterConfigOptions ho;
+  ho.batch_size = 8;
+  ho.lost_after_s = 30;
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  std::string text = readFile(cfg);
+  text.replace(text.find(chain), chain.size(), (*proxy)->baseUrl());
+  std::ofstream(cfg) << text;
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 30; }, 20s))
+        << svc.log();
+    hole->on = true;
+    std::this_thread::sleep_for(10s);
+    hole->on = false;
+    std::this_thread::sleep_for(2600ms);  // the last swallowed request times out
+    const uint64_t atClear = chainNextSn(*d, cluster);
+    auto info = d->workerCall(0, 1, "GetClusterInfo");
+    ASSERT_TRUE(info.ok());
+    const uint64_t produced = info->json["next_sn"].get<uint64_t>();
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; },
+                                         3s + 500ms))
+        << "no progress within 3 blocks of the fault ending\n"
+        << svc.log();
+    EXPECT_TRUE(
+        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= produced; }, 10s))
+        << chainNextSn(*d, cluster) << " of " << produced << "\n"
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 100u);
+  (*proxy)->stop();
+}
