@@ -68,7 +68,7 @@ struct MessageView {
   std::vector<SignatureView> signatures;
 };
 
-// What the chain would refuse in the call (PROTOCOL.md §4 custom errors), as warnings: the
+// What the chain would refuse in the call (docs/protocol.md §4.2 custom errors), as warnings: the
 // decode still prints everything.
 std::vector<std::string> callWarnings(const core::ClusterCall& call,
                                       const std::vector<MessageView>& views) {

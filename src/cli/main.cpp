@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     CLI::App app{
         "hunter: relayer for multi-signed cluster egress queues (PhalaClusterMq). run, submit, "
         "status, rewards and workers relay messages and report on them; key, message, "
-        "extrinsic and storage-key work offline on the wire formats of PROTOCOL.md.",
+        "extrinsic and storage-key work offline on the wire formats of docs/protocol.md.",
         "hunter"};
     app.set_version_flag("--version", "hunter " HUNTER_VERSION);
     app.require_subcommand(1);

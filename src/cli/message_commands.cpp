@@ -68,7 +68,8 @@ void registerMessageCommands(CLI::App& app) {
       ->type_name("FILE|-");
   hash->add_flag("--json", opt->json, "Print JSON instead of text");
   hash->footer(
-      "Input: one JSON object with the fields of a PROTOCOL.md §3 GetClusterMessages item plus "
+      "Input: one JSON object with the fields of a docs/protocol.md §3 GetClusterMessages item "
+      "plus "
       "the cluster:\n"
       "  {\"cluster\": \"0x<32 bytes>\", \"sn\": 12, \"destination\": \"0x…\", "
       "\"payload\": \"0x…\",\n"

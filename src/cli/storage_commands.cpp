@@ -1,4 +1,4 @@
-// hunter storage-key: the storage key of a PROTOCOL.md §4 item, for state_getStorage.
+// hunter storage-key: the storage key of a docs/protocol.md §4.4 item, for state_getStorage.
 #include <fmt/format.h>
 
 #include <array>
@@ -94,7 +94,8 @@ Status runStorageKey(const StorageOptions& opt) {
 void registerStorageCommands(CLI::App& app) {
   auto opt = std::make_shared<StorageOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "storage-key", "Print the storage key (hex) of a PROTOCOL.md §4 item, for state_getStorage");
+      "storage-key",
+      "Print the storage key (hex) of a docs/protocol.md §4.4 item, for state_getStorage");
   cmd->add_option("item", opt->item,
                   "Clusters, Queues, Acks, HunterRewards (also as PhalaClusterMq.<Item>) or "
                   "System.Account")

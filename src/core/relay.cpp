@@ -39,7 +39,7 @@ bool isTransport(const Error& e) {
          e.code.rfind("http_", 0) == 0;
 }
 
-// A 1010 "Invalid Transaction" whose data is `why` (PROTOCOL.md §4).
+// A 1010 "Invalid Transaction" whose data is `why` (docs/protocol.md §4.2).
 bool isInvalid(const Error& e, std::string_view why) {
   return e.code == "1010" && e.message == why;
 }

@@ -1,4 +1,4 @@
-// The devnet chain: genesis, the transaction pool of PROTOCOL.md §4 and block production.
+// The devnet chain: genesis, the transaction pool of docs/protocol.md §4 and block production.
 //
 // Pool model (Substrate's ready/future queues with CheckNonce and CheckMqSequence tags): a
 // transaction provides (signer, nonce) and (cluster, first_sn..last_sn) and requires the ones
@@ -173,7 +173,7 @@ std::optional<H256> Impl::predecessorHash(const H256& cluster, uint64_t first_sn
   return t.msg_hashes[first_sn - 1 - t.first_sn];
 }
 
-// PROTOCOL.md §4, in its order: era, the hunter's signature, nonce, fees; then the call:
+// docs/protocol.md §4, in its order: era, the hunter's signature, nonce, fees; then the call:
 // 8 and 7; 1; stale / too-far sn; 6; each signature (2, 5, 4) and the threshold (3), per item.
 std::optional<TxError> Impl::validate(const Prepared& p, uint64_t& death) const {
   const auto& x = p.x;

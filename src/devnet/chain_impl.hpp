@@ -21,7 +21,7 @@ struct H256Hash {
   }
 };
 
-// The data strings of code 1010 (PROTOCOL.md §4).
+// The data strings of code 1010 (docs/protocol.md §4.2).
 inline constexpr const char* kOutdated = "Transaction is outdated";
 inline constexpr const char* kFuture = "Transaction will be valid in the future";
 inline constexpr const char* kBadSignature = "Transaction has a bad signature";

@@ -1,4 +1,4 @@
-// The devnet chain's JSON-RPC 2.0 surface (PROTOCOL.md §4). Parameters are positional arrays.
+// The devnet chain's JSON-RPC 2.0 surface (docs/protocol.md §4). Parameters are positional arrays.
 // state_getStorage / state_queryStorageAt accept an `at` block hash but always answer from the
 // latest state (the devnet keeps no historical state); `at` must still be a known block hash.
 #include <algorithm>

@@ -619,8 +619,7 @@ TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
         call.body = req.body;
         auto r = http.post(call);
         if (!r.ok()) return adapters::ServerResponse{502, "application/json", "{}"};
-        return adapters::ServerResponse{static_cast<int>(r->status), "application/json",
-                                        r->body};
+        return adapters::ServerResponse{static_cast<int>(r->status), "application/json", r->body};
       });
   ASSERT_TRUE(proxy.ok());
   const H256 cluster = d->clusters()[0].id;
@@ -644,12 +643,11 @@ TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
     auto info = d->workerCall(0, 1, "GetClusterInfo");
     ASSERT_TRUE(info.ok());
     const uint64_t produced = info->json["next_sn"].get<uint64_t>();
-    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; },
-                                         3s + 500ms))
+    EXPECT_TRUE(
+        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; }, 3s + 500ms))
         << "no progress within 3 blocks of the fault ending\n"
         << svc.log();
-    EXPECT_TRUE(
-        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= produced; }, 10s))
+    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= produced; }, 10s))
         << chainNextSn(*d, cluster) << " of " << produced << "\n"
         << svc.log();
     EXPECT_EQ(svc.terminate(), 0) << svc.log();

@@ -1,5 +1,5 @@
 #pragma once
-// core::ChainClient over Substrate JSON-RPC 2.0 on HTTP POST (PROTOCOL.md §4), with failover
+// core::ChainClient over Substrate JSON-RPC 2.0 on HTTP POST (docs/protocol.md §4), with failover
 // between one or more endpoints.
 //
 // Failover: each request goes to the first endpoint (in the configured order) that is not

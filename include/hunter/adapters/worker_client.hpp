@@ -1,5 +1,5 @@
 #pragma once
-// core::WorkerClient over the workers' pRPC JSON API (PROTOCOL.md §3): POST
+// core::WorkerClient over the workers' pRPC JSON API (docs/protocol.md §3): POST
 // /prpc/PhactoryAPI.<Method>?json on each worker's base URL.
 //
 // Responses are parsed strictly but tolerantly: unknown fields are ignored; a missing field, a

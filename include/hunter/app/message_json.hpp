@@ -1,5 +1,5 @@
 #pragma once
-// Cluster messages in the JSON form of PROTOCOL.md §3 (one item of GetClusterMessages):
+// Cluster messages in the JSON form of docs/protocol.md §3 (one item of GetClusterMessages):
 //   {"sn": 12, "destination": "0x…", "payload": "0x…", "prev_hash": "0x…",
 //    "state_root": "0x…", "hash": "0x…"}
 // plus, in the standalone form `hunter message hash` reads, "cluster": "0x…".

@@ -1,6 +1,6 @@
 #pragma once
-// Parity SCALE codec: the subset PROTOCOL.md uses (fixed-width little-endian integers up to u128,
-// Compact<u*> in all four modes, Vec<T> / Vec<u8>, Option<T>, enums, tuples, fixed arrays).
+// Parity SCALE codec: the subset docs/protocol.md uses (fixed-width little-endian integers up to
+// u128, Compact<u*> in all four modes, Vec<T> / Vec<u8>, Option<T>, enums, tuples, fixed arrays).
 //
 // The Decoder reads untrusted bytes. Every read checks the remaining input first, so it never
 // reads out of bounds or allocates more than the input could hold; each failure is an Error with

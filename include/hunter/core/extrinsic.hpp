@@ -1,5 +1,6 @@
 #pragma once
-// The PhalaClusterMq calls and the signed Substrate v4 ECDSA extrinsic of PROTOCOL.md §4:
+// The PhalaClusterMq calls and the signed Substrate v4 ECDSA extrinsic of docs/protocol.md §4.3 and
+// §4.5:
 //   extrinsic = Compact(len(body)) ++ body
 //   body      = 0x84 ++ 0x00 ++ AccountId32 ++ 0x02 ++ Signature ++ extra ++ call
 //   extra     = era ++ Compact(nonce) ++ Compact(tip)

@@ -1,5 +1,5 @@
 #pragma once
-// The message model of PROTOCOL.md §2 (phala-mq layout) with its SCALE form, hash, the bytes a
+// The message model of docs/protocol.md §2 (phala-mq layout) with its SCALE form, hash, the bytes a
 // worker signs, the message rules the chain enforces, and hash-chain checks.
 #include <optional>
 #include <vector>

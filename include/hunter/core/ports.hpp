@@ -18,7 +18,8 @@ class Clock {
   virtual int64_t nowMs() = 0;  // wall clock, ms since the epoch
 };
 
-// ---- Workers (PROTOCOL.md §3) ----------------------------------------------------------------
+// ---- Workers (docs/protocol.md §3)
+// ----------------------------------------------------------------
 struct WorkerInfo {
   std::string protocol;
   std::string version;
@@ -72,7 +73,8 @@ class WorkerClient {
   virtual double lastLatencyMs(size_t /*worker*/) const { return 0; }
 };
 
-// ---- Chain (PROTOCOL.md §4) ------------------------------------------------------------------
+// ---- Chain (docs/protocol.md §4)
+// ------------------------------------------------------------------
 struct BlockRef {
   uint32_t number = 0;
   H256 hash{};

@@ -1,5 +1,5 @@
 #pragma once
-// The relay state machine for one cluster (ARCHITECTURE.md "the flow of one message"):
+// The relay state machine for one cluster (docs/architecture.md, "One message through the code"):
 //   chain snapshot -> fetch + verify hash chain -> gather signatures from `threshold` workers
 //   (the others only for what lacks a quorum), meanwhile resolve ACKs and check open
 //   submissions (a round of one chunk reads the ACKs after submitting) -> verify the quorum ->

@@ -1,5 +1,5 @@
 #pragma once
-// Storage keys and values of PROTOCOL.md §4, with SCALE encode and decode.
+// Storage keys and values of docs/protocol.md §4.4, with SCALE encode and decode.
 // Keys: twox_128(pallet) ++ twox_128(item) ++ hashed keys, where
 //   Blake2_128Concat(k) = blake2_128(SCALE(k)) ++ SCALE(k), Twox64Concat(k) = twox_64(..) ++ ..
 #include <vector>

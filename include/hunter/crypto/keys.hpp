@@ -3,7 +3,7 @@
 //   sign(m)   = secp256k1_ecdsa_sign_recoverable(blake2_256(m)) with the RFC 6979 nonce,
 //               serialized r(32) ++ s(32) ++ recid(1); always low-S, recid in {0, 1}.
 //   recover   = the compressed public key a signature over blake2_256(m) recovers to; refuses
-//               recid not in {0, 1} and high-S signatures (PROTOCOL.md §4, custom error 2).
+//               recid not in {0, 1} and high-S signatures (docs/protocol.md §4.2, custom error 2).
 // All functions share one randomized libsecp256k1 context created on first use; they are
 // thread-safe. SecretKey wipes its bytes on destruction and is never printed.
 #include <string>

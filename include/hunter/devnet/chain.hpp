@@ -1,8 +1,8 @@
 #pragma once
 // The devnet's chain: an in-memory Substrate-style runtime with the PhalaClusterMq pallet, a
-// transaction pool that validates every extrinsic as PROTOCOL.md §4 says, and block production.
-// No I/O and no clock: the devnet process calls produceBlock() every block_ms and serves
-// handleRpc() over HTTP. All public methods are thread-safe (one internal mutex).
+// transaction pool that validates every extrinsic as docs/protocol.md §4 says, and block
+// production. No I/O and no clock: the devnet process calls produceBlock() every block_ms and
+// serves handleRpc() over HTTP. All public methods are thread-safe (one internal mutex).
 //
 // SEAM: this header is shared by the chain implementation and the devnet process wiring.
 // Add to it; do not change what is here without telling the other side.
@@ -45,7 +45,7 @@ struct ChainConfig {
   // The pool refuses new transactions (1016 "Immediately Dropped") once it holds this many.
   size_t max_pool_transactions = 16384;
   // Acks[cluster][sn] is kept for at least this many blocks after inclusion, then pruned
-  // (PROTOCOL.md §4: at least 14,400). 0 keeps every ack forever.
+  // (docs/protocol.md §4.6: at least 14,400). 0 keeps every ack forever.
   uint32_t ack_retention_blocks = 14400;
   // Seed of the generator behind ChainFaults::drop_rate (the chain reads no clock).
   uint64_t fault_seed = 0x5eed;
@@ -77,7 +77,7 @@ struct SubmitResult {
 // Called once per message included in a block, after the block's state is written.
 using AckListener = std::function<void(const H256& cluster, uint64_t sn, const core::AckRecord&)>;
 
-// Chain-side semantics where PROTOCOL.md leaves room (additions, see src/devnet/chain.cpp):
+// Chain-side semantics where docs/protocol.md leaves room (additions, see src/devnet/chain.cpp):
 // - A transaction is validated for the block that would include it (best + 1, as Substrate
 //   does): a mortal era's birth block is era.birth(best + 1) and must already exist, else
 //   "ancient birth block"; a period that ended shows as "bad signature" (another birth block).

@@ -7,7 +7,7 @@
 //   admin   GET  /devnet/state     chain state + per cluster produced sns, workers, faults
 //           POST /devnet/fault     {"worker": {...}} | {"workers": [...]} | {"chain": {...}}
 //           GET  /devnet/endpoints the same JSON as --print-json
-//   worker  POST /prpc/PhactoryAPI.<Method>?json   (PROTOCOL.md §3)
+//   worker  POST /prpc/PhactoryAPI.<Method>?json   (docs/protocol.md §3)
 // The admin paths live on the chain's port and ignore the chain faults.
 //
 // Threads: one block timer (produceBlock() every block_ms), one producer (advances every

@@ -1,5 +1,5 @@
 #pragma once
-// The devnet's pRuntime worker simulators (PROTOCOL.md §3): pure logic, no I/O, no clock.
+// The devnet's pRuntime worker simulators (docs/protocol.md §3): pure logic, no I/O, no clock.
 //
 // A DevCluster owns one cluster's honest message stream and its M workers. The stream is
 // deterministic from (seed, cluster id, sn), so every run with the same config produces the same
@@ -128,7 +128,7 @@ class DevWorker {
   const crypto::PublicKey& publicKey() const { return public_key_; }
 
   // Serves `method` ("GetClusterInfo", "GetClusterMessages", "SignClusterMessages") with a JSON
-  // request body, exactly as PROTOCOL.md §3 says, with the worker's faults applied (except
+  // request body, exactly as docs/protocol.md §3 says, with the worker's faults applied (except
   // `offline`, which the wiring handles). Never throws.
   WorkerReply handle(std::string_view method, std::string_view body);
   // Serves a path "/prpc/PhactoryAPI.<Method>"; any other path is 404 not_found.

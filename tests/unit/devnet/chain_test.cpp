@@ -1,5 +1,5 @@
 // The devnet chain through its JSON-RPC surface: the pool's validation (every error of
-// PROTOCOL.md §4), readiness of waiting transactions, blocks, fees, rewards and storage.
+// docs/protocol.md §4), readiness of waiting transactions, blocks, fees, rewards and storage.
 #include "hunter/devnet/chain.hpp"
 
 #include <gtest/gtest.h>
