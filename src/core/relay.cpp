@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "hunter/core/chain_answer.hpp"
 #include "hunter/util/parallel.hpp"
 
 namespace hunter::core {
@@ -33,18 +34,10 @@ std::string snRange(uint64_t a, uint64_t b) {
   return a == b ? "sn " + std::to_string(a) : "sns " + std::to_string(a) + "-" + std::to_string(b);
 }
 
-bool isTransport(const Error& e) {
-  return e.code == "timeout" || e.code == "unreachable" || e.code == "transport" ||
-         e.code == "response_too_large" || e.code == "bad_response" ||
-         e.code.rfind("http_", 0) == 0;
+// The chain took the bytes (or holds them already).
+bool taken(const Result<H256>& r) {
+  return r.ok() || classify(r.error()).kind == Rejection::kAlreadyImported;
 }
-
-// A 1010 "Invalid Transaction" whose data is `why` (docs/protocol.md §4.2).
-bool isInvalid(const Error& e, std::string_view why) {
-  return e.code == "1010" && e.message == why;
-}
-constexpr std::string_view kOutdated = "Transaction is outdated";
-constexpr std::string_view kAncientBirth = "Transaction has an ancient birth block";
 
 }  // namespace
 
@@ -688,7 +681,7 @@ bool Relay::rebroadcast(const SubmissionRecord& sub, int64_t now) {
     (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
     return true;
   }
-  if (r.error().code == "1013") {  // still in the pool, waiting
+  if (classify(r.error()).kind == Rejection::kAlreadyImported) {  // in the pool, waiting
     if (sub.first_sn == queue_.next_sn && now - sub.created_ms >= cfg_.lost_after_ms &&
         stuck_detail_.empty()) {
       stuck_detail_ = snRange(sub.first_sn, sub.last_sn) + ": tx " + shortHex(sub.tx_hash) +
@@ -725,27 +718,41 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
 }
 
 bool Relay::afterResend(const SubmissionRecord& sub, const Result<H256>& r, int64_t now) {
-  if (r.ok() || r.error().code == "1013") {
+  if (taken(r)) {
     (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
     return true;
   }
-  if (isTransport(r.error())) return false;
-  if (isInvalid(r.error(), kOutdated)) {
-    // Its nonce or its sns are used: perhaps by these very bytes, included after this round
-    // read the chain (a restart after a kill mid-submit races like this). Releasing it would
-    // let the ACK find messages with no submission, and the fee the chain took would be
-    // missing from the books. Keep it open: the next round's ACKs settle it; if the era ends
-    // first, it is released as lost (and the ACKs can still find it included).
-    (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
-    return true;
+  int64_t retryAt = now + backoff(1);
+  switch (classify(r.error()).kind) {
+    case Rejection::kTransport:
+      return false;
+    case Rejection::kOutdated:
+      // Its nonce or its sns are used: perhaps by these very bytes, included after this round
+      // read the chain (a restart after a kill mid-submit races like this). Releasing it would
+      // let the ACK find messages with no submission, and the fee the chain took would be
+      // missing from the books. Keep it open: the next round's ACKs settle it; if the era ends
+      // first, it is released as lost (and the ACKs can still find it included).
+      (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+      return true;
+    case Rejection::kAncientBirth:
+      retryAt = now;  // its era is over: sign again at once
+      break;
+    case Rejection::kFuture:
+    case Rejection::kBadSignature:
+    case Rejection::kCannotPay:
+    case Rejection::kCustom:
+    case Rejection::kInvalidOther:
+    case Rejection::kBadFormat:
+    case Rejection::kAlreadyImported:
+    case Rejection::kPriorityTooLow:
+    case Rejection::kPoolFull:
+    case Rejection::kOther:
+      break;
   }
-  // Priority too low (another transaction holds the nonce or carries the sns) or invalid:
-  // these bytes cannot enter the pool now. That does not say they never got in (a node may
+  // These bytes cannot enter the pool now. That does not say they never got in (a node may
   // have held them, an era may have expired after inclusion): the release counts as lost,
   // which the ACKs can still resolve as included, with this submission's fee.
-  bool eraOver = isInvalid(r.error(), kAncientBirth);
-  release(sub, SubmissionStatus::kLost, "resend refused: " + r.error().message,
-          now + (eraOver ? 0 : backoff(1)), now);
+  release(sub, SubmissionStatus::kLost, "resend refused: " + r.error().message, retryAt, now);
   return true;
 }
 
@@ -1487,7 +1494,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     accounts_.hold(acc.id, *nonce);
     if (slotAcc) refill_.erase(run.front().sn);
     auto r = chain_.submit(xt);
-    if (r.ok() || r.error().code == "1013") {
+    if (taken(r)) {
       (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
       if (!slotAcc) acc.next_nonce = *nonce + 1;
       st.submitted_txs++;
@@ -1516,7 +1523,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
                r.error().message + "); will re-send the same extrinsic");
       return;
     }
-    if (slotAcc && !isInvalid(r.error(), kOutdated)) {
+    if (slotAcc && classify(r.error()).kind != Rejection::kOutdated) {
       refill_[run.front().sn] = *slot;  // the nonce is still ours to fill: keep it
     } else {
       accounts_.unhold(acc.id, *nonce);
@@ -1536,32 +1543,47 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
   };
   uint32_t attempts = attemptsOf();
   Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(attempts), reason};
-  bool messageFault = false;  // the chain refused the messages themselves
-  if (err.code == "1014") {
-    // Another transaction holds this nonce, or another hunter's transaction carries these
-    // sns. Re-read the nonce; the ACK will tell whose messages got in.
-    accounts_.invalidate(acc.id);
-    retry.next_attempt_ms = now + cfg_.backoff_base_ms;
-  } else if (isInvalid(err, kOutdated)) {
-    accounts_.invalidate(acc.id);
-    retry.next_attempt_ms = now + cfg_.backoff_base_ms;
-  } else if (isInvalid(err, "Transaction will be valid in the future")) {
-    accounts_.invalidate(acc.id);
-  } else if (isInvalid(err, "Transaction has a bad signature") || isInvalid(err, kAncientBirth)) {
-    params_.reset();  // runtime upgrade or wrong genesis: re-read before the next try
-    messageFault = true;
-  } else if (err.code == "1010" && data.rfind("Inability to pay", 0) == 0) {
-    stuck_detail_ = "account " + toHex(acc.id) + " cannot pay the fee: " + data;
-  } else {
-    messageFault = true;
-    // Custom errors 2-5 mean the signatures are no good: gather them again.
-    if (data == "Custom error: 2" || data == "Custom error: 3" || data == "Custom error: 4" ||
-        data == "Custom error: 5" || data == "Custom error: 6") {
-      retry.state = MsgState::kPending;
-    }
+  // A rejection outcome row for each message, unless another transaction only holds the slot.
+  bool report = true;
+  const ChainAnswer answer = classify(err);
+  switch (answer.kind) {
+    case Rejection::kPriorityTooLow:
+      // Another transaction holds this nonce, or another hunter's transaction carries these
+      // sns. Re-read the nonce; the ACK will tell whose messages got in.
+      report = false;
+      accounts_.invalidate(acc.id);
+      retry.next_attempt_ms = now + cfg_.backoff_base_ms;
+      break;
+    case Rejection::kOutdated:
+      accounts_.invalidate(acc.id);
+      retry.next_attempt_ms = now + cfg_.backoff_base_ms;
+      break;
+    case Rejection::kFuture:
+      accounts_.invalidate(acc.id);
+      break;
+    case Rejection::kBadSignature:
+    case Rejection::kAncientBirth:
+      params_.reset();  // runtime upgrade or wrong genesis: re-read before the next try
+      break;
+    case Rejection::kCannotPay:
+      stuck_detail_ = "account " + toHex(acc.id) + " cannot pay the fee: " + data;
+      break;
+    case Rejection::kCustom:
+      if (answer.custom && gatherAgainAfter(*answer.custom)) retry.state = MsgState::kPending;
+      break;
+    case Rejection::kInvalidOther:
+    case Rejection::kBadFormat:
+    case Rejection::kPoolFull:
+    case Rejection::kOther:
+    case Rejection::kAlreadyImported:  // taken() handled it before
+    case Rejection::kTransport:        // kept as `sending` before
+      break;
   }
-  (void)store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, reason, retry, now);
-  if (messageFault || err.code == "1010") {
+  if (auto r = store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, reason, retry, now);
+      !r.ok()) {
+    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+  }
+  if (report) {
     std::vector<OutcomeRecord> outs;
     for (uint64_t sn = sub.first_sn; sn <= sub.last_sn; ++sn) {
       OutcomeRecord o;
@@ -1586,7 +1608,7 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
   e.nonce = sub.nonce;
   e.outcome = "rejected";
   e.count = sub.last_sn - sub.first_sn + 1;
-  e.reason = err.code == "1010" ? data : err.code;
+  e.reason = reasonLabel(err);
   e.text = cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " rejected (nonce " +
            std::to_string(sub.nonce) + "): " + reason;
   if (sink_) sink_(e);

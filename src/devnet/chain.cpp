@@ -38,8 +38,6 @@ H256 headerHash(const Header& h) {
 
 }  // namespace
 
-std::string customError(int n) { return "Custom error: " + std::to_string(n); }
-
 TxError invalidTx(std::string data) {
   return TxError{1010, "Invalid Transaction", std::move(data)};
 }
@@ -196,19 +194,21 @@ std::optional<TxError> Impl::validate(const Prepared& p, uint64_t& death) const 
 
   const auto& items = x.call.items;
   for (const auto& item : items) {
-    if (!core::validateMessageRules(item.message).ok()) return invalidTx(customError(8));
+    if (!core::validateMessageRules(item.message).ok())
+      return invalidTx(customError(core::CustomError::kBadMessage));
   }
-  if (items.empty()) return invalidTx(customError(7));
+  if (items.empty()) return invalidTx(customError(core::CustomError::kBadBatch));
   const H256 cluster_id = *items[0].message.clusterId();
   for (size_t i = 1; i < items.size(); ++i) {
-    if (*items[i].message.clusterId() != cluster_id) return invalidTx(customError(7));
+    if (*items[i].message.clusterId() != cluster_id)
+      return invalidTx(customError(core::CustomError::kBadBatch));
     if (items[i - 1].message.sn == UINT64_MAX ||
         items[i].message.sn != items[i - 1].message.sn + 1) {
-      return invalidTx(customError(7));
+      return invalidTx(customError(core::CustomError::kBadBatch));
     }
   }
   auto cl = clusters.find(cluster_id);
-  if (cl == clusters.end()) return invalidTx(customError(1));
+  if (cl == clusters.end()) return invalidTx(customError(core::CustomError::kUnknownCluster));
   const uint64_t first = items[0].message.sn;
   const uint64_t next = cl->second.queue.next_sn;
   if (first < next) return invalidTx(kOutdated);
@@ -216,24 +216,27 @@ std::optional<TxError> Impl::validate(const Prepared& p, uint64_t& death) const 
   // The link of the first item can be checked now when its predecessor is the chain's last
   // accepted message or waits in the pool; otherwise it is checked when the tx becomes ready.
   if (auto pred = predecessorHash(cluster_id, first); pred && *pred != items[0].message.prev_hash) {
-    return invalidTx(customError(6));
+    return invalidTx(customError(core::CustomError::kPrevHashMismatch));
   }
   for (size_t i = 1; i < items.size(); ++i) {
-    if (items[i].message.prev_hash != p.msg_hashes[i - 1]) return invalidTx(customError(6));
+    if (items[i].message.prev_hash != p.msg_hashes[i - 1])
+      return invalidTx(customError(core::CustomError::kPrevHashMismatch));
   }
   const auto& info = cl->second;
   for (size_t i = 0; i < items.size(); ++i) {
     std::vector<crypto::PublicKey> seen;
     seen.reserve(p.recovered[i].size());
     for (const auto& key : p.recovered[i]) {
-      if (!key) return invalidTx(customError(2));
-      if (!info.workers.count(*key)) return invalidTx(customError(5));
+      if (!key) return invalidTx(customError(core::CustomError::kMalformedSignature));
+      if (!info.workers.count(*key))
+        return invalidTx(customError(core::CustomError::kUnknownSigner));
       if (std::find(seen.begin(), seen.end(), *key) != seen.end()) {
-        return invalidTx(customError(4));
+        return invalidTx(customError(core::CustomError::kDuplicateSigner));
       }
       seen.push_back(*key);
     }
-    if (seen.size() < info.info.threshold) return invalidTx(customError(3));
+    if (seen.size() < info.info.threshold)
+      return invalidTx(customError(core::CustomError::kBelowThreshold));
   }
   return std::nullopt;
 }
@@ -241,14 +244,16 @@ std::optional<TxError> Impl::validate(const Prepared& p, uint64_t& death) const 
 std::optional<std::string> Impl::recheck(const PoolTx& tx, uint64_t block) const {
   if (block >= tx.death) return std::string(kAncientBirth);
   auto cl = clusters.find(tx.cluster);
-  if (cl == clusters.end()) return customError(1);
+  if (cl == clusters.end()) return customError(core::CustomError::kUnknownCluster);
   auto pred = predecessorHash(tx.cluster, tx.first_sn);
-  if (!pred || *pred != tx.first_prev_hash) return customError(6);
+  if (!pred || *pred != tx.first_prev_hash)
+    return customError(core::CustomError::kPrevHashMismatch);
   for (const auto& signers : tx.signers) {
     for (const auto& key : signers) {
-      if (!cl->second.workers.count(key)) return customError(5);
+      if (!cl->second.workers.count(key)) return customError(core::CustomError::kUnknownSigner);
     }
-    if (signers.size() < cl->second.info.threshold) return customError(3);
+    if (signers.size() < cl->second.info.threshold)
+      return customError(core::CustomError::kBelowThreshold);
   }
   auto acct = accounts.find(tx.signer);
   u128 free = acct == accounts.end() ? 0 : acct->second.free;

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "hunter/core/chain_answer.hpp"
 #include "hunter/devnet/chain.hpp"
 
 namespace hunter::devnet::detail {
@@ -21,13 +22,16 @@ struct H256Hash {
   }
 };
 
-// The data strings of code 1010 (docs/protocol.md §4.2).
-inline constexpr const char* kOutdated = "Transaction is outdated";
-inline constexpr const char* kFuture = "Transaction will be valid in the future";
-inline constexpr const char* kBadSignature = "Transaction has a bad signature";
-inline constexpr const char* kAncientBirth = "Transaction has an ancient birth block";
-inline constexpr const char* kPayment = "Inability to pay some fees (e.g. account balance too low)";
-std::string customError(int n);
+// The data strings of code 1010 (docs/protocol.md §4.2), from the one vocabulary the hunter
+// reads them with (core/chain_answer.hpp).
+inline const std::string kOutdated{core::invalidTransactionData(core::Rejection::kOutdated)};
+inline const std::string kFuture{core::invalidTransactionData(core::Rejection::kFuture)};
+inline const std::string kBadSignature{
+    core::invalidTransactionData(core::Rejection::kBadSignature)};
+inline const std::string kAncientBirth{
+    core::invalidTransactionData(core::Rejection::kAncientBirth)};
+inline const std::string kPayment{core::invalidTransactionData(core::Rejection::kCannotPay)};
+inline std::string customError(core::CustomError e) { return core::customErrorData(e); }
 
 // A submission refused: a JSON-RPC error object.
 struct TxError {
