@@ -220,6 +220,14 @@ struct JsonRpcChainClient::Impl {
       failures += (failures.empty() ? "" : "; ") + last.message;
       ++tried;
     }
+    if (tried == 0) {
+      std::lock_guard lock(c.state_mutex_);
+      std::string wrong;
+      for (const auto& s : c.stats_) {
+        if (s.wrong_chain) wrong += (wrong.empty() ? "" : "; ") + s.wrong_chain_detail;
+      }
+      if (!wrong.empty()) return makeError("wrong_chain", "every chain endpoint: " + wrong);
+    }
     if (tried <= 1) return last;
     return makeError(last.code, "every chain endpoint failed for " + method + ": " + failures);
   }

@@ -646,7 +646,7 @@ auto SqliteStore::read(F&& body) -> decltype(body()) {
 
 // ---- open and migrate ----------------------------------------------------------------------
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path, Access access) {
   const bool in_memory = path.empty() || path == ":memory:";
   if (!in_memory) {
     // Create the file ourselves so that it is born 0600; SQLite would use 0644.
@@ -682,7 +682,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
       if (row.ok() && *row) store->page_size_ = std::max<int64_t>(512, q->colI64(0));
     }
   }
-  if (!in_memory) {
+  if (!in_memory && access == Access::kWriter) {
     HUNTER_CHECK(store->checkIntegrity());
     store->journal_ = std::make_unique<Journal>(path + ".journal");
     if (!store->journal_->ok()) {
@@ -690,8 +690,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
           "db", "cannot open the submission journal " + path + ".journal: " + std::strerror(errno));
     }
     HUNTER_CHECK(store->restoreFromJournal());
-    store->startCheckpointer();
   }
+  if (!in_memory) store->startCheckpointer();
   return store;
 }
 
@@ -704,7 +704,7 @@ Status SqliteStore::checkIntegrity() {
   if (verdict == "ok") return okStatus();
   return makeError("db_damaged", "database " + path_ + " is damaged (quick_check: " + verdict +
                                      "): stop hunter, restore a backup or move the file (with "
-                                     "its -wal and -shm files) aside");
+                                     "its -wal, -shm and .journal files) aside");
 }
 
 // Submissions the journal has and the database lacks went with a lost -wal file: they come back

@@ -139,7 +139,7 @@ Status Service::checkChainIdentity() {
     }
   }
   const std::string afresh = "; to start afresh against this chain, stop hunter and move " +
-                             cfg_.database + " (with its -wal and -shm files) aside";
+                             cfg_.database + " (with its -wal, -shm and .journal files) aside";
   if (same == 0 && !others.empty()) {
     return makeError("wrong_chain", "database " + cfg_.database +
                                         " belongs to the chain with genesis " + toHex(*genesis) +

@@ -28,7 +28,7 @@ Result<std::unique_ptr<adapters::SqliteStore>> openExisting(const Config& cfg) {
     return makeError("no_database", "no database at " + cfg.database +
                                         " yet (it is created by 'hunter run' or 'hunter submit')");
   }
-  return adapters::SqliteStore::open(cfg.database);
+  return adapters::SqliteStore::open(cfg.database, adapters::SqliteStore::Access::kReader);
 }
 
 std::string nameOf(const Config& cfg, const H256& id) {

@@ -241,7 +241,8 @@ void registerServiceCommands(CLI::App& root) {
   setAction(retry, []() -> Status {
     HUNTER_TRY(auto cfg, loadFor(rtOpts));
     HUNTER_TRY(auto clusters, cfg.select(rtOpts.clusters));
-    HUNTER_TRY(auto store, adapters::SqliteStore::open(cfg.database));
+    HUNTER_TRY(auto store,
+               adapters::SqliteStore::open(cfg.database, adapters::SqliteStore::Access::kReader));
     nlohmann::json done = nlohmann::json::array();
     for (const auto& c : clusters) {
       if (auto r = store->retryNow(c.id); !r.ok()) return r.error().context(c.name());

@@ -18,6 +18,9 @@ std::string shortHex(const H256& h) { return toHex(h).substr(0, 18) + "…"; }
 // hashes, state root and field names, with room to spare.
 constexpr size_t kMessageOverhead = 256;
 
+// The chain keeps Acks[cluster][sn] at least this many blocks (docs/protocol.md §4.6).
+constexpr uint64_t kAckKeptBlocks = 14'400;
+
 // One message's share of its extrinsic's fee: split evenly, the remainder on the first sn.
 u128 feeShare(const SubmissionRecord& s, u128 fee, uint64_t sn) {
   uint64_t n = s.last_sn - s.first_sn + 1;
@@ -80,6 +83,11 @@ void AccountPool::hold(const crypto::AccountId32& id, uint32_t nonce) { held_[id
 
 void AccountPool::unhold(const crypto::AccountId32& id, uint32_t nonce) {
   if (auto it = held_.find(id); it != held_.end()) it->second.erase(nonce);
+}
+
+bool AccountPool::isHeld(const crypto::AccountId32& id, uint32_t nonce) const {
+  auto it = held_.find(id);
+  return it != held_.end() && it->second.count(nonce) > 0;
 }
 
 uint32_t AccountPool::nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const {
@@ -360,13 +368,17 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       o.sn = m.sn;
       o.at_ms = now;
       o.submission_id = m.submission_id;
-      if (!ack) {
+      if (!ack && !ackPruned(m)) {
         // The queue passed it, yet this read has no ACK: not yet (a node behind the head's, or
         // a wrong queue answer), never "gone". A later read settles it.
         if (!unresolved) unresolved = m.sn;
         continue;
       }
-      {
+      if (!ack) {
+        o.kind = OutcomeKind::kSuperseded;
+        o.reason = "its ACK is gone: the chain keeps ACKs " + std::to_string(kAckKeptBlocks) +
+                   " blocks, and its submission's era ended longer ago than that";
+      } else {
         o.ack_hash = ack->hash;
         o.block = ack->block;
         o.account = ack->hunter;
@@ -606,6 +618,15 @@ void Relay::saveAuditMark(int64_t now) {
   }
 }
 
+// An ACK the chain no longer keeps: its submission's era ended more than kAckKeptBlocks ago
+// (a hunter that was away that long), so it was included, if at all, before that.
+bool Relay::ackPruned(const StoredMessage& m) {
+  if (m.submission_id == 0) return false;
+  auto sub = store_.submission(m.submission_id);
+  if (!sub.ok() || !*sub) return false;
+  return best_.number > (*sub)->era_death + kAckKeptBlocks;
+}
+
 std::optional<u128> Relay::feeOf(const SubmissionRecord& sub, int64_t now) {
   if (sub.fee_known) return sub.fee;
   if (auto it = fee_by_sub_.find(sub.id); it != fee_by_sub_.end()) return it->second;
@@ -675,7 +696,7 @@ bool Relay::rebroadcast(const SubmissionRecord& sub, int64_t now) {
   if (!full.ok() || !*full) return true;
   auto r = chain_.submit((*full)->extrinsic);
   if (r.ok()) {
-    emit(RelayEvent::Kind::kSubmitted, "warn",
+    emit(RelayEvent::Kind::kChain, "warn",
          cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
              " nonce " + std::to_string(sub.nonce) + " was gone from the pool; sent it again");
     (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
@@ -706,11 +727,32 @@ void Relay::release(const SubmissionRecord& sub, SubmissionStatus status, const 
     return;
   }
   rebroadcast_at_.erase(sub.id);
-  refill_[sub.first_sn] = Slot{sub.account, sub.nonce};
-  emit(RelayEvent::Kind::kSubmitted, "warn",
+  const bool keep = slotStillNeeded(sub);
+  if (keep) {
+    refill_[sub.first_sn] = Slot{sub.account, sub.nonce};
+  } else {
+    accounts_.unhold(sub.account, sub.nonce);
+    accounts_.invalidate(sub.account);
+  }
+  emit(RelayEvent::Kind::kChain, "warn",
        cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
            " nonce " + std::to_string(sub.nonce) + " " + toString(status) + ": " + why +
-           "; will sign again on the same nonce");
+           (keep ? "; will sign again on the same nonce" : "; will sign again on a new nonce"));
+}
+
+// A released nonce is kept for its run only while every nonce between the chain's and it is
+// taken (by an open submission or a kept slot): then transactions above it wait for exactly this
+// one. With a gap below (a slot whose run another hunter included, a restart that forgot a
+// slot), keeping it would leave it waiting behind the gap for good: the run takes new nonces
+// from the chain's instead, in sn order.
+bool Relay::slotStillNeeded(const SubmissionRecord& sub) {
+  auto chainNext = chain_.accountNextIndex(sub.account);
+  if (!chainNext.ok()) return true;  // unknown: keep it, the era decides again later
+  if (sub.nonce < *chainNext) return false;
+  for (uint32_t n = *chainNext; n < sub.nonce; ++n) {
+    if (!accounts_.isHeld(sub.account, n)) return false;
+  }
+  return true;
 }
 
 bool Relay::resend(SubmissionRecord& sub, int64_t now) {

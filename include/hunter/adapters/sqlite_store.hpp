@@ -92,9 +92,15 @@ class SqliteStore final : public core::Store {
   static constexpr int64_t kCheckpointBytes = 4096000;
   static constexpr int64_t kInlineCheckpointBytes = int64_t{64000} * 4096;
 
+  // kWriter (run, submit; the one holding the WriterLock): the database is checked
+  // (quick_check), lost submissions are restored from the journal, and submissions are
+  // journaled. kReader (status, rewards, workers, retry, GET /status): none of that, so that a
+  // reader beside a running service never touches its journal.
+  enum class Access { kWriter, kReader };
   // Opens or creates the database at `path` and brings its schema up to kSchemaVersion.
   // ":memory:" gives a private in-memory database (for tests).
-  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path,
+                                                   Access access = Access::kWriter);
 
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;

@@ -81,6 +81,7 @@ class AccountPool {
   void unhold(const crypto::AccountId32& id, uint32_t nonce);
   // The next nonce to use once the chain says `chain_next`: past every held one.
   uint32_t nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const;
+  bool isHeld(const crypto::AccountId32& id, uint32_t nonce) const;
 
  private:
   std::map<crypto::AccountId32, std::set<uint32_t>> held_;
@@ -159,7 +160,9 @@ class Relay {
   int64_t headDeadSinceMs() const { return head_dead_since_ms_; }
   uint64_t chainNextSn() const { return chain_next_; }
   // Why the last round could not make progress (empty when it was not stuck).
-  const std::string& stuckDetail() const { return stuck_detail_; }
+  const std::string& stuckDetail() const {
+    return head_dead_since_ms_ != 0 ? dead_detail_ : stuck_detail_;
+  }
   // The worker answers gathered since the previous call (one entry per worker that was asked),
   // and resets them.
   std::vector<WorkerSignStats> takeWorkerStats();
@@ -212,6 +215,8 @@ class Relay {
   bool rebroadcast(const SubmissionRecord& head, int64_t now);
   void release(const SubmissionRecord& sub, SubmissionStatus status, const std::string& why,
                int64_t next_attempt_ms, int64_t now);
+  bool slotStillNeeded(const SubmissionRecord& sub);
+  bool ackPruned(const StoredMessage& m);
   enum class FetchResult { kDone, kTryAnother, kUnreachable };
   FetchResult fetchFrom(size_t w, uint64_t from, std::optional<H256> prev, uint32_t limit,
                         RoundStats& st, int64_t now);

@@ -866,5 +866,45 @@ TEST(ChainClientTest, SingleEndpointIsAlwaysTried) {
   EXPECT_EQ(*r, 5u);
 }
 
+// With the genesis pinned, an endpoint of another chain is checked once, never used, and named;
+// when no endpoint is left the error says why.
+TEST(ChainClientTest, AnEndpointOfAnotherChainIsNeverUsedOncePinned) {
+  const std::string ours = "0x" + std::string(64, 'a'), theirs = "0x" + std::string(64, 'b');
+  std::map<std::string, std::vector<std::string>> seen;  // url -> methods asked
+  ChainClientOptions o = fastOptions();
+  o.transport = [&](const HttpCall& c) -> Result<HttpReply> {
+    json req = json::parse(c.body);
+    seen[c.url].push_back(req["method"]);
+    json res = c.url == "http://other.test" ? json(theirs) : json(ours);
+    if (req["method"] == "system_chain") res = "chain at " + c.url;
+    json body = {{"jsonrpc", "2.0"}, {"id", req["id"]}, {"result", res}};
+    return HttpReply{200, body.dump(), std::chrono::microseconds(1)};
+  };
+  JsonRpcChainClient client({"http://other.test", "http://ours.test"}, o);
+  auto g = fixedFromHex<32>(ours);
+  ASSERT_TRUE(g.ok());
+  client.pinGenesis(*g);
+  for (int i = 0; i < 3; ++i) {
+    auto r = client.rawCall("system_chain");
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, "\"chain at http://ours.test\"");
+  }
+  EXPECT_EQ(seen["http://other.test"], std::vector<std::string>{"chain_getBlockHash"});
+  auto stats = client.stats();
+  EXPECT_TRUE(stats.endpoints[0].wrong_chain);
+  EXPECT_NE(stats.endpoints[0].wrong_chain_detail.find("genesis " + theirs), std::string::npos);
+  EXPECT_FALSE(stats.endpoints[1].wrong_chain);
+
+  JsonRpcChainClient alone({"http://other.test"}, o);
+  alone.pinGenesis(*g);
+  auto r = alone.rawCall("system_chain");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "wrong_chain");
+  EXPECT_NE(r.error().message.find("expected " + ours), std::string::npos) << r.error().message;
+  r = alone.rawCall("system_chain");  // and again, not "no endpoint configured"
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "wrong_chain") << r.error().message;
+}
+
 }  // namespace
 }  // namespace hunter::adapters

@@ -311,3 +311,51 @@ TEST(RelayFaults, TheAuditBooksWhatTheDatabaseLostFromTheChainsAcks) {
   EXPECT_EQ(fresh.meta("audited_below:" + toHex(h.cluster)).value(),
             std::optional<std::string>("3"));
 }
+
+// Our first transaction is dropped and another hunter includes its sns: its nonce is never used,
+// so ours above it wait in the pool until their era ends. They are then signed again on new
+// nonces from the chain's, not on their own (which would wait behind the same gap for good).
+TEST(RelayFaults, AGapBelowReleasedNoncesIsNotKeptForever) {
+  Harness h(4, 3, 6);
+  h.cfg.batch_size = 2;
+  h.cfg.max_in_flight = 3;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.drop_submits = 1;  // [0-1] nonce 0 never reaches the pool
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 2u);  // [2-3] nonce 1, [4-5] nonce 2: waiting for nonce 0
+  h.chain.includeByOther(h.workers.w[0].msgs[0]);
+  h.chain.includeByOther(h.workers.w[0].msgs[1]);
+  h.clock.now += 1000;
+  h.relay->round();  // sns 0-1 superseded; nonce 0 stays unused
+  EXPECT_EQ(h.count(MsgState::kSuperseded), 2u);
+  h.chain.include();
+  EXPECT_EQ(h.chain.q.next_sn, 2u) << "waiting for nonce 0";
+  h.chain.expireAll();
+  h.chain.best += 64;
+  h.clock.now += 1000;
+  h.relay->round();
+  h.chain.include();
+  EXPECT_EQ(h.chain.q.next_sn, 6u);
+  EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 2u);
+}
+
+// A hunter away for longer than the chain keeps ACKs (14,400 blocks after its submission's era
+// ended): the missing ACK is then "gone", and the message is settled rather than read forever.
+TEST(RelayFaults, AnAckPrunedLongAfterItsEraIsSettledNotReadForever) {
+  Harness h(4, 3, 2);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  h.chain.include();
+  h.chain.acks_absent = true;
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_EQ(h.count(MsgState::kSuperseded), 0u) << "not yet";
+  h.chain.best += 14'400 + 100;
+  h.clock.now += 1000;
+  h.relay->round();
+  auto sup = h.outcomes(OutcomeKind::kSuperseded);
+  ASSERT_EQ(sup.size(), 2u);
+  EXPECT_NE(sup[0].reason.find("ACK is gone"), std::string::npos) << sup[0].reason;
+  EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 0u);
+}
