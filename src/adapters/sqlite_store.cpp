@@ -1440,6 +1440,45 @@ Result<std::optional<SubmissionRecord>> SqliteStore::lostSubmissionCovering(
 
 // ---- outcomes --------------------------------------------------------------------------------
 
+Status SqliteStore::replaceOutcome(const OutcomeRecord& o) {
+  if (!settledState(o.kind)) {
+    return makeError("bad_value",
+                     "replaceOutcome: " + std::string(core::toString(o.kind)) + " settles nothing");
+  }
+  const char* op = "replaceOutcome";
+  return write(op, [&]() -> Status {
+    {
+      HUNTER_TRY(auto q, query("DELETE FROM outcomes WHERE cluster = ? AND sn = ? AND kind IN "
+                               "('accepted', 'superseded', 'diverged')",
+                               op));
+      q.blob(o.cluster).u64(o.sn);
+      HUNTER_CHECK(q.run());
+    }
+    {
+      HUNTER_TRY(auto q, query("UPDATE messages SET state = ?, updated_ms = ? WHERE cluster = ? "
+                               "AND sn = ?",
+                               op));
+      q.text(core::toString(*settledState(o.kind))).i64(o.at_ms).blob(o.cluster).u64(o.sn);
+      HUNTER_CHECK(q.run());
+    }
+    HUNTER_TRY(auto q, query(std::string("INSERT INTO outcomes (") + kOutcomeColumns +
+                                 ") VALUES (" + placeholders(11) + ")",
+                             op));
+    q.blob(o.cluster)
+        .u64(o.sn)
+        .text(core::toString(o.kind))
+        .text(o.reason)
+        .blob(o.ack_hash)
+        .i64(o.block)
+        .u128v(o.reward)
+        .u128v(o.fee)
+        .blob(o.account)
+        .i64(o.submission_id)
+        .i64(o.at_ms);
+    return q.run();
+  });
+}
+
 Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   const char* op = "recordOutcomes";
   static const std::string insert = std::string("INSERT INTO outcomes (") + kOutcomeColumns +

@@ -277,6 +277,21 @@ Status MemoryStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   return okStatus();
 }
 
+Status MemoryStore::replaceOutcome(const OutcomeRecord& o) {
+  if (o.kind == OutcomeKind::kRejected || o.kind == OutcomeKind::kDead) {
+    return makeError("bad_value",
+                     "replaceOutcome: " + std::string(toString(o.kind)) + " settles nothing");
+  }
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(outcomes_, [&](const OutcomeRecord& x) {
+      return x.cluster == o.cluster && x.sn == o.sn && x.kind != OutcomeKind::kRejected &&
+             x.kind != OutcomeKind::kDead;
+    });
+  }
+  return recordOutcomes({o});
+}
+
 Result<std::vector<OutcomeRecord>> MemoryStore::outcomes(const std::optional<H256>& cluster) {
   std::lock_guard lock(mu_);
   std::vector<OutcomeRecord> out;

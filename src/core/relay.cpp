@@ -437,6 +437,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
           auto fee = noFee.count(s->id) ? std::nullopt : feeOf(*s, now);
           if (!fee) {  // never book a guess: the fee is asked again next round
             noFee.insert(s->id);
+            touched.insert(s->id);  // included all the same: its in-flight slot is free
             if (!unresolved) unresolved = m.sn;
             continue;
           }
@@ -522,11 +523,12 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
   }
 }
 
-// The books against the chain, from the durable watermark (audited_below) to the chain's next sn:
-// an sn whose row the database lost (a deleted -wal) but whose ACK names one of our accounts is
-// booked accepted, with the chain's reward and the fee of the submission that carried it (kept
-// in the submission journal). Runs at start; while running, resolveAcks books every sn and the
-// watermark follows it (saveAuditMark).
+// The books against the chain, from the durable watermark (audited_below) to the chain's next sn,
+// at start: an sn whose row the database lost (a deleted -wal) but whose ACK names one of our
+// accounts is booked accepted, with the chain's reward and the fee of the submission that
+// carried it (kept in the submission journal); an sn booked superseded or diverged whose ACK
+// (read at the head's block) names us with our hash is corrected to accepted. While running,
+// saveAuditMark checks the superseded and diverged outcomes of each minute the same way.
 void Relay::auditBooks(int64_t now) {
   const std::string markKey = "audited_below:" + toHex(cfg_.cluster);
   const std::string fromKey = "audit_from:" + toHex(cfg_.cluster);
@@ -540,79 +542,109 @@ void Relay::auditBooks(int64_t now) {
   uint64_t from = parseSn(*mark, queue_.next_sn);
   from = std::min(from, parseSn(*restored, from));
   const uint64_t to = queue_.next_sn;
-  size_t booked = 0, unbookable = 0;
+  if (!auditRange(from, to, true, now)) return;
+  (void)store_.setMeta(markKey, std::to_string(to));
+  if (restored->has_value()) (void)store_.setMeta(fromKey, "");
+  audited_mark_ = to;
+}
+
+// Audits [from, to): the sns with no row (when `missing_too`) and those booked superseded or
+// diverged. True when every sn the chain gives to us there is booked accepted.
+bool Relay::auditRange(uint64_t from, uint64_t to, bool missing_too, int64_t now) {
+  const std::vector<MsgState> doubtful = {MsgState::kSuperseded, MsgState::kDiverged};
+  size_t booked = 0, corrected = 0, unbookable = 0;
+  std::set<int64_t> included;
   for (uint64_t at = from; at < to;) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, 4096));
-    auto present = store_.messageHeads(cfg_.cluster, {}, at, n);
-    if (!present.ok()) return;
-    std::vector<uint64_t> missing;
+    auto rows =
+        store_.messageHeads(cfg_.cluster, missing_too ? std::vector<MsgState>{} : doubtful, at, n);
+    if (!rows.ok()) return false;
+    std::vector<uint64_t> sns;
+    std::map<uint64_t, const StoredMessage*> booked_other;  // sn -> its superseded/diverged row
     size_t k = 0;
     for (uint64_t sn = at; sn < at + n; ++sn) {
-      while (k < present->size() && (*present)[k].sn < sn) ++k;
-      if (k < present->size() && (*present)[k].sn == sn) continue;
-      missing.push_back(sn);
-    }
-    if (!missing.empty()) {
-      auto acks = chain_.acks(cfg_.cluster, missing, best_.hash);
-      if (!acks.ok() || acks->size() != missing.size()) return;  // the next start tries again
-      std::vector<OutcomeRecord> outs;
-      for (size_t i = 0; i < missing.size(); ++i) {
-        const auto& ack = (*acks)[i];
-        if (!ack || !accounts_.isOurs(ack->hunter)) continue;
-        auto sub = store_.lostSubmissionCovering(cfg_.cluster, missing[i], ack->hunter);
-        std::optional<u128> fee;
-        if (sub.ok() && *sub) fee = feeOf(**sub, now);
-        if (!fee) {
-          unbookable++;
-          continue;
-        }
-        OutcomeRecord o;
-        o.cluster = cfg_.cluster;
-        o.sn = missing[i];
-        o.kind = OutcomeKind::kAccepted;
-        o.reason = "booked from the chain's ACK: the database had lost it";
-        o.ack_hash = ack->hash;
-        o.block = ack->block;
-        o.reward = ack->reward;
-        o.account = ack->hunter;
-        o.submission_id = (*sub)->id;
-        o.fee = feeShare(**sub, *fee, missing[i]);
-        o.at_ms = now;
-        outs.push_back(o);
-      }
-      if (!outs.empty()) {
-        if (auto r = store_.recordOutcomes(outs); !r.ok()) {
-          emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
-          return;
-        }
-        for (const auto& o : outs) {
-          (void)store_.updateSubmission(o.submission_id, SubmissionStatus::kIncluded, "", now);
-        }
-        booked += outs.size();
+      while (k < rows->size() && (*rows)[k].sn < sn) ++k;
+      const StoredMessage* row = k < rows->size() && (*rows)[k].sn == sn ? &(*rows)[k] : nullptr;
+      if (row && (row->state == MsgState::kSuperseded || row->state == MsgState::kDiverged)) {
+        booked_other[sn] = row;
+        sns.push_back(sn);
+      } else if (!row && missing_too) {
+        sns.push_back(sn);
       }
     }
     at += n;
+    if (sns.empty()) continue;
+    auto acks = chain_.acks(cfg_.cluster, sns, best_.hash);
+    if (!acks.ok() || acks->size() != sns.size()) return false;  // tried again later
+    for (size_t i = 0; i < sns.size(); ++i) {
+      const auto& ack = (*acks)[i];
+      if (!ack || !accounts_.isOurs(ack->hunter)) continue;
+      auto other = booked_other.find(sns[i]);
+      if (other != booked_other.end() && other->second->hash != ack->hash) continue;
+      std::optional<SubmissionRecord> sub;
+      if (other != booked_other.end() && other->second->submission_id != 0) {
+        if (auto r = store_.submission(other->second->submission_id);
+            r.ok() && *r && (*r)->account == ack->hunter) {
+          sub = **r;
+        }
+      }
+      if (!sub) {
+        if (auto r = store_.lostSubmissionCovering(cfg_.cluster, sns[i], ack->hunter);
+            r.ok() && *r) {
+          sub = **r;
+        }
+      }
+      std::optional<u128> fee = sub ? feeOf(*sub, now) : std::nullopt;
+      if (!fee) {
+        unbookable++;
+        continue;
+      }
+      OutcomeRecord o;
+      o.cluster = cfg_.cluster;
+      o.sn = sns[i];
+      o.kind = OutcomeKind::kAccepted;
+      o.reason = other == booked_other.end()
+                     ? "booked from the chain's ACK: the database had lost it"
+                     : "corrected from " + std::string(toString(other->second->state)) +
+                           ": a consistent read of the chain's ACK names this hunter";
+      o.ack_hash = ack->hash;
+      o.block = ack->block;
+      o.reward = ack->reward;
+      o.account = ack->hunter;
+      o.submission_id = sub->id;
+      o.fee = feeShare(*sub, *fee, sns[i]);
+      o.at_ms = now;
+      if (auto r = store_.replaceOutcome(o); !r.ok()) {
+        emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+        return false;
+      }
+      included.insert(sub->id);
+      (other == booked_other.end() ? booked : corrected)++;
+    }
   }
-  if (booked > 0 || unbookable > 0) {
+  // After the loop: a lost submission is found by its status while its sns are booked.
+  for (int64_t id : included) {
+    (void)store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now);
+  }
+  if (booked + corrected + unbookable > 0) {
     emit(RelayEvent::Kind::kOutcome, unbookable > 0 ? "error" : "warn",
-         cfg_.name + ": the books were short of the chain: " + std::to_string(booked) +
-             " accepted sn(s) booked from its ACKs" +
+         cfg_.name + ": the books disagreed with the chain: " + std::to_string(booked) +
+             " accepted sn(s) booked from its ACKs, " + std::to_string(corrected) +
+             " corrected to accepted" +
              (unbookable > 0 ? "; " + std::to_string(unbookable) +
                                    " more are ours on chain but no submission record (nor the "
                                    "journal) says what they cost: not booked"
                              : ""));
   }
-  if (unbookable == 0) {
-    (void)store_.setMeta(markKey, std::to_string(to));
-    if (restored->has_value()) (void)store_.setMeta(fromKey, "");
-  }
-  audited_mark_ = to;
+  return unbookable == 0;
 }
 
-// The watermark follows the ACKs this process books, at most once a minute.
+// Once a minute: the superseded and diverged outcomes booked since the last time are read again
+// (a later consistent read corrects a wrong one), then the watermark follows the ACKs booked.
 void Relay::saveAuditMark(int64_t now) {
   if (acked_below_ <= audited_mark_ || now < next_mark_ms_) return;
   next_mark_ms_ = now + 60'000;
+  if (!auditRange(audited_mark_, acked_below_, false, now)) return;
   if (store_.setMeta("audited_below:" + toHex(cfg_.cluster), std::to_string(acked_below_)).ok()) {
     audited_mark_ = acked_below_;
   }

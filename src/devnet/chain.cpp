@@ -562,11 +562,10 @@ nlohmann::json Impl::stateJson() const {
   for (const auto& [k, v] : rejections) j["rejections"][k] = v;
   j["dropped"] = json::object();
   for (const auto& [k, v] : dropped) j["dropped"][k] = v;
-  j["faults"] = {{"unavailable", faults.unavailable},
-                 {"latency_ms", faults.latency_ms},
-                 {"drop_rate", faults.drop_rate},
-                 {"submit_reply_delay_ms", faults.submit_reply_delay_ms},
-                 {"lag_blocks", faults.lag_blocks}};
+  j["faults"] = {
+      {"unavailable", faults.unavailable}, {"latency_ms", faults.latency_ms},
+      {"drop_rate", faults.drop_rate},     {"submit_reply_delay_ms", faults.submit_reply_delay_ms},
+      {"lag_blocks", faults.lag_blocks},   {"query_info_fails", faults.query_info_fails}};
   return j;
 }
 

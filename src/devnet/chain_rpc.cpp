@@ -320,6 +320,9 @@ class Dispatcher {
   }
   json queryInfo(const json& p) {
     expectCount(p, 1, 2);
+    if (chain_.faults().query_info_fails) {
+      throw RpcError{-32603, "Internal error", "payment_queryInfo failed (injected fault)"};
+    }
     Bytes x = hexParam(p, 0, "extrinsic", kMaxExtrinsicBytes);
     if (present(p, 1)) requireKnownBlock(p, 1);
     auto decoded = core::decodeExtrinsic(x);

@@ -49,11 +49,9 @@ Result<crypto::SecretKey> loadOrCreateKey(const std::string& path, bool& created
 }
 
 json chainFaultsJson(const ChainFaults& f) {
-  return json{{"unavailable", f.unavailable},
-              {"latency_ms", f.latency_ms},
-              {"drop_rate", f.drop_rate},
-              {"submit_reply_delay_ms", f.submit_reply_delay_ms},
-              {"lag_blocks", f.lag_blocks}};
+  return json{{"unavailable", f.unavailable}, {"latency_ms", f.latency_ms},
+              {"drop_rate", f.drop_rate},     {"submit_reply_delay_ms", f.submit_reply_delay_ms},
+              {"lag_blocks", f.lag_blocks},   {"query_info_fails", f.query_info_fails}};
 }
 
 // Strict readers for the admin fault requests.
@@ -390,7 +388,7 @@ struct Devnet::Impl {
     if (!req.is_object()) return makeError("bad_request", "chain: expected an object");
     HUNTER_CHECK(checkFields(req, "chain",
                              {"clear", "unavailable", "unavailable_ms", "latency_ms", "drop_rate",
-                              "submit_reply_delay_ms", "lag_blocks"}));
+                              "submit_reply_delay_ms", "lag_blocks", "query_info_fails"}));
     ChainFaults f = chain->faults();
     std::optional<std::optional<Clock::time_point>> outage;  // set: change the outage
     if (auto it = req.find("clear"); it != req.end()) {
@@ -421,6 +419,9 @@ struct Devnet::Impl {
     if (auto it = req.find("submit_reply_delay_ms"); it != req.end()) {
       HUNTER_TRY(uint64_t v, jsonU64(*it, "chain.submit_reply_delay_ms", 3'600'000));
       f.submit_reply_delay_ms = static_cast<uint32_t>(v);
+    }
+    if (auto it = req.find("query_info_fails"); it != req.end()) {
+      HUNTER_TRY(f.query_info_fails, jsonBool(*it, "chain.query_info_fails"));
     }
     if (auto it = req.find("lag_blocks"); it != req.end()) {
       HUNTER_TRY(uint64_t v, jsonU64(*it, "chain.lag_blocks", 1'000'000));

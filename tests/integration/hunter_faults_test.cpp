@@ -656,3 +656,30 @@ TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
   EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 100u);
   (*proxy)->stop();
 }
+
+// payment_queryInfo fails while submissions go through (the chain's fault query_info_fails): no
+// fee is booked as 0; each is asked again before its messages are booked, and the books equal
+// what the chain took. 1 s blocks.
+TEST(HunterFaults, FeesAreNeverGuessedWhenTheFeeQueryFails) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].initial_backlog = 20;
+  o.clusters[0].rate = 5;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  ASSERT_TRUE(d->setFault({{"chain", {{"query_info_fails", true}}}}).ok());
+  std::string cfg = writeHunterConfig(*d, d->dir());
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 30; }, 20s))
+        << svc.log();
+    ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 40; }, 20s))
+        << svc.log();
+    EXPECT_EQ(svc.terminate(), 0);
+  }
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 40u);
+}

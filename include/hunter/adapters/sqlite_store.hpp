@@ -142,6 +142,7 @@ class SqliteStore final : public core::Store {
       const H256& cluster, uint64_t sn, const crypto::AccountId32& account) override;
 
   Status recordOutcomes(const std::vector<core::OutcomeRecord>& outcomes) override;
+  Status replaceOutcome(const core::OutcomeRecord& outcome) override;
   Result<std::vector<core::OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;
 
   Status upsertWorker(const core::WorkerRecord& w) override;

@@ -58,6 +58,7 @@ class MemoryStore final : public Store {
       const H256& cluster, uint64_t sn, const crypto::AccountId32& account) override;
 
   Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) override;
+  Status replaceOutcome(const OutcomeRecord& outcome) override;
   Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;
 
   Status upsertWorker(const WorkerRecord& w) override;

@@ -198,6 +198,10 @@ class Store {
   // outcome only appends (the message is retried through setRetry).
   virtual Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) = 0;
   virtual Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) = 0;
+  // A settled outcome (accepted, superseded or diverged) that replaces any settled outcome row
+  // of that sn, and sets the message's state if it is stored: how the audit books what a later
+  // consistent read of the chain says. One transaction.
+  virtual Status replaceOutcome(const OutcomeRecord& outcome) = 0;
 
   // Workers and cluster status (for `workers` and `status`).
   virtual Status upsertWorker(const WorkerRecord& w) = 0;

@@ -225,6 +225,7 @@ class Relay {
   std::optional<u128> feeOf(const SubmissionRecord& sub, int64_t now);
   void reportDead(const std::vector<StoredMessage>& dead, int64_t now);
   void auditBooks(int64_t now);
+  bool auditRange(uint64_t from, uint64_t to, bool missing_too, int64_t now);
   void saveAuditMark(int64_t now);
   void handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc, const Error& err,
                          RoundStats& st, int64_t now);

@@ -65,6 +65,8 @@ struct ChainFaults {
   uint32_t submit_reply_delay_ms = 0;
   // JSON-RPC on the path /lagging answers as a node this many blocks behind (handleRpcBody).
   uint32_t lag_blocks = 0;
+  // payment_queryInfo answers an error (-32603) while the rest works.
+  bool query_info_fails = false;
 };
 
 // What a submission returned: the tx hash, or a JSON-RPC error object

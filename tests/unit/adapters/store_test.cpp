@@ -575,6 +575,29 @@ TEST_P(StoreTest, ASubmissionWithoutAKnownFeeSaysSo) {
   EXPECT_TRUE(s().submission(*known).value()->fee_known);
 }
 
+TEST_P(StoreTest, ReplaceOutcomeKeepsOneSettledRowPerSn) {
+  add(chainOf(kA, 1, 2));
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 1, OutcomeKind::kRejected),
+                                  outcome(kA, 1, OutcomeKind::kSuperseded)})
+                  .ok());
+  ASSERT_TRUE(s().replaceOutcome(outcome(kA, 1, OutcomeKind::kAccepted)).ok());
+  ASSERT_TRUE(s().replaceOutcome(outcome(kA, 1, OutcomeKind::kAccepted)).ok());
+  ASSERT_TRUE(s().replaceOutcome(outcome(kA, 9, OutcomeKind::kAccepted)).ok());  // no row
+  EXPECT_EQ(get(kA, 1).state, MsgState::kAccepted);
+  size_t accepted = 0, superseded = 0, rejected = 0;
+  for (auto& o : s().outcomes(kA).value()) {
+    if (o.sn != 1) continue;
+    accepted += o.kind == OutcomeKind::kAccepted;
+    superseded += o.kind == OutcomeKind::kSuperseded;
+    rejected += o.kind == OutcomeKind::kRejected;
+  }
+  EXPECT_EQ(accepted, 1u);
+  EXPECT_EQ(superseded, 0u);
+  EXPECT_EQ(rejected, 1u);  // reports stay
+  EXPECT_FALSE(s().replaceOutcome(outcome(kA, 2, OutcomeKind::kRejected)).ok());
+  EXPECT_EQ(get(kA, 2).state, MsgState::kPending);
+}
+
 TEST_P(StoreTest, RecordSignatureAnswersAppends) {
   ASSERT_TRUE(s().recordSignatureAnswers({answer(kA, 7, "w1", false, "unknown_sn")}).ok());
   ASSERT_TRUE(s().recordSignatureAnswers({answer(kA, 7, "w2", true)}).ok());

@@ -359,3 +359,29 @@ TEST(RelayFaults, AnAckPrunedLongAfterItsEraIsSettledNotReadForever) {
   EXPECT_NE(sup[0].reason.find("ACK is gone"), std::string::npos) << sup[0].reason;
   EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 0u);
 }
+
+// A wrong outcome is never permanent: an sn booked superseded (here by hand, as an older version
+// did after a lagging read) whose ACK names this hunter with our hash is corrected to accepted by
+// the audit of the minute it was booked in, with its fee, and booked accepted exactly once.
+TEST(RelayFaults, AWrongSupersededIsCorrectedByALaterConsistentRead) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.include(), 3u);
+  OutcomeRecord wrong;
+  wrong.cluster = h.cluster;
+  wrong.sn = 1;
+  wrong.kind = OutcomeKind::kSuperseded;
+  wrong.reason = "the chain moved past this sn and keeps no ACK for it";
+  ASSERT_TRUE(h.store.replaceOutcome(wrong).ok());
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_EQ(h.count(MsgState::kSuperseded), 0u);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 3u);
+  auto acc = h.outcomes(OutcomeKind::kAccepted);
+  ASSERT_EQ(acc.size(), 3u);
+  u128 fees = 0;
+  for (auto& o : acc) fees += o.fee;
+  EXPECT_TRUE(fees == h.chain.fee);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kSuperseded).size(), 0u);
+}
