@@ -357,6 +357,8 @@ void Service::describeMetrics() {
   m.describe("hunter_oldest_pending_age_seconds", T::kGauge,
              "Age of the oldest message not yet final (pending, signed or submitted), per "
              "cluster; 0 when none.");
+  m.describe("hunter_store_errors_total", T::kCounter,
+             "Store (database) calls of the relay that failed, per cluster and operation.");
   m.describe("hunter_outcomes_total", T::kCounter,
              "Messages per final outcome seen by this process (accepted, superseded, diverged, "
              "rejected, dead), per cluster.");
@@ -419,6 +421,11 @@ void Service::onEvent(const std::string& cluster, const core::RelayEvent& e) {
     metrics_.add("hunter_extrinsics_submitted_total", {{"cluster", cluster}}, 1);
     sent[e.first_sn] = {e.last_sn, now};
     while (sent.size() > 100'000) sent.erase(sent.begin());
+    return;
+  }
+  if (e.kind == K::kStore) {
+    metrics_.add("hunter_store_errors_total",
+                 {{"cluster", cluster}, {"op", boundedLabel(e.reason)}}, 1);
     return;
   }
   if (e.kind != K::kOutcome || e.outcome.empty()) return;

@@ -135,6 +135,26 @@ void Relay::emit(RelayEvent::Kind kind, const std::string& level, const std::str
   sink_(e);
 }
 
+// A failed Store call: one error line, an event the service counts by operation
+// (hunter_store_errors_total{op}), and the cluster's status says so until a round is clean.
+void Relay::storeFailed(const Error& e) {
+  const std::string op = e.message.substr(0, e.message.find(':'));
+  RelayEvent ev;
+  ev.kind = RelayEvent::Kind::kStore;
+  ev.level = "error";
+  ev.reason = op.empty() ? "store" : op;
+  ev.text = cfg_.name + ": store: " + e.message;
+  if (sink_) sink_(ev);
+  stuck_detail_ = "the database refused a write: " + e.message +
+                  (stuck_detail_.empty() ? "" : "; " + stuck_detail_);
+}
+
+bool Relay::checked(const char* op, const Status& st) {
+  if (st.ok()) return true;
+  storeFailed(Error{st.error().code, std::string(op) + ": " + st.error().message});
+  return false;
+}
+
 std::string Relay::workerName(size_t i) const { return workers_.endpoints()[i]; }
 
 void Relay::saveWorker(size_t i) { wstate_[i].dirty = true; }
@@ -166,7 +186,7 @@ void Relay::flushRoundState() {
   if (recs.empty() && !status_to_save_) return;
   auto st = store_.saveRoundState(recs, status_to_save_);
   if (!st.ok()) {
-    emit(RelayEvent::Kind::kWorker, "error", "store: " + st.error().message);
+    storeFailed(st.error());
     return;
   }
   if (status_to_save_) status_saved_ = std::move(status_to_save_);
@@ -191,7 +211,7 @@ Status Relay::start() {
   // A restart retries at once whatever was backing off (the cause may be what the operator
   // just fixed), and the nonces of open submissions stay taken.
   if (auto r = store_.retryNow(cfg_.cluster); !r.ok()) {
-    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+    storeFailed(r.error());
   }
   if (auto open = store_.openSubmissionHeads(cfg_.cluster); open.ok()) {
     for (const auto& sub : *open) accounts_.hold(sub.account, sub.nonce);
@@ -330,7 +350,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     size_t limit = static_cast<size_t>(std::min<uint64_t>(2048, queue_.next_sn - acked_below_));
     auto msgs = store_.messageHeads(cfg_.cluster, open, acked_below_, limit);
     if (!msgs.ok()) {
-      emit(RelayEvent::Kind::kInfo, "error", "store: " + msgs.error().message);
+      storeFailed(msgs.error());
       return;
     }
     std::vector<StoredMessage> behind;
@@ -449,7 +469,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     }
     auto rec = store_.recordOutcomes(outs);
     if (!rec.ok()) {
-      emit(RelayEvent::Kind::kInfo, "error", "store: " + rec.error().message);
+      storeFailed(rec.error());
       return;
     }
     // One log line per run of equal outcomes.
@@ -502,7 +522,8 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
       if (auto it = subs.find(id); it != subs.end() && it->second) {
         accounts_.unhold(it->second->account, it->second->nonce);
       }
-      (void)store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now);
+      checked("updateSubmission",
+              store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now));
     }
     if (unresolved) {
       acked_below_ = *unresolved;
@@ -535,16 +556,15 @@ void Relay::auditBooks(int64_t now) {
   auto mark = store_.meta(markKey);
   auto restored = store_.meta(fromKey);
   if (!mark.ok() || !restored.ok()) {
-    emit(RelayEvent::Kind::kInfo, "error",
-         "store: " + (mark.ok() ? restored.error() : mark.error()).message);
+    storeFailed(mark.ok() ? restored.error() : mark.error());
     return;
   }
   uint64_t from = parseSn(*mark, queue_.next_sn);
   from = std::min(from, parseSn(*restored, from));
   const uint64_t to = queue_.next_sn;
   if (!auditRange(from, to, true, now)) return;
-  (void)store_.setMeta(markKey, std::to_string(to));
-  if (restored->has_value()) (void)store_.setMeta(fromKey, "");
+  checked("setMeta", store_.setMeta(markKey, std::to_string(to)));
+  if (restored->has_value()) checked("setMeta", store_.setMeta(fromKey, ""));
   audited_mark_ = to;
 }
 
@@ -615,7 +635,7 @@ bool Relay::auditRange(uint64_t from, uint64_t to, bool missing_too, int64_t now
       o.fee = feeShare(*sub, *fee, sns[i]);
       o.at_ms = now;
       if (auto r = store_.replaceOutcome(o); !r.ok()) {
-        emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+        storeFailed(r.error());
         return false;
       }
       included.insert(sub->id);
@@ -624,7 +644,7 @@ bool Relay::auditRange(uint64_t from, uint64_t to, bool missing_too, int64_t now
   }
   // After the loop: a lost submission is found by its status while its sns are booked.
   for (int64_t id : included) {
-    (void)store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now);
+    checked("updateSubmission", store_.updateSubmission(id, SubmissionStatus::kIncluded, "", now));
   }
   if (booked + corrected + unbookable > 0) {
     emit(RelayEvent::Kind::kOutcome, unbookable > 0 ? "error" : "warn",
@@ -694,7 +714,8 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
     if (first.ok() && *first && (*first)->state != MsgState::kSubmitted) {
       if (isFinal((*first)->state)) {
         accounts_.unhold(sub.account, sub.nonce);
-        (void)store_.updateSubmission(sub.id, SubmissionStatus::kIncluded, "", now);
+        checked("updateSubmission",
+                store_.updateSubmission(sub.id, SubmissionStatus::kIncluded, "", now));
       }
       continue;
     }
@@ -731,7 +752,8 @@ bool Relay::rebroadcast(const SubmissionRecord& sub, int64_t now) {
     emit(RelayEvent::Kind::kChain, "warn",
          cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + " tx " + shortHex(sub.tx_hash) +
              " nonce " + std::to_string(sub.nonce) + " was gone from the pool; sent it again");
-    (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+    checked("updateSubmission",
+            store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
     return true;
   }
   if (classify(r.error()).kind == Rejection::kAlreadyImported) {  // in the pool, waiting
@@ -755,7 +777,7 @@ void Relay::release(const SubmissionRecord& sub, SubmissionStatus status, const 
   Store::RetryUpdate retry{0, MsgState::kSigned, 0, next_attempt_ms,
                            "submission " + std::string(toString(status)) + ": " + why};
   if (auto r = store_.releaseSubmission(sub.id, status, why, retry, now); !r.ok()) {
-    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+    storeFailed(r.error());
     return;
   }
   rebroadcast_at_.erase(sub.id);
@@ -793,7 +815,8 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
 
 bool Relay::afterResend(const SubmissionRecord& sub, const Result<H256>& r, int64_t now) {
   if (taken(r)) {
-    (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+    checked("updateSubmission",
+            store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
     return true;
   }
   int64_t retryAt = now + backoff(1);
@@ -806,7 +829,8 @@ bool Relay::afterResend(const SubmissionRecord& sub, const Result<H256>& r, int6
       // let the ACK find messages with no submission, and the fee the chain took would be
       // missing from the books. Keep it open: the next round's ACKs settle it; if the era ends
       // first, it is released as lost (and the ACKs can still find it included).
-      (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+      checked("updateSubmission",
+              store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
       return true;
     case Rejection::kAncientBirth:
       retryAt = now;  // its era is over: sign again at once
@@ -892,7 +916,7 @@ void Relay::reportDead(const std::vector<StoredMessage>& dead, int64_t now) {
   }
   if (outs.empty()) return;
   if (auto r = store_.recordOutcomes(outs); !r.ok()) {
-    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+    storeFailed(r.error());
     return;
   }
   dead_reported_below_ = outs.back().sn + 1;
@@ -1052,7 +1076,7 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   }
   auto add = store_.addMessages(rows);
   if (!add.ok()) {
-    emit(RelayEvent::Kind::kInfo, "error", "store: " + add.error().message);
+    storeFailed(add.error());
     return FetchResult::kDone;
   }
   st.fetched += rows.size();
@@ -1309,15 +1333,15 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
     if (!done.empty()) {
       auto s = store_.markSigned(cfg_.cluster, done, answers, now);
       if (!s.ok()) {
-        emit(RelayEvent::Kind::kInfo, "error", "store: " + s.error().message);
+        storeFailed(s.error());
         return false;
       }
       st.signed_now += done.size();
     } else if (!answers.empty()) {
-      (void)store_.recordSignatureAnswers(answers);
+      checked("recordSignatureAnswers", store_.recordSignatureAnswers(answers));
     }
     answers.clear();
-    if (!retries.empty()) (void)store_.setRetry(cfg_.cluster, retries, now);
+    if (!retries.empty()) checked("setRetry", store_.setRetry(cfg_.cluster, retries, now));
     if (!divergedAt) return true;
 
     // The message we hold at this sn is one nobody else will sign: our source diverged.
@@ -1334,7 +1358,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
       }
       if (workerName(i) == divergedHashWorkers) source_ = i;
     }
-    (void)store_.dropFrom(cfg_.cluster, *divergedAt);
+    checked("dropFrom", store_.dropFrom(cfg_.cluster, *divergedAt));
     emit(RelayEvent::Kind::kWorker, "warn",
          "worker " + source + " diverged at sn " + std::to_string(*divergedAt) + " of cluster " +
              cfg_.name + "; refetching from " + divergedHashWorkers);
@@ -1561,7 +1585,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     sub.updated_ms = now;
     auto id = store_.addSubmission(sub);
     if (!id.ok()) {
-      emit(RelayEvent::Kind::kInfo, "error", "store: " + id.error().message);
+      storeFailed(id.error());
       return;
     }
     sub.id = *id;
@@ -1569,7 +1593,8 @@ void Relay::submit(RoundStats& st, int64_t now) {
     if (slotAcc) refill_.erase(run.front().sn);
     auto r = chain_.submit(xt);
     if (taken(r)) {
-      (void)store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now);
+      checked("updateSubmission",
+              store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
       if (!slotAcc) acc.next_nonce = *nonce + 1;
       st.submitted_txs++;
       st.submitted_msgs += run.size();
@@ -1655,7 +1680,7 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
   }
   if (auto r = store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, reason, retry, now);
       !r.ok()) {
-    emit(RelayEvent::Kind::kInfo, "error", "store: " + r.error().message);
+    storeFailed(r.error());
   }
   if (report) {
     std::vector<OutcomeRecord> outs;
@@ -1670,7 +1695,7 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
       o.at_ms = now;
       outs.push_back(o);
     }
-    (void)store_.recordOutcomes(outs);
+    checked("recordOutcomes", store_.recordOutcomes(outs));
     st.rejected += outs.size();
   }
   RelayEvent e;

@@ -28,7 +28,7 @@
 
 namespace hunter::core {
 
-class MemoryStore final : public Store {
+class MemoryStore : public Store {
  public:
   Status addMessages(const std::vector<StoredMessage>& msgs) override;
   Result<std::optional<std::pair<uint64_t, H256>>> tip(const H256& cluster) override;

@@ -92,7 +92,7 @@ class AccountPool {
 
 // What the relay tells the outside world (the app logs these; tests inspect them).
 struct RelayEvent {
-  enum class Kind { kSubmitted, kOutcome, kWorker, kStuck, kChain, kInfo };
+  enum class Kind { kSubmitted, kOutcome, kWorker, kStuck, kChain, kInfo, kStore };
   Kind kind = Kind::kInfo;
   std::string level = "info";  // "info", "warn", "error"
   std::string text;            // one human line, no secrets
@@ -104,6 +104,7 @@ struct RelayEvent {
   size_t count = 0;     // kOutcome: messages with this outcome (sns need not be contiguous)
   // kOutcome "rejected": the chain's short reason, from a small fixed set (the 1010 data
   // string such as "Custom error: 6", or the JSON-RPC error code), for metrics labels.
+  // kStore: the Store operation that failed ("addSubmission", ...).
   std::string reason;
 };
 using EventSink = std::function<void(const RelayEvent&)>;
@@ -233,6 +234,8 @@ class Relay {
   std::optional<u128> queryFee(const Bytes& xt, size_t messages, int64_t now);
   int64_t backoff(uint32_t attempts);
   void emit(RelayEvent::Kind kind, const std::string& level, const std::string& text);
+  void storeFailed(const Error& e);
+  bool checked(const char* op, const Status& st);
   // Worker records and the status are written once, at the end of the round (flushRoundState);
   // an unchanged status at most once a second.
   void saveWorker(size_t i);

@@ -385,3 +385,39 @@ TEST(RelayFaults, AWrongSupersededIsCorrectedByALaterConsistentRead) {
   EXPECT_TRUE(fees == h.chain.fee);
   EXPECT_EQ(h.outcomes(OutcomeKind::kSuperseded).size(), 0u);
 }
+
+namespace {
+// A store whose setRetry fails, as a full disk would.
+struct FailingRetryStore : MemoryStore {
+  Status setRetry(const H256&, const std::vector<RetryUpdate>&, int64_t) override {
+    return makeError("db", "setRetry: database or disk is full");
+  }
+};
+}  // namespace
+
+// Every Store write's result is checked: a failed one is an error event naming the operation
+// (the service counts it as hunter_store_errors_total{op}) and the cluster's status says so.
+TEST(RelayFaults, AFailedStoreWriteIsReportedWithItsOperation) {
+  Harness h(4, 3, 2);
+  h.workers.w[2].down = true;
+  h.workers.w[3].down = true;
+  FailingRetryStore store;
+  std::vector<RelayEvent> events;
+  Relay relay(h.cfg, h.workers, h.chain, store, h.clock, h.accounts,
+              [&](const RelayEvent& e) { events.push_back(e); });
+  ASSERT_TRUE(relay.start().ok());
+  relay.round();
+  bool reported = false;
+  for (auto& e : events) {
+    if (e.kind == RelayEvent::Kind::kStore) {
+      reported = true;
+      EXPECT_EQ(e.reason, "setRetry");
+      EXPECT_EQ(e.level, "error");
+      EXPECT_NE(e.text.find("database or disk is full"), std::string::npos) << e.text;
+    }
+  }
+  EXPECT_TRUE(reported);
+  auto cs = store.clusterStatus(h.cluster).value();
+  ASSERT_TRUE(cs.has_value());
+  EXPECT_NE(cs->detail.find("the database refused a write"), std::string::npos) << cs->detail;
+}
