@@ -430,7 +430,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
             o.submission_id = (*lost)->id;
             subs[o.submission_id] = **lost;
             revived.insert(o.submission_id);
-            emit(RelayEvent::Kind::kSubmitted, "warn",
+            emit(RelayEvent::Kind::kChain, "warn",
                  cfg_.name + " " + snRange((*lost)->first_sn, (*lost)->last_sn) + " tx " +
                      shortHex((*lost)->tx_hash) + " was declared lost but the chain included it");
           }
@@ -652,8 +652,9 @@ bool Relay::auditRange(uint64_t from, uint64_t to, bool missing_too, int64_t now
              " accepted sn(s) booked from its ACKs, " + std::to_string(corrected) +
              " corrected to accepted" +
              (unbookable > 0 ? "; " + std::to_string(unbookable) +
-                                   " more are ours on chain but no submission record (nor the "
-                                   "journal) says what they cost: not booked"
+                                   " more are ours on chain but their fee is not known (no "
+                                   "submission record or journal line covers them, or "
+                                   "payment_queryInfo fails): not booked yet"
                              : ""));
   }
   return unbookable == 0;
