@@ -1440,6 +1440,23 @@ Result<std::optional<SubmissionRecord>> SqliteStore::lostSubmissionCovering(
 
 // ---- outcomes --------------------------------------------------------------------------------
 
+namespace {
+// The values of one outcomes row, in kOutcomeColumns order.
+void bindOutcome(Query& q, const OutcomeRecord& o) {
+  q.blob(o.cluster)
+      .u64(o.sn)
+      .text(core::toString(o.kind))
+      .text(o.reason)
+      .blob(o.ack_hash)
+      .i64(o.block)
+      .u128v(o.reward)
+      .u128v(o.fee)
+      .blob(o.account)
+      .i64(o.submission_id)
+      .i64(o.at_ms);
+}
+}  // namespace
+
 Status SqliteStore::replaceOutcome(const OutcomeRecord& o) {
   if (!settledState(o.kind)) {
     return makeError("bad_value",
@@ -1464,17 +1481,7 @@ Status SqliteStore::replaceOutcome(const OutcomeRecord& o) {
     HUNTER_TRY(auto q, query(std::string("INSERT INTO outcomes (") + kOutcomeColumns +
                                  ") VALUES (" + placeholders(11) + ")",
                              op));
-    q.blob(o.cluster)
-        .u64(o.sn)
-        .text(core::toString(o.kind))
-        .text(o.reason)
-        .blob(o.ack_hash)
-        .i64(o.block)
-        .u128v(o.reward)
-        .u128v(o.fee)
-        .blob(o.account)
-        .i64(o.submission_id)
-        .i64(o.at_ms);
+    bindOutcome(q, o);
     return q.run();
   });
 }
@@ -1521,18 +1528,7 @@ Status SqliteStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
       static const std::string full = insertRows(kRowsPerInsert);
       HUNTER_TRY(auto q, query(n == 1 ? insert : n == kRowsPerInsert ? full : insertRows(n), op));
       for (size_t k = i; k < i + n; ++k) {
-        const auto& o = outcomes[k];
-        q.blob(o.cluster)
-            .u64(o.sn)
-            .text(core::toString(o.kind))
-            .text(o.reason)
-            .blob(o.ack_hash)
-            .i64(o.block)
-            .u128v(o.reward)
-            .u128v(o.fee)
-            .blob(o.account)
-            .i64(o.submission_id)
-            .i64(o.at_ms);
+        bindOutcome(q, outcomes[k]);
       }
       HUNTER_CHECK(q.run());
     }

@@ -60,6 +60,23 @@ Keys extraKeys(const std::string& dir, size_t n) {
   return k;
 }
 
+// Once a fault has ended (1 s blocks): the chain's next sn moves within 3 blocks, and what the
+// workers had produced by then goes through within 10 s.
+void expectRecoveryWithinThreeBlocks(DevnetProcess& d, HunterService& svc) {
+  const H256 cluster = d.clusters()[0].id;
+  const uint64_t atClear = chainNextSn(d, cluster);
+  auto info = d.workerCall(0, 1, "GetClusterInfo");
+  ASSERT_TRUE(info.ok());
+  const uint64_t produced = info->json["next_sn"].get<uint64_t>();
+  EXPECT_TRUE(
+      DevnetProcess::waitUntil([&] { return chainNextSn(d, cluster) > atClear; }, 3s + 500ms))
+      << "no progress within 3 blocks of the fault ending\n"
+      << svc.log();
+  EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(d, cluster) >= produced; }, 10s))
+      << chainNextSn(d, cluster) << " of " << produced << "\n"
+      << svc.log();
+}
+
 std::string tempDir(const std::string& tag) {
   std::string tmpl = "/tmp/hunter-" + tag + "-XXXXXX";
   return mkdtemp(tmpl.data());
@@ -190,18 +207,7 @@ TEST_P(DroppedTransactions, TheClusterAdvancesWithinThreeBlocksOfTheFaultEnding)
     ASSERT_TRUE(d->setFault({{"chain", {{"drop_rate", 0.5}}}}).ok());
     std::this_thread::sleep_for(10s);
     ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
-    const uint64_t atClear = chainNextSn(*d, cluster);
-    auto info = d->workerCall(0, 1, "GetClusterInfo");
-    ASSERT_TRUE(info.ok());
-    const uint64_t produced = info->json["next_sn"].get<uint64_t>();
-    EXPECT_TRUE(
-        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; }, 3s + 500ms))
-        << "no progress within 3 blocks of the fault ending\n"
-        << svc.log();
-    // What was produced by then goes through at the pace of the devnet's blocks.
-    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= produced; }, 10s))
-        << chainNextSn(*d, cluster) << " of " << produced << "\n"
-        << svc.log();
+    expectRecoveryWithinThreeBlocks(*d, svc);
     EXPECT_EQ(svc.terminate(), 0) << svc.log();
   }
   reconcile(*d, cfg);
@@ -639,17 +645,7 @@ TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
     std::this_thread::sleep_for(10s);
     hole->on = false;
     std::this_thread::sleep_for(2600ms);  // the last swallowed request times out
-    const uint64_t atClear = chainNextSn(*d, cluster);
-    auto info = d->workerCall(0, 1, "GetClusterInfo");
-    ASSERT_TRUE(info.ok());
-    const uint64_t produced = info->json["next_sn"].get<uint64_t>();
-    EXPECT_TRUE(
-        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; }, 3s + 500ms))
-        << "no progress within 3 blocks of the fault ending\n"
-        << svc.log();
-    EXPECT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= produced; }, 10s))
-        << chainNextSn(*d, cluster) << " of " << produced << "\n"
-        << svc.log();
+    expectRecoveryWithinThreeBlocks(*d, svc);
     EXPECT_EQ(svc.terminate(), 0) << svc.log();
   }
   reconcile(*d, cfg);
