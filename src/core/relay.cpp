@@ -380,6 +380,7 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     std::set<int64_t> revived;           // lost submissions the chain included after all
     std::optional<uint64_t> unresolved;  // the first sn whose outcome is not known yet
     std::set<int64_t> noFee;             // submissions whose fee could not be read this time
+    std::map<crypto::AccountId32, std::optional<uint32_t>> nonces;  // on chain, read once
     for (size_t i = 0; i < behind.size(); ++i) {
       const auto& m = behind[i];
       const auto& ack = (*acks)[i];
@@ -462,6 +463,14 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
             continue;
           }
           o.fee = feeShare(*s, *fee, m.sn);
+        }
+        if (ack && s && o.kind != OutcomeKind::kAccepted && openHeads && openHeads->count(s->id) &&
+            nonceUsed(s->account, s->nonce, nonces)) {
+          // Our open transaction carrying this sn was included (its nonce is used), so its sns
+          // were accepted from us; an ACK naming another hunter or hash contradicts that: this
+          // read is wrong, not our books. Not yet.
+          if (!unresolved) unresolved = m.sn;
+          continue;
         }
       }
       if (o.submission_id != 0) touched.insert(o.submission_id);
@@ -669,6 +678,19 @@ void Relay::saveAuditMark(int64_t now) {
   if (store_.setMeta("audited_below:" + toHex(cfg_.cluster), std::to_string(acked_below_)).ok()) {
     audited_mark_ = acked_below_;
   }
+}
+
+// Whether the chain's state shows `nonce` of `account` used (System.Account's nonce is past it).
+bool Relay::nonceUsed(const crypto::AccountId32& account, uint32_t nonce,
+                      std::map<crypto::AccountId32, std::optional<uint32_t>>& cache) {
+  auto it = cache.find(account);
+  if (it == cache.end()) {
+    auto info = chain_.account(account);
+    std::optional<uint32_t> n;
+    if (info.ok() && *info) n = (*info)->nonce;
+    it = cache.emplace(account, n).first;
+  }
+  return it->second && *it->second > nonce;
 }
 
 // An ACK the chain no longer keeps: its submission's era ended more than kAckKeptBlocks ago

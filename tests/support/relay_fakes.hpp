@@ -259,8 +259,12 @@ struct FakeChain : ChainClient {
     if (down) return makeError("unreachable", "chain down");
     return poolNonce(a);
   }
-  Result<std::optional<AccountInfo>> account(const crypto::AccountId32&) override {
-    return std::optional<AccountInfo>();
+  Result<std::optional<AccountInfo>> account(const crypto::AccountId32& a) override {
+    if (down) return makeError("unreachable", "chain down");
+    if (!nonces.count(a)) return std::optional<AccountInfo>();
+    AccountInfo info;
+    info.nonce = nonces.at(a);
+    return std::optional<AccountInfo>(info);
   }
   Result<u128> hunterRewards(const crypto::AccountId32&) override { return u128{0}; }
   Result<u128> queryFee(const Bytes&) override {

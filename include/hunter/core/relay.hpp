@@ -218,6 +218,8 @@ class Relay {
                int64_t next_attempt_ms, int64_t now);
   bool slotStillNeeded(const SubmissionRecord& sub);
   bool ackPruned(const StoredMessage& m);
+  bool nonceUsed(const crypto::AccountId32& account, uint32_t nonce,
+                 std::map<crypto::AccountId32, std::optional<uint32_t>>& cache);
   enum class FetchResult { kDone, kTryAnother, kUnreachable };
   FetchResult fetchFrom(size_t w, uint64_t from, std::optional<H256> prev, uint32_t limit,
                         RoundStats& st, int64_t now);

@@ -421,3 +421,24 @@ TEST(RelayFaults, AFailedStoreWriteIsReportedWithItsOperation) {
   ASSERT_TRUE(cs.has_value());
   EXPECT_NE(cs->detail.find("the database refused a write"), std::string::npos) << cs->detail;
 }
+
+// Our own transaction was included (its nonce is used on chain), yet a read says another hunter
+// took its sns: the read contradicts the hunter's own evidence, so nothing is booked until a read
+// agrees with it.
+TEST(RelayFaults, AnAckContradictingOurIncludedNonceIsNotBooked) {
+  Harness h(4, 3, 2);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.include(), 2u);
+  ASSERT_EQ(h.chain.nonces[h.accounts.ids()[0]], 1u);
+  auto truth = h.chain.ackmap;
+  for (auto& [sn, ack] : h.chain.ackmap) ack.hunter = h256(0xab);  // a lying node
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_EQ(h.count(MsgState::kSuperseded), 0u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kSuperseded).size(), 0u);
+  h.chain.ackmap = truth;
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_EQ(h.count(MsgState::kAccepted), 2u);
+}

@@ -307,7 +307,7 @@ TEST(Relay, LostSubmissionIncludedAfterAllIsBookedWithItsFee) {
   h.chain.best++;  // a block later its bytes are sent again, and refused
   h.clock.now += 1000;
   h.chain.scripted.push_back(makeError("1014", "Priority is too low"));
-  auto st = h.relay->round();
+  h.relay->round();
   EXPECT_EQ(h.chain.submits, 2u);
   // The lost one is released, and its messages wait out a backoff: nothing is open.
   EXPECT_TRUE(h.store.openSubmissions(h.cluster).value().empty());
