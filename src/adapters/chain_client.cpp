@@ -15,25 +15,13 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kQuoteMax = 200;
-
-// Text from a node quoted in our errors: bounded and printable.
-std::string quote(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, kQuoteMax)) {
-    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
-  }
-  if (s.size() > kQuoteMax) out += "...";
-  return out;
-}
-
 std::string dump(const json& v) { return jsonText(v); }
 // A value named in an error. Structures are only described: dump() recurses, and a hostile
 // node can nest a megabyte deep.
 std::string brief(const json& v) {
   if (v.is_object()) return "an object of " + std::to_string(v.size()) + " members";
   if (v.is_array()) return "an array of " + std::to_string(v.size());
-  return quote(dump(v));
+  return quotePeerText(dump(v));
 }
 
 // Nesting depth, without recursion.
@@ -214,7 +202,7 @@ struct JsonRpcChainClient::Impl {
         last = makeError("http_" + std::to_string(reply->status),
                          "chain " + c.endpoints_[i] + ": " + method + ": HTTP " +
                              std::to_string(reply->status) +
-                             (reply->body.empty() ? "" : ": " + quote(reply->body)));
+                             (reply->body.empty() ? "" : ": " + quotePeerText(reply->body)));
       }
       failed(c, i);
       failures += (failures.empty() ? "" : "; ") + last.message;
@@ -259,7 +247,7 @@ struct JsonRpcChainClient::Impl {
                        "chain " + c.endpoints_[i] + ": " + method +
                            ": JSON-RPC error without a message: " + brief(err));
     }
-    return makeError(std::to_string(code->get<int64_t>()), quote(text));
+    return makeError(std::to_string(code->get<int64_t>()), quotePeerText(text));
   }
 
   static Result<json> parseBody(JsonRpcChainClient& c, const Answer& a, const std::string& method) {

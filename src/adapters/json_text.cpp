@@ -83,4 +83,13 @@ std::string jsonText(const json& v) {
   return out;
 }
 
+std::string quotePeerText(std::string_view s, size_t max) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace hunter::adapters

@@ -1043,12 +1043,6 @@ void bindMessagesFrom(Query& q, const H256& cluster, const std::vector<MsgState>
   q.i64(lim);
 }
 
-Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const H256& offered) {
-  return makeError("conflict", "cluster " + toHex(cluster) + " sn " + std::to_string(sn) +
-                                   ": stored hash " + toHex(stored) + " differs from " +
-                                   toHex(offered));
-}
-
 }  // namespace
 
 // ---- messages --------------------------------------------------------------------------------
@@ -1079,7 +1073,7 @@ Status SqliteStore::addMessages(const std::vector<StoredMessage>& msgs) {
       if (!row) return makeError("db", "addMessages: sn " + std::to_string(m.sn) + " vanished");
       H256 stored = q.colFixed<32>(0);
       HUNTER_CHECK(q.rowError());
-      if (stored != m.hash) return conflictError(m.cluster, m.sn, stored, m.hash);
+      if (stored != m.hash) return core::conflictError(m.cluster, m.sn, stored, m.hash);
     }
     return okStatus();
   });

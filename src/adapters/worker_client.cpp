@@ -15,17 +15,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr const char* kProtocol = "phala-cluster-mq";
-constexpr size_t kQuoteMax = 200;  // how much of a worker's own text goes into our messages
-
-// A worker's text quoted in our errors: bounded, printable, so it cannot flood or forge logs.
-std::string quote(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, kQuoteMax)) {
-    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
-  }
-  if (s.size() > kQuoteMax) out += "...";
-  return out;
-}
 
 const char* typeName(const json& v) {
   switch (v.type()) {
@@ -97,7 +86,8 @@ class Reader {
     if (v.is_string()) {
       auto s = v.get<std::string>();
       auto n = u64FromString(s, "x");
-      if (!n.ok()) return bad(path, "expected a non-negative integer, got \"" + quote(s) + "\"");
+      if (!n.ok())
+        return bad(path, "expected a non-negative integer, got \"" + quotePeerText(s) + "\"");
       return *n;
     }
     if (v.is_number_float()) return bad(path, "expected a non-negative integer, got " + v.dump());
@@ -151,8 +141,8 @@ Error httpError(const std::string& where, const char* method, const HttpReply& r
   } catch (const std::exception&) {
   }
   std::string message = where + ": " + method + ": HTTP " + std::to_string(reply.status);
-  if (!code.empty()) message += " (" + quote(code) + ")";
-  if (!text.empty()) message += ": " + quote(text);
+  if (!code.empty()) message += " (" + quotePeerText(code) + ")";
+  if (!text.empty()) message += ": " + quotePeerText(text);
   if (code == "stopped" || code == "unknown_cluster") return makeError(code, message);
   if (reply.status == 400) return makeError("bad_request", message);
   return makeError("http_" + std::to_string(reply.status), message);
@@ -294,9 +284,10 @@ Result<core::WorkerInfo> parseInfo(const Reader& r, const HttpReply& reply) {
   HUNTER_TRY(info.version, r.str(*version, "version"));
   auto major = majorVersion(info.version);
   if (info.protocol != kProtocol || major != 1u) {
-    return makeError("incompatible", r.where() + ": speaks protocol \"" + quote(info.protocol) +
-                                         "\" version \"" + quote(info.version) +
-                                         "\"; the hunter needs " + kProtocol + " 1.x");
+    return makeError("incompatible", r.where() + ": speaks protocol \"" +
+                                         quotePeerText(info.protocol) + "\" version \"" +
+                                         quotePeerText(info.version) + "\"; the hunter needs " +
+                                         kProtocol + " 1.x");
   }
   HUNTER_TRY(const json* pk, r.member(doc, "public_key", "public_key"));
   HUNTER_TRY(info.public_key, r.publicKey(*pk, "public_key"));

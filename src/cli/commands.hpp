@@ -9,16 +9,15 @@
 #include <string>
 #include <string_view>
 
+#include "hunter/app/service.hpp"
 #include "hunter/util/result.hpp"
 
 namespace hunter::cli {
 
-// Exit codes (README "Command reference" documents them).
-inline constexpr int kExitOk = 0;
-// Something that is not the user's input failed (e.g. standard output cannot be written).
-inline constexpr int kExitInternal = 1;
-// A usage error or bad input (file, hex, SCALE, JSON, key file): one line on stderr.
-inline constexpr int kExitBadInput = 2;
+// Exit codes: app::ExitCode (hunter/app/service.hpp), the one table.
+using app::kExitInternal;
+using app::kExitOk;
+using app::kExitUsage;
 
 void registerKeyCommands(CLI::App& app);
 void registerMessageCommands(CLI::App& app);
@@ -30,7 +29,7 @@ void registerServiceCommands(CLI::App& app);
 void registerConfigCommands(CLI::App& app);
 
 // Makes `body` the action of subcommand `cmd`. An error it returns is printed as the single line
-// "hunter: error: <message>" on stderr and the process exits with kExitBadInput (the action
+// "hunter: error: <message>" on stderr and the process exits with kExitUsage (the action
 // throws CLI::RuntimeError, which main() turns into that exit code).
 void setAction(CLI::App* cmd, std::function<Status()> body);
 

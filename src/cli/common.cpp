@@ -49,7 +49,7 @@ void setAction(CLI::App* cmd, std::function<Status()> body) {
     Status st = body();
     if (!st.ok()) {
       printError(st.error().message);
-      throw CLI::RuntimeError(kExitBadInput);
+      throw CLI::RuntimeError(kExitUsage);
     }
   });
 }

@@ -42,7 +42,7 @@ void registerConfigCommands(CLI::App& root) {
     auto loaded = app::loadConfig(file);
     if (!loaded.ok()) {
       printError(loaded.error().message);
-      throw CLI::RuntimeError(kExitBadInput);
+      throw CLI::RuntimeError(kExitUsage);
     }
     app::Config cfg = std::move(loaded).value();
     app::applyEnvironment(cfg);
@@ -82,7 +82,7 @@ void registerConfigCommands(CLI::App& root) {
     }
     if (!errors.empty()) {
       for (auto& e : errors) printError(e);
-      throw CLI::RuntimeError(kExitBadInput);
+      throw CLI::RuntimeError(kExitUsage);
     }
     std::string names, accs;
     for (auto& c : cfg.clusters) names += (names.empty() ? "" : ", ") + c.name();

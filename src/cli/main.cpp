@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::Error& e) {
       // Help and version exit 0; every parse error is a usage error.
       int code = app.exit(e);
-      return finish(code == 0 ? kExitOk : kExitBadInput);
+      return finish(code == 0 ? kExitOk : kExitUsage);
     }
     return finish(kExitOk);
   } catch (const std::exception& e) {

@@ -12,12 +12,6 @@ bool wanted(const std::vector<MsgState>& states, MsgState s) {
   return states.empty() || std::find(states.begin(), states.end(), s) != states.end();
 }
 
-Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const H256& offered) {
-  return makeError("conflict", "cluster " + toHex(cluster) + " sn " + std::to_string(sn) +
-                                   ": stored hash " + toHex(stored) + " differs from " +
-                                   toHex(offered));
-}
-
 }  // namespace
 
 Status MemoryStore::addMessages(const std::vector<StoredMessage>& msgs) {

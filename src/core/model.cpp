@@ -35,4 +35,10 @@ std::optional<OutcomeKind> outcomeKindFromString(std::string_view s) {
   }
   return std::nullopt;
 }
+Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const H256& offered) {
+  return makeError("conflict", "cluster " + toHex(cluster) + " sn " + std::to_string(sn) +
+                                   ": stored hash " + toHex(stored) + " differs from " +
+                                   toHex(offered));
+}
+
 }  // namespace hunter::core

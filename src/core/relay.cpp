@@ -157,7 +157,7 @@ bool Relay::checked(const char* op, const Status& st) {
 
 std::string Relay::workerName(size_t i) const { return workers_.endpoints()[i]; }
 
-void Relay::saveWorker(size_t i) { wstate_[i].dirty = true; }
+void Relay::markWorkerDirty(size_t i) { wstate_[i].dirty = true; }
 
 void Relay::setStatus(const std::string& state, const std::string& detail, int64_t now) {
   ClusterStatusRecord s;
@@ -255,7 +255,7 @@ void Relay::handshake(int64_t now) {
       w.retry_at_ms = now + (w.excluded ? 60'000 : 2'000);
       emit(RelayEvent::Kind::kWorker, w.excluded ? "error" : "warn",
            "worker " + workerName(i) + " refused: " + info.error().message);
-      saveWorker(i);
+      markWorkerDirty(i);
       continue;
     }
     w.handshaken = true;
@@ -277,7 +277,7 @@ void Relay::handshake(int64_t now) {
       emit(RelayEvent::Kind::kWorker, "warn",
            "worker " + workerName(i) + " does not list cluster " + cfg_.name);
     }
-    saveWorker(i);
+    markWorkerDirty(i);
   }
 }
 
@@ -1028,7 +1028,7 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
     rec.errors++;
     rec.last_error = "GetClusterMessages: " + r.error().message;
     if (r.error().code == "stopped") rec.refused++;
-    saveWorker(w);
+    markWorkerDirty(w);
     return isTransport(r.error()) ? FetchResult::kUnreachable : FetchResult::kTryAnother;
   }
   rec.last_seen_ms = now;
@@ -1056,14 +1056,14 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
                      " answered no messages (its next_sn " + std::to_string(r->next_sn) +
                      ", other workers' " + std::to_string(others) + "); not a source for " +
                      std::to_string(kBehindMs / 1000) + " s";
-    saveWorker(w);
+    markWorkerDirty(w);
     return FetchResult::kTryAnother;
   }
   if (msgs.front().msg.sn != from) {
     // The worker no longer holds `from` (or never produced it): try another.
     rec.last_error = "GetClusterMessages from sn " + std::to_string(from) + " started at sn " +
                      std::to_string(msgs.front().msg.sn);
-    saveWorker(w);
+    markWorkerDirty(w);
     return FetchResult::kTryAnother;
   }
   Status chainOk = checkHashChain(msgs, prev);
@@ -1078,7 +1078,7 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
     rec.faulty_chain++;
     rec.errors++;
     rec.last_error = "lied about the hash chain: " + chainOk.error().message;
-    saveWorker(w);
+    markWorkerDirty(w);
     emit(RelayEvent::Kind::kWorker, "warn",
          "worker " + workerName(w) + " marked faulty: " + chainOk.error().message);
     return FetchResult::kTryAnother;
@@ -1105,7 +1105,7 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   st.fetched += rows.size();
   source_ = w;
   wstate_[w].behind_until_ms = 0;
-  saveWorker(w);
+  markWorkerDirty(w);
   return FetchResult::kDone;
 }
 
@@ -1234,7 +1234,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
         rec.last_error = "SignClusterMessages: " + err.message;
         if (err.code == "stopped") rec.refused += which.size();
         wstate_[w].sign_ok = false;
-        saveWorker(w);
+        markWorkerDirty(w);
         continue;
       }
       const auto& resp = responses[t];
@@ -1299,7 +1299,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
              "worker " + workerName(w) + " gave " + std::to_string(invalid) +
                  " invalid signature(s) for cluster " + cfg_.name);
       }
-      saveWorker(w);
+      markWorkerDirty(w);
     }
   };
 
@@ -1377,7 +1377,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
         if (m.ok() && *m) wstate_[i].rec.diverged_hash = (*m)->hash;
         wstate_[i].rec.last_error =
             "diverged at sn " + std::to_string(*divergedAt) + ": its message is signed by nobody";
-        saveWorker(i);
+        markWorkerDirty(i);
       }
       if (workerName(i) == divergedHashWorkers) source_ = i;
     }

@@ -5,10 +5,14 @@
 // whole instead of character by character.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace hunter::adapters {
 
 std::string jsonText(const nlohmann::json& v);
+// A peer's own text (a worker's or a node's) quoted in our errors: at most `max` bytes, control
+// characters as '?', "..." when cut, so that it can neither flood nor forge a log line.
+std::string quotePeerText(std::string_view s, size_t max = 200);
 void appendJsonText(std::string& out, const nlohmann::json& v);
 
 }  // namespace hunter::adapters

@@ -25,10 +25,12 @@ class SystemClock : public core::Clock {
   int64_t nowMs() override;
 };
 
-// Exit codes of `hunter submit` (and the meaning of SubmitReport::code).
-enum SubmitExit : int {
+// The exit codes of every `hunter` command, defined once (docs/cli.md "Exit codes"); 3, 4 and 5
+// only from `submit` (SubmitReport::code).
+enum ExitCode : int {
   kExitOk = 0,
-  kExitUsage = 2,        // bad flags, config or key file
+  kExitInternal = 1,     // something that is not the user's input failed (e.g. stdout)
+  kExitUsage = 2,        // a usage error or bad input: flags, config, key file, hex, JSON
   kExitStuck = 3,        // fewer than threshold workers agree, or the account cannot pay
   kExitRejected = 4,     // the chain refused, or the messages went in as another's / diverged
   kExitUnreachable = 5,  // the chain or every worker could not be reached
@@ -86,7 +88,6 @@ class Service {
   void onEvent(const std::string& cluster, const core::RelayEvent& e);
   void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
   void updateAccounts(int64_t now);
-  const Config* config_ = nullptr;
   Config cfg_;
   std::optional<adapters::WriterLock> lock_;  // taken before store_ is opened
   std::unique_ptr<adapters::SqliteStore> store_;

@@ -3,23 +3,7 @@
 // throwaway store. Same contract as adapters::SqliteStore (the shared store tests run against
 // both), minus durability: everything is lost with the object.
 //
-// Details of the contract both stores implement, beyond the comments of core::Store:
-// - An empty `states` list in messages() / countMessages() means "any state".
-// - Message sns (and so from_sn ranges) are at most INT64_MAX; addMessages refuses larger ones
-//   with "bad_value" (SQLite integers are signed 64-bit, and sns order the queue).
-// - addMessages is all-or-nothing: on "conflict" (a stored message, final or not, or an earlier
-//   message of the same batch, has that sn with another hash) nothing of the batch is written.
-// - markSigned only moves messages that are still pending; others (gone, already signed,
-//   final) are left alone. The answers are recorded either way.
-// - setRetry and recordOutcomes skip sns that are not stored.
-// - addSubmission stores status "sending" whatever s.status says, and moves only the non-final
-//   messages of first_sn..last_sn (final ones keep their outcome); first_sn > last_sn is
-//   "bad_value".
-// - updateSubmission / releaseSubmission of an unknown id fail with "not_found".
-// - releaseSubmission increments each released message's stored attempts by one and ignores
-//   retry.sn and retry.attempts; the messages get submission_id 0.
-// - Lists come back in a stable order: answers and outcomes by insertion, submissions by id,
-//   workers by (cluster bytes, endpoint).
+// The contract is core::Store's (ports.hpp), where all of it is written down once.
 // Thread-safe: every method takes one mutex.
 #include <map>
 #include <mutex>

@@ -27,6 +27,9 @@ inline bool isFinal(MsgState s) {
   return s == MsgState::kAccepted || s == MsgState::kSuperseded || s == MsgState::kDiverged;
 }
 
+// The Store's "conflict": a stored message at `sn` has another hash than the one offered.
+Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const H256& offered);
+
 struct StoredMessage {
   H256 cluster{};
   uint64_t sn = 0;

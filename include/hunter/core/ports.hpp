@@ -120,8 +120,30 @@ class ChainClient {
 };
 
 // ---- Store -------------------------------------------------------------------------------------
-// Durable state. Every method is one atomic transaction: after a crash, each call either
-// happened completely or not at all.
+// Durable state: the contract of MemoryStore and adapters::SqliteStore, both run through the
+// same contract tests (tests/unit/adapters/store_test.cpp). Every method is one atomic
+// transaction: after a crash, each call either happened completely or not at all, so a crash in
+// the middle of any call leaves the state of before it. Errors: "conflict", "not_found" and
+// "bad_value" as stated below; anything the storage itself refuses is "db" (SqliteStore) naming
+// the operation. Beyond each method's comment:
+// - An empty `states` list in messages() / countMessages() means "any state".
+// - Message sns (and so from_sn ranges) are at most INT64_MAX; addMessages refuses larger ones
+//   with "bad_value" (SQLite integers are signed 64-bit, and sns order the queue).
+// - addMessages is all-or-nothing: on "conflict" (a stored message, final or not, or an earlier
+//   message of the same batch, has that sn with another hash) nothing of the batch is written.
+// - markSigned only moves messages that are still pending; others (gone, already signed,
+//   final) are left alone. The answers are recorded either way.
+// - setRetry and recordOutcomes skip sns that are not stored.
+// - addSubmission stores status "sending" whatever s.status says, and moves only the non-final
+//   messages of first_sn..last_sn (final ones keep their outcome); first_sn > last_sn is
+//   "bad_value".
+// - updateSubmission / releaseSubmission of an unknown id fail with "not_found".
+// - releaseSubmission increments each released message's stored attempts by one and ignores
+//   retry.sn and retry.attempts; the messages get submission_id 0.
+// - Lists come back in a stable order: answers and outcomes by insertion, submissions by id,
+//   workers by (cluster bytes, endpoint).
+// A write's result is always checked by the relay (a failure is logged, counted as
+// hunter_store_errors_total{op} and shown in the cluster's status).
 class Store {
  public:
   virtual ~Store() = default;

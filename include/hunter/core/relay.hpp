@@ -238,9 +238,10 @@ class Relay {
   void emit(RelayEvent::Kind kind, const std::string& level, const std::string& text);
   void storeFailed(const Error& e);
   bool checked(const char* op, const Status& st);
-  // Worker records and the status are written once, at the end of the round (flushRoundState);
-  // an unchanged status at most once a second.
-  void saveWorker(size_t i);
+  // Worker records and the status are written once, at the end of the round (flushRoundState):
+  // markWorkerDirty only marks a worker's record for that write; an unchanged status is written
+  // at most once a second.
+  void markWorkerDirty(size_t i);
   void setStatus(const std::string& state, const std::string& detail, int64_t now);
   void flushRoundState();
   std::string workerName(size_t i) const;
