@@ -573,35 +573,35 @@ nlohmann::json Impl::stateJson() const {
 
 Status DevChain::validateConfig(const ChainConfig& config) {
   if (config.max_block_extrinsics == 0) {
-    return makeError("bad_config", "max_block_extrinsics must be at least 1");
+    return makeError("config", "max_block_extrinsics must be at least 1");
   }
   std::set<H256> ids;
   for (const auto& c : config.clusters) {
     const std::string name = "cluster " + toHex(c.id);
-    if (!ids.insert(c.id).second) return makeError("bad_config", name + " is listed twice");
+    if (!ids.insert(c.id).second) return makeError("config", name + " is listed twice");
     if (c.workers.empty() || c.workers.size() > core::kMaxWorkers) {
-      return makeError("bad_config", name + ": needs 1.." + std::to_string(core::kMaxWorkers) +
-                                         " workers, has " + std::to_string(c.workers.size()));
+      return makeError("config", name + ": needs 1.." + std::to_string(core::kMaxWorkers) +
+                                     " workers, has " + std::to_string(c.workers.size()));
     }
     std::set<crypto::PublicKey> keys;
     for (const auto& w : c.workers) {
       if (!crypto::isValidPublicKey(w)) {
-        return makeError("bad_config", name + ": worker " + toHex(w) +
-                                           " is not a compressed secp256k1 public key");
+        return makeError(
+            "config", name + ": worker " + toHex(w) + " is not a compressed secp256k1 public key");
       }
       if (!keys.insert(w).second) {
-        return makeError("bad_config", name + ": worker " + toHex(w) + " is listed twice");
+        return makeError("config", name + ": worker " + toHex(w) + " is listed twice");
       }
     }
     if (c.threshold == 0 || c.threshold > c.workers.size()) {
-      return makeError("bad_config", name + ": threshold " + std::to_string(c.threshold) +
-                                         " is not within 1.." + std::to_string(c.workers.size()));
+      return makeError("config", name + ": threshold " + std::to_string(c.threshold) +
+                                     " is not within 1.." + std::to_string(c.workers.size()));
     }
   }
   std::set<crypto::AccountId32> accounts;
   for (const auto& a : config.accounts) {
     if (!accounts.insert(a.account).second) {
-      return makeError("bad_config", "account " + toHex(a.account) + " is listed twice");
+      return makeError("config", "account " + toHex(a.account) + " is listed twice");
     }
   }
   return okStatus();

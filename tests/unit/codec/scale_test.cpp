@@ -5,6 +5,7 @@
 #include <string>
 
 #include "hunter/codec/scale.hpp"
+#include "support/result_testing.hpp"
 
 using namespace hunter;
 using hunter::codec::Decoder;
@@ -12,12 +13,7 @@ using hunter::codec::Encoder;
 
 namespace {
 
-// The error code of a result, or "<ok>": lets a check fail cleanly instead of aborting on
-// error() of a successful result.
-template <class R>
-std::string codeOf(const R& r) {
-  return r.ok() ? std::string("<ok>") : r.error().code;
-}
+using hunter::testing::codeOf;
 
 constexpr u128 kU128Max = ~static_cast<u128>(0);
 u128 pow2(int n) { return static_cast<u128>(1) << n; }

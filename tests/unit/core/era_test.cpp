@@ -4,18 +4,14 @@
 #include <rapidcheck/gtest.h>
 
 #include "hunter/core/era.hpp"
+#include "support/result_testing.hpp"
 
 using namespace hunter;
 using namespace hunter::core;
 
 namespace {
 
-// The error code of a result, or "<ok>": lets a check fail cleanly instead of aborting on
-// error() of a successful result.
-template <class R>
-std::string codeOf(const R& r) {
-  return r.ok() ? std::string("<ok>") : r.error().code;
-}
+using hunter::testing::codeOf;
 
 Result<Era> decodeWhole(const Bytes& b) {
   codec::Decoder d(b);

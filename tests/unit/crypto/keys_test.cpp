@@ -7,18 +7,14 @@
 #include "hunter/codec/scale.hpp"
 #include "hunter/crypto/hash.hpp"
 #include "hunter/crypto/keys.hpp"
+#include "support/result_testing.hpp"
 
 using namespace hunter;
 using namespace hunter::crypto;
 
 namespace {
 
-// The error code of a result, or "<ok>": lets a check fail cleanly instead of aborting on
-// error() of a successful result.
-template <class R>
-std::string codeOf(const R& r) {
-  return r.ok() ? std::string("<ok>") : r.error().code;
-}
+using hunter::testing::codeOf;
 
 // The order n of the secp256k1 group, big-endian.
 const FixedBytes<32> kOrder =

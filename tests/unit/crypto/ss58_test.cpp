@@ -6,18 +6,14 @@
 
 #include "hunter/crypto/hash.hpp"
 #include "hunter/crypto/ss58.hpp"
+#include "support/result_testing.hpp"
 
 using namespace hunter;
 using namespace hunter::crypto;
 
 namespace {
 
-// The error code of a result, or "<ok>": lets a check fail cleanly instead of aborting on
-// error() of a successful result.
-template <class R>
-std::string codeOf(const R& r) {
-  return r.ok() ? std::string("<ok>") : r.error().code;
-}
+using hunter::testing::codeOf;
 
 // Alice's sr25519 public key; its SS58 forms are published in every Substrate guide.
 const AccountId32 kAlice =

@@ -8,17 +8,13 @@
 
 #include "hunter/util/bytes.hpp"
 #include "hunter/util/result.hpp"
+#include "support/result_testing.hpp"
 
 using namespace hunter;
 
 namespace {
 
-// The error code of a result, or "<ok>": lets a check fail cleanly instead of aborting on
-// error() of a successful result.
-template <class R>
-std::string codeOf(const R& r) {
-  return r.ok() ? std::string("<ok>") : r.error().code;
-}
+using hunter::testing::codeOf;
 
 constexpr u128 kU128Max = ~static_cast<u128>(0);
 
