@@ -77,6 +77,15 @@ void expectRecoveryWithinThreeBlocks(DevnetProcess& d, HunterService& svc) {
       << svc.log();
 }
 
+// A devnet with one cluster: `block_ms` blocks, `backlog` messages at start, `rate` a second.
+std::unique_ptr<DevnetProcess> devnetAt(uint32_t block_ms, uint64_t backlog, double rate) {
+  DevnetOptions o;
+  o.block_ms = block_ms;
+  o.clusters[0].initial_backlog = backlog;
+  o.clusters[0].rate = rate;
+  return startDevnet(o);
+}
+
 std::string tempDir(const std::string& tag) {
   std::string tmpl = "/tmp/hunter-" + tag + "-XXXXXX";
   return mkdtemp(tmpl.data());
@@ -88,11 +97,7 @@ std::string tempDir(const std::string& tag) {
 // cluster's state says so), yet retried; once the workers are back the cluster resumes within one
 // backoff period, and `hunter retry` cuts a long backoff short. 1 s blocks.
 TEST(HunterFaults, ADeadHeadResumesOnceTheWorkersAreBack) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 5;
-  o.clusters[0].rate = 2;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 5, 0);  // no new messages: the head is sn 0, from the backlog
   ASSERT_TRUE(d);
   const H256 cluster = d->clusters()[0].id;
   auto accounts = accountsBefore(*d, {devHunter(*d)});
@@ -122,11 +127,7 @@ TEST(HunterFaults, ADeadHeadResumesOnceTheWorkersAreBack) {
 }
 
 TEST(HunterFaults, RetryCutsALongBackoffShort) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 3;
-  o.clusters[0].rate = 0;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 3, 0);
   ASSERT_TRUE(d);
   const H256 cluster = d->clusters()[0].id;
   for (int w : {2, 3}) ASSERT_TRUE(d->setFault(workerFault(w, {{"offline", true}})).ok());
@@ -222,11 +223,7 @@ INSTANTIATE_TEST_SUITE_P(Accounts, DroppedTransactions, ::testing::Values(1, 3),
 // transactions expire in the hunter's hands: once the fault ends the cluster advances within 3
 // blocks. 6 s blocks.
 TEST(HunterFaults, ExpiredTransactionsRecoverWithinThreeBlocksAtSixSecondBlocks) {
-  DevnetOptions o;
-  o.block_ms = 6000;
-  o.clusters[0].initial_backlog = 10;
-  o.clusters[0].rate = 1;
-  auto d = startDevnet(o);
+  auto d = devnetAt(6000, 10, 1);
   ASSERT_TRUE(d);
   const H256 cluster = d->clusters()[0].id;
   auto accounts = accountsBefore(*d, {devHunter(*d)});
@@ -275,11 +272,7 @@ TEST(HunterFaults, TheSameKeyListedTwiceIsRefused) {
 // Exactly one writer per database: a second `run`, or a `submit` beside a running service, exits
 // with an error naming the holder's PID; `status`, `rewards` and `workers` keep working.
 TEST(HunterFaults, OneWriterPerDatabase) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 20;
-  o.clusters[0].rate = 5;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 20, 5);
   ASSERT_TRUE(d);
   std::string cfg = writeHunterConfig(*d, d->dir());
   HunterService svc(cfg, d->dir() + "/hunter.log");
@@ -501,11 +494,7 @@ TEST(HunterFaults, ProtocolMaximumPayloadsRelayUnderTheDefaults) {
 // superseded: ACKs are read at the head's block, which the lagging node does not know (not
 // yet), and an absent ACK is never "gone". 1 s blocks.
 TEST(HunterFaults, ALaggingNodeBehindALoadBalancerDoesNotMisbook) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 50;
-  o.clusters[0].rate = 10;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 50, 10);
   ASSERT_TRUE(d);
   ASSERT_TRUE(d->setFault({{"chain", {{"lag_blocks", 5}}}}).ok());
   const std::vector<std::string> backends = {d->chainUrl(), d->chainUrl() + "/lagging"};
@@ -558,11 +547,7 @@ TEST(HunterFaults, ALaggingNodeBehindALoadBalancerDoesNotMisbook) {
 // submissions back and the audit books those sns from the chain's ACKs: the books heal. 1 s
 // blocks.
 TEST(HunterFaults, ADeletedWalAfterACrashHealsFromTheChainsAcks) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 60;
-  o.clusters[0].rate = 5;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 60, 5);
   ASSERT_TRUE(d);
   const H256 cluster = d->clusters()[0].id;
   auto accounts = accountsBefore(*d, {devHunter(*d)});
@@ -595,11 +580,7 @@ TEST(HunterFaults, ADeletedWalAfterACrashHealsFromTheChainsAcks) {
 // forwarded; the hunter's request times out): once it stops, the cluster advances within 3
 // blocks and the backlog drains. 1 s blocks.
 TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 60;
-  o.clusters[0].rate = 10;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 60, 10);
   ASSERT_TRUE(d);
   struct Hole {
     std::mutex mu;
@@ -657,11 +638,7 @@ TEST(HunterFaults, BlackholedSubmissionsRecoverWithinThreeBlocks) {
 // fee is booked as 0; each is asked again before its messages are booked, and the books equal
 // what the chain took. 1 s blocks.
 TEST(HunterFaults, FeesAreNeverGuessedWhenTheFeeQueryFails) {
-  DevnetOptions o;
-  o.block_ms = 1000;
-  o.clusters[0].initial_backlog = 20;
-  o.clusters[0].rate = 5;
-  auto d = startDevnet(o);
+  auto d = devnetAt(1000, 20, 5);
   ASSERT_TRUE(d);
   const H256 cluster = d->clusters()[0].id;
   auto accounts = accountsBefore(*d, {devHunter(*d)});
