@@ -1,5 +1,6 @@
 #include "hunter/app/config.hpp"
 #include "hunter/app/shard.hpp"
+#include "hunter/app/toml_reader.hpp"
 
 #include <toml++/toml.h>
 
@@ -12,56 +13,7 @@
 namespace hunter::app {
 namespace {
 
-struct Ctx {
-  std::string file;
-  std::string where(const toml::source_region& src) const {
-    return file + ":" + std::to_string(src.begin.line);
-  }
-  Error err(const toml::source_region& src, const std::string& key, const std::string& what) const {
-    return makeError("config", where(src) + ": " + key + ": " + what);
-  }
-};
-
-// Every key of `tbl` must be in `known`.
-Status checkKeys(const Ctx& c, const toml::table& tbl, const std::string& prefix,
-                 const std::set<std::string>& known) {
-  for (auto&& [k, v] : tbl) {
-    std::string key(k.str());
-    if (!known.count(key)) {
-      std::string list;
-      for (auto& n : known) list += (list.empty() ? "" : ", ") + n;
-      return c.err(k.source(), prefix + key, "unknown key (expected one of: " + list + ")");
-    }
-  }
-  return okStatus();
-}
-
-template <class T>
-Status readInt(const Ctx& c, const toml::table& tbl, const std::string& prefix, const char* key,
-               T& out, int64_t min, int64_t max) {
-  const toml::node* n = tbl.get(key);
-  if (!n) return okStatus();
-  // Type first: toml++ converts a float node to an integer without a range check (UB).
-  if (!n->is_integer()) return c.err(n->source(), prefix + key, "expected an integer");
-  auto v = n->value<int64_t>();
-  if (!v) return c.err(n->source(), prefix + key, "expected an integer");
-  if (*v < min || *v > max) {
-    return c.err(n->source(), prefix + key,
-                 "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                     ", got " + std::to_string(*v));
-  }
-  out = static_cast<T>(*v);
-  return okStatus();
-}
-
-Status readString(const Ctx& c, const toml::table& tbl, const std::string& prefix, const char* key,
-                  std::string& out) {
-  const toml::node* n = tbl.get(key);
-  if (!n) return okStatus();
-  if (!n->is_string()) return c.err(n->source(), prefix + key, "expected a string");
-  out = *n->value<std::string>();
-  return okStatus();
-}
+using Ctx = TomlReader;
 
 Status checkUrl(const Ctx& c, const toml::node& n, const std::string& key, const std::string& url) {
   std::string rest;
@@ -104,69 +56,41 @@ Status checkUrl(const Ctx& c, const toml::node& n, const std::string& key, const
   return okStatus();
 }
 
-// A string or an array of strings.
+// A string or an array of strings; with `urls`, each an http(s) URL (trailing '/' dropped).
 Status readStringList(const Ctx& c, const toml::table& tbl, const std::string& prefix,
                       const char* key, std::vector<std::string>& out, bool urls) {
-  const toml::node* n = tbl.get(key);
-  if (!n) return okStatus();
-  out.clear();
-  if (n->is_string()) {
-    out.push_back(*n->value<std::string>());
-  } else if (auto* arr = n->as_array()) {
-    for (size_t i = 0; i < arr->size(); ++i) {
-      const toml::node& e = *arr->get(i);
-      if (!e.is_string()) {
-        return c.err(e.source(), prefix + key + "[" + std::to_string(i) + "]", "expected a string");
-      }
-      out.push_back(*e.value<std::string>());
-    }
-  } else {
-    return c.err(n->source(), prefix + key, "expected a string or an array of strings");
-  }
-  if (urls) {
-    for (auto& u : out) {
-      while (!u.empty() && u.back() == '/') u.pop_back();
-      HUNTER_CHECK(checkUrl(c, *n, prefix + key, u));
-    }
+  HUNTER_CHECK(c.readStringList(tbl, prefix, key, out));
+  if (!urls) return okStatus();
+  for (auto& u : out) {
+    while (!u.empty() && u.back() == '/') u.pop_back();
+    HUNTER_CHECK(checkUrl(c, *tbl.get(key), prefix + key, u));
   }
   return okStatus();
 }
 
 Status parseChain(const Ctx& c, const toml::table& t, Config& cfg) {
-  HUNTER_CHECK(checkKeys(c, t, "chain.", {"endpoints"}));
+  HUNTER_CHECK(c.checkKeys(t, "chain.", {"endpoints"}));
   HUNTER_CHECK(readStringList(c, t, "chain.", "endpoints", cfg.chain_endpoints, true));
   return okStatus();
 }
 
 Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "hunter.";
-  HUNTER_CHECK(checkKeys(c, t, p,
-                         {"key_files", "key_file", "database", "poll_interval_ms", "era_period",
-                          "tip", "log_level", "log_format", "ca_file", "shard"}));
+  HUNTER_CHECK(c.checkKeys(t, p,
+                           {"key_files", "key_file", "database", "poll_interval_ms", "era_period",
+                            "tip", "log_level", "log_format", "ca_file", "shard"}));
   HUNTER_CHECK(readStringList(c, t, p, "key_files", cfg.key_files, false));
   if (t.get("key_file")) HUNTER_CHECK(readStringList(c, t, p, "key_file", cfg.key_files, false));
-  HUNTER_CHECK(readString(c, t, p, "database", cfg.database));
-  HUNTER_CHECK(readInt(c, t, p, "poll_interval_ms", cfg.poll_interval_ms, 10, 3'600'000));
-  HUNTER_CHECK(readInt(c, t, p, "era_period", cfg.era_period, 4, 65536));
+  HUNTER_CHECK(c.readString(t, p, "database", cfg.database));
+  HUNTER_CHECK(c.readInt(t, p, "poll_interval_ms", cfg.poll_interval_ms, 10, 3'600'000));
+  HUNTER_CHECK(c.readInt(t, p, "era_period", cfg.era_period, 4, 65536));
   if (const toml::node* n = t.get("era_period")) {
     if ((cfg.era_period & (cfg.era_period - 1)) != 0) {
       return c.err(n->source(), p + "era_period", "must be a power of two (4..65536)");
     }
   }
-  if (const toml::node* n = t.get("tip")) {
-    if (n->is_integer()) {
-      int64_t v = *n->value<int64_t>();
-      if (v < 0) return c.err(n->source(), p + "tip", "must not be negative");
-      cfg.tip = static_cast<u128>(v);
-    } else if (n->is_string()) {
-      auto v = u128FromString(*n->value<std::string>(), "tip");
-      if (!v.ok()) return c.err(n->source(), p + "tip", v.error().message);
-      cfg.tip = *v;
-    } else {
-      return c.err(n->source(), p + "tip", "expected an integer or a decimal string");
-    }
-  }
-  HUNTER_CHECK(readString(c, t, p, "log_level", cfg.log_level));
+  HUNTER_CHECK(c.readU128(t, p, "tip", cfg.tip));
+  HUNTER_CHECK(c.readString(t, p, "log_level", cfg.log_level));
   if (const toml::node* n = t.get("log_level")) {
     static const std::set<std::string> levels = {"trace", "debug", "info", "warn", "error"};
     if (!levels.count(cfg.log_level)) {
@@ -174,14 +98,14 @@ Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
                    "'" + cfg.log_level + "' is not one of trace, debug, info, warn, error");
     }
   }
-  HUNTER_CHECK(readString(c, t, p, "log_format", cfg.log_format));
+  HUNTER_CHECK(c.readString(t, p, "log_format", cfg.log_format));
   if (const toml::node* n = t.get("log_format")) {
     if (cfg.log_format != "plain" && cfg.log_format != "json") {
       return c.err(n->source(), p + "log_format", "must be \"plain\" or \"json\"");
     }
   }
-  HUNTER_CHECK(readString(c, t, p, "ca_file", cfg.ca_file));
-  HUNTER_CHECK(readString(c, t, p, "shard", cfg.shard));
+  HUNTER_CHECK(c.readString(t, p, "ca_file", cfg.ca_file));
+  HUNTER_CHECK(c.readString(t, p, "shard", cfg.shard));
   if (const toml::node* n = t.get("shard")) {
     auto s = parseShard(cfg.shard);
     if (!s.ok()) return c.err(n->source(), p + "shard", s.error().message);
@@ -192,39 +116,36 @@ Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
 Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "limits.";
   HUNTER_CHECK(
-      checkKeys(c, t, p,
-                {"batch_size", "max_in_flight", "max_pending", "fetch_limit", "request_timeout_ms",
-                 "max_response_bytes", "max_message_age_s", "lost_after_s", "backoff_base_ms",
-                 "backoff_max_ms", "progress_timeout_s"}));
-  HUNTER_CHECK(readInt(c, t, p, "batch_size", cfg.batch_size, 1, 4096));
-  HUNTER_CHECK(readInt(c, t, p, "max_in_flight", cfg.max_in_flight, 1, 1024));
-  HUNTER_CHECK(readInt(c, t, p, "max_pending", cfg.max_pending, 1, 1'000'000));
-  HUNTER_CHECK(readInt(c, t, p, "fetch_limit", cfg.fetch_limit, 1, 4096));
-  HUNTER_CHECK(readInt(c, t, p, "request_timeout_ms", cfg.request_timeout_ms, 10, 600'000));
+      c.checkKeys(t, p,
+                  {"batch_size", "max_in_flight", "max_pending", "fetch_limit",
+                   "request_timeout_ms", "max_response_bytes", "max_message_age_s", "lost_after_s",
+                   "backoff_base_ms", "backoff_max_ms", "progress_timeout_s"}));
+  HUNTER_CHECK(c.readInt(t, p, "batch_size", cfg.batch_size, 1, 4096));
+  HUNTER_CHECK(c.readInt(t, p, "max_in_flight", cfg.max_in_flight, 1, 1024));
+  HUNTER_CHECK(c.readInt(t, p, "max_pending", cfg.max_pending, 1, 1'000'000));
+  HUNTER_CHECK(c.readInt(t, p, "fetch_limit", cfg.fetch_limit, 1, 4096));
+  HUNTER_CHECK(c.readInt(t, p, "request_timeout_ms", cfg.request_timeout_ms, 10, 600'000));
   HUNTER_CHECK(
-      readInt(c, t, p, "max_response_bytes", cfg.max_response_bytes, 1024, int64_t{1} << 32));
+      c.readInt(t, p, "max_response_bytes", cfg.max_response_bytes, 1024, int64_t{1} << 32));
   HUNTER_CHECK(
-      readInt(c, t, p, "max_message_age_s", cfg.max_message_age_s, 1, int64_t{365} * 86400));
-  HUNTER_CHECK(readInt(c, t, p, "lost_after_s", cfg.lost_after_s, 1, 86400));
-  HUNTER_CHECK(readInt(c, t, p, "backoff_base_ms", cfg.backoff_base_ms, 1, 3'600'000));
-  HUNTER_CHECK(readInt(c, t, p, "backoff_max_ms", cfg.backoff_max_ms, 1, 86'400'000));
-  HUNTER_CHECK(readInt(c, t, p, "progress_timeout_s", cfg.progress_timeout_s, 1, 86400 * 30));
+      c.readInt(t, p, "max_message_age_s", cfg.max_message_age_s, 1, int64_t{365} * 86400));
+  HUNTER_CHECK(c.readInt(t, p, "lost_after_s", cfg.lost_after_s, 1, 86400));
+  HUNTER_CHECK(c.readInt(t, p, "backoff_base_ms", cfg.backoff_base_ms, 1, 3'600'000));
+  HUNTER_CHECK(c.readInt(t, p, "backoff_max_ms", cfg.backoff_max_ms, 1, 86'400'000));
+  HUNTER_CHECK(c.readInt(t, p, "progress_timeout_s", cfg.progress_timeout_s, 1, 86400 * 30));
   return okStatus();
 }
 
 Status parseApi(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "api.";
-  HUNTER_CHECK(checkKeys(c, t, p, {"enabled", "listen", "chain_stale_s"}));
-  if (const toml::node* n = t.get("enabled")) {
-    if (!n->is_boolean()) return c.err(n->source(), p + "enabled", "expected true or false");
-    cfg.api_enabled = *n->value<bool>();
-  }
-  HUNTER_CHECK(readString(c, t, p, "listen", cfg.api_listen));
+  HUNTER_CHECK(c.checkKeys(t, p, {"enabled", "listen", "chain_stale_s"}));
+  HUNTER_CHECK(c.readBool(t, p, "enabled", cfg.api_enabled));
+  HUNTER_CHECK(c.readString(t, p, "listen", cfg.api_listen));
   if (const toml::node* n = t.get("listen")) {
     auto l = parseListen(cfg.api_listen);
     if (!l.ok()) return c.err(n->source(), p + "listen", l.error().message);
   }
-  HUNTER_CHECK(readInt(c, t, p, "chain_stale_s", cfg.api_chain_stale_s, 0, 86400));
+  HUNTER_CHECK(c.readInt(t, p, "chain_stale_s", cfg.api_chain_stale_s, 0, 86400));
   return okStatus();
 }
 
@@ -237,7 +158,7 @@ Status parseClusters(const Ctx& c, const toml::node& n, Config& cfg) {
     std::string p = "clusters[" + std::to_string(i) + "].";
     auto* t = e.as_table();
     if (!t) return c.err(e.source(), "clusters[" + std::to_string(i) + "]", "expected a table");
-    HUNTER_CHECK(checkKeys(c, *t, p, {"id", "alias", "workers"}));
+    HUNTER_CHECK(c.checkKeys(*t, p, {"id", "alias", "workers"}));
     ClusterConfig cc;
     const toml::node* id = t->get("id");
     if (!id) return c.err(t->source(), p + "id", "missing (the cluster id, 0x + 64 hex digits)");
@@ -245,7 +166,7 @@ Status parseClusters(const Ctx& c, const toml::node& n, Config& cfg) {
     auto parsed = fixedFromHex<32>(*id->value<std::string>(), "id");
     if (!parsed.ok()) return c.err(id->source(), p + "id", parsed.error().message);
     cc.id = *parsed;
-    HUNTER_CHECK(readString(c, *t, p, "alias", cc.alias));
+    HUNTER_CHECK(c.readString(*t, p, "alias", cc.alias));
     HUNTER_CHECK(readStringList(c, *t, p, "workers", cc.workers, true));
     if (cc.workers.empty()) {
       return c.err(t->source(), p + "workers", "at least one worker endpoint is required");
@@ -265,22 +186,13 @@ Status parseClusters(const Ctx& c, const toml::node& n, Config& cfg) {
 
 Result<Config> parseConfig(const std::string& text, const std::string& source_name) {
   Ctx c{source_name};
-  toml::table root;
-  try {
-    root = toml::parse(text, source_name);
-  } catch (const toml::parse_error& e) {
-    return makeError("config", source_name + ":" + std::to_string(e.source().begin.line) + ": " +
-                                   std::string(e.description()));
-  }
+  HUNTER_TRY(toml::table root, c.parse(text));
   Config cfg;
   cfg.path = source_name;
-  HUNTER_CHECK(checkKeys(c, root, "", {"chain", "hunter", "limits", "api", "clusters"}));
+  HUNTER_CHECK(c.checkKeys(root, "", {"chain", "hunter", "limits", "api", "clusters"}));
   auto section = [&](const char* name, auto parse) -> Status {
-    const toml::node* n = root.get(name);
-    if (!n) return okStatus();
-    auto* t = n->as_table();
-    if (!t) return c.err(n->source(), name, "expected a table ([" + std::string(name) + "])");
-    return parse(c, *t, cfg);
+    HUNTER_TRY(const toml::table* t, c.readTable(root, "", name));
+    return t ? parse(c, *t, cfg) : okStatus();
   };
   HUNTER_CHECK(section("chain", parseChain));
   HUNTER_CHECK(section("hunter", parseHunter));
@@ -291,14 +203,8 @@ Result<Config> parseConfig(const std::string& text, const std::string& source_na
 }
 
 Result<Config> loadConfig(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return makeError("config", path + ": cannot open the configuration file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (ss.str().size() > (1u << 20)) {
-    return makeError("config", path + ": configuration file is larger than 1 MiB");
-  }
-  return parseConfig(ss.str(), path);
+  HUNTER_TRY(std::string text, TomlReader::readFile(path));
+  return parseConfig(text, path);
 }
 
 Result<ListenAddress> parseListen(const std::string& text) {

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
+#include "hunter/app/config.hpp"
 #include "hunter/crypto/ss58.hpp"
 #include "hunter/devnet/devnet.hpp"
 
@@ -128,6 +130,33 @@ TEST(DevnetConfig, ErrorsNameTheKeyAndLine) {
 
   e = errorOf("block_ms = \n");  // TOML syntax error
   EXPECT_NE(e.find("t.toml:1"), std::string::npos) << e;
+}
+
+// The devnet and hunter read their files with one reader: the same checks, the same words.
+TEST(DevnetConfig, ReadsFilesWithHuntersReader) {
+  std::string missing = testing::TempDir() + "/no-such-devnet.toml";
+  auto d = loadDevnetConfig(missing);
+  auto h = app::loadConfig(missing);
+  ASSERT_FALSE(d.ok());
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(d.error().code, "config");
+  EXPECT_EQ(d.error().message, h.error().message);
+
+  std::string big = testing::TempDir() + "/big-devnet.toml";
+  {
+    std::ofstream f(big, std::ios::binary);
+    f << "# " << std::string(size_t{2} << 20, 'x') << "\n";
+  }
+  d = loadDevnetConfig(big);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.error().message, big + ": configuration file is larger than 1 MiB");
+  std::filesystem::remove(big);
+
+  std::string e = errorOf("chain = 5\n");
+  auto hc = app::parseConfig("chain = 5\n", "t.toml");
+  ASSERT_FALSE(hc.ok());
+  EXPECT_EQ(e, hc.error().message);
+  EXPECT_EQ(e, "t.toml:1: chain: expected a table ([chain])");
 }
 
 TEST(DevnetProducer, WakesWhenTheNextMessageIsDueAtMostTenMillisecondsApart) {
