@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hunter/core/storage.hpp"
+#include "support/fake_http_server.hpp"
 
 namespace hunter::adapters {
 namespace {
@@ -26,23 +27,13 @@ class FakeNode {
   using Rpc = std::function<json(const std::string& method, const json& params)>;
   using Http = std::function<std::optional<ServerResponse>(const ServerRequest&)>;
 
-  explicit FakeNode(Rpc rpc) : rpc_(std::move(rpc)) {
-    auto s =
-        HttpServer::start("127.0.0.1", 0, [this](const ServerRequest& r) { return handle(r); });
-    if (!s.ok()) {
-      ADD_FAILURE() << "server start: " << s.error().message;
-      return;
-    }
-    server_ = std::move(s).value();
-  }
-  ~FakeNode() { stop(); }
+  explicit FakeNode(Rpc rpc)
+      : rpc_(std::move(rpc)),
+        server_([this](const ServerRequest& r, test::FakeHttpServer&) { return handle(r); }) {}
 
-  void stop() {
-    release();
-    if (server_) server_->stop();
-  }
-  std::string url() const { return server_ ? server_->baseUrl() : "http://127.0.0.1:1"; }
-  int hits() const { return hits_.load(); }
+  void stop() { server_.stop(); }
+  std::string url() const { return server_.url(); }
+  int hits() const { return server_.hits(); }
   void setHttp(Http h) {
     std::lock_guard lock(mu_);
     http_ = std::move(h);
@@ -52,21 +43,11 @@ class FakeNode {
     std::lock_guard lock(mu_);
     return bodies_;
   }
-  void waitReleased() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return released_; });
-  }
-  void release() {
-    {
-      std::lock_guard lock(mu_);
-      released_ = true;
-    }
-    cv_.notify_all();
-  }
+  void waitReleased() { server_.waitReleased(); }
+  void release() { server_.release(); }
 
  private:
   ServerResponse handle(const ServerRequest& r) {
-    ++hits_;
     Http http;
     {
       std::lock_guard lock(mu_);
@@ -101,13 +82,10 @@ class FakeNode {
 
   Rpc rpc_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool released_ = false;
   Http http_;
   std::atomic<bool> reverse_{false};
   std::vector<json> bodies_;
-  std::atomic<int> hits_{0};
-  std::unique_ptr<HttpServer> server_;
+  test::FakeHttpServer server_;  // last: stopped before the members its handler reads
 };
 
 json result(json v) { return {{"result", std::move(v)}}; }

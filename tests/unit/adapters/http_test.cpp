@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "hunter/adapters/http.hpp"
+#include "support/fake_http_server.hpp"
 #include "support/trickle_server.hpp"
 
 using namespace hunter;
@@ -53,24 +54,7 @@ HttpCall call(const std::string& url, std::string body = "{}",
   return c;
 }
 
-// A gate a handler can block on; always opens by its deadline so no test can hang.
-class Gate {
- public:
-  void wait(std::chrono::milliseconds deadline) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait_for(lock, deadline, [&] { return open_; });
-  }
-  void open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using hunter::test::Gate;
 
 struct Fd {
   int fd = -1;

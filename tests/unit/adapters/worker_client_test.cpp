@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "hunter/core/message.hpp"
+#include "support/fake_http_server.hpp"
 
 namespace hunter::adapters {
 namespace {
@@ -19,59 +20,7 @@ using json = nlohmann::json;
 using std::chrono::milliseconds;
 
 // One fake worker: a handler, the requests it saw, and a gate slow handlers wait on.
-class FakeWorker {
- public:
-  using Fn = std::function<ServerResponse(const ServerRequest&, FakeWorker&)>;
-
-  explicit FakeWorker(Fn fn) : fn_(std::move(fn)) {
-    auto s = HttpServer::start("127.0.0.1", 0, [this](const ServerRequest& r) {
-      {
-        std::lock_guard lock(mu_);
-        requests_.push_back(r);
-      }
-      ++hits_;
-      return fn_(r, *this);
-    });
-    if (!s.ok()) {
-      ADD_FAILURE() << "server start: " << s.error().message;
-      return;
-    }
-    server_ = std::move(s).value();
-  }
-  ~FakeWorker() { stop(); }
-
-  void stop() {
-    release();
-    if (server_) server_->stop();
-  }
-  std::string url() const { return server_ ? server_->baseUrl() : "http://127.0.0.1:1"; }
-  int hits() const { return hits_.load(); }
-  std::vector<ServerRequest> requests() {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-  // Blocks a handler until release() (bounded, so a broken test cannot hang forever).
-  void waitReleased() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return released_; });
-  }
-  void release() {
-    {
-      std::lock_guard lock(mu_);
-      released_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  Fn fn_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool released_ = false;
-  std::vector<ServerRequest> requests_;
-  std::atomic<int> hits_{0};
-  std::unique_ptr<HttpServer> server_;
-};
+using FakeWorker = test::FakeHttpServer;
 
 ServerResponse reply(int status, std::string body) {
   ServerResponse r;
