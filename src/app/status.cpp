@@ -9,6 +9,7 @@
 #include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/adapters/worker_client.hpp"
 #include "hunter/app/service.hpp"
+#include "hunter/core/worker_answer.hpp"
 #include "hunter/crypto/ss58.hpp"
 
 namespace hunter::app {
@@ -131,7 +132,9 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
         } else {
           w["reachable"] = r.error().code != "timeout" && r.error().code != "unreachable";
           w["error"] = r.error().message;
-          if (r.error().code == "stopped") w["stopped"] = true;
+          if (core::workerFailureOf(r.error()) == core::WorkerFailure::kStopped) {
+            w["stopped"] = true;
+          }
         }
         c["workers"].push_back(w);
       }

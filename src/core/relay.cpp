@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "hunter/core/chain_answer.hpp"
+#include "hunter/core/worker_answer.hpp"
 #include "hunter/util/parallel.hpp"
 
 namespace hunter::core {
@@ -251,7 +252,7 @@ void Relay::handshake(int64_t now) {
     if (!info.ok()) {
       w.rec.errors++;
       w.rec.last_error = info.error().message;
-      w.excluded = info.error().code == "incompatible";
+      w.excluded = workerFailureOf(info.error()) == WorkerFailure::kIncompatible;
       w.retry_at_ms = now + (w.excluded ? 60'000 : 2'000);
       emit(RelayEvent::Kind::kWorker, w.excluded ? "error" : "warn",
            "worker " + workerName(i) + " refused: " + info.error().message);
@@ -1019,7 +1020,7 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   constexpr int64_t kBehindMs = 30'000;
   auto r = workers_.fetch(w, cfg_.cluster, from, limit);
   auto& rec = wstate_[w].rec;
-  while (!r.ok() && r.error().code == "response_too_large" && limit > 1) {
+  while (!r.ok() && workerFailureOf(r.error()) == WorkerFailure::kResponseTooLarge && limit > 1) {
     limit /= 2;  // large messages: ask for fewer, at once
     fetch_cap_ = limit;
     r = workers_.fetch(w, cfg_.cluster, from, limit);
@@ -1027,9 +1028,20 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   if (!r.ok()) {
     rec.errors++;
     rec.last_error = "GetClusterMessages: " + r.error().message;
-    if (r.error().code == "stopped") rec.refused++;
     markWorkerDirty(w);
-    return isTransport(r.error()) ? FetchResult::kUnreachable : FetchResult::kTryAnother;
+    switch (workerFailureOf(r.error())) {
+      case WorkerFailure::kTransport:
+      case WorkerFailure::kResponseTooLarge:
+        return FetchResult::kUnreachable;
+      case WorkerFailure::kStopped:
+        rec.refused++;
+        return FetchResult::kTryAnother;
+      case WorkerFailure::kIncompatible:
+      case WorkerFailure::kUnknownCluster:
+      case WorkerFailure::kOther:
+        return FetchResult::kTryAnother;
+    }
+    return FetchResult::kTryAnother;
   }
   rec.last_seen_ms = now;
   wstate_[w].next_sn = r->next_sn;
@@ -1232,7 +1244,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
             t < responses.size() ? responses[t].error() : makeError("bad_response", "no answer");
         rec.errors++;
         rec.last_error = "SignClusterMessages: " + err.message;
-        if (err.code == "stopped") rec.refused += which.size();
+        if (workerFailureOf(err) == WorkerFailure::kStopped) rec.refused += which.size();
         wstate_[w].sign_ok = false;
         markWorkerDirty(w);
         continue;
@@ -1258,11 +1270,11 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
         if (r.signature) {
           const auto& signer = jobs[job++].signer;
           if (!signer) {
-            a.code = "bad_signature";
+            a.code = toString(SignatureFault::kUnrecoverable);
             invalid++;
           } else if (!isRegistered(*signer)) {
             // A signature over another hash recovers to a random key.
-            a.code = "not_registered";
+            a.code = toString(SignatureFault::kNotRegistered);
             invalid++;
           } else {
             auto& v = votes[k].valid;
@@ -1279,10 +1291,15 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
           a.local_hash = r.local_hash;
           refused++;
           ws.refusals[a.code]++;
-          if (r.code == "diverged" && r.local_hash) {
-            votes[k].other[*r.local_hash].push_back(a.worker);
-          } else if (r.code == "unknown_sn") {
-            votes[k].unknown++;
+          switch (itemRefusalOf(r.code)) {
+            case ItemRefusal::kDiverged:
+              if (r.local_hash) votes[k].other[*r.local_hash].push_back(a.worker);
+              break;
+            case ItemRefusal::kUnknownSn:
+              votes[k].unknown++;
+              break;
+            case ItemRefusal::kOther:
+              break;
           }
         }
         if (!a.valid) answers.push_back(a);
