@@ -55,8 +55,8 @@ Status TomlReader::readInteger(const toml::table& tbl, const std::string& prefix
   int64_t v = *n->value<int64_t>();
   if (v < min || v > max) {
     return err(n->source(), prefix + key,
-               "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                   ", got " + std::to_string(v));
+               "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                   std::to_string(v));
   }
   out = v;
   return okStatus();
@@ -150,8 +150,7 @@ Result<const toml::array*> TomlReader::readArray(const toml::table& tbl, const s
   const toml::node* n = tbl.get(key);
   if (!n) return static_cast<const toml::array*>(nullptr);
   if (!n->is_array()) {
-    return err(n->source(), prefix + key,
-               "expected an array of tables ([[" + prefix + key + "]])");
+    return err(n->source(), prefix + key, "expected an array of tables ([[" + prefix + key + "]])");
   }
   return n->as_array();
 }

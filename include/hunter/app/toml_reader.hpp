@@ -49,8 +49,8 @@ class TomlReader {
     out = static_cast<T>(v);
     return okStatus();
   }
-  Status readDouble(const toml::table& tbl, const std::string& prefix, const char* key,
-                    double& out, double min, double max) const;
+  Status readDouble(const toml::table& tbl, const std::string& prefix, const char* key, double& out,
+                    double min, double max) const;
   Status readBool(const toml::table& tbl, const std::string& prefix, const char* key,
                   bool& out) const;
   Status readString(const toml::table& tbl, const std::string& prefix, const char* key,

@@ -11,16 +11,15 @@ TEST(WorkerAnswer, WholeCallFailures) {
     const char* code;
     WorkerFailure failure;
   };
-  for (auto c : {Case{"timeout", WorkerFailure::kTransport},
-                 Case{"unreachable", WorkerFailure::kTransport},
-                 Case{"bad_response", WorkerFailure::kTransport},
-                 Case{"http_502", WorkerFailure::kTransport},
-                 Case{"response_too_large", WorkerFailure::kResponseTooLarge},
-                 Case{"stopped", WorkerFailure::kStopped},
-                 Case{"incompatible", WorkerFailure::kIncompatible},
-                 Case{"unknown_cluster", WorkerFailure::kUnknownCluster},
-                 Case{"bad_request", WorkerFailure::kOther},
-                 Case{"Stopped", WorkerFailure::kOther}}) {
+  for (auto c :
+       {Case{"timeout", WorkerFailure::kTransport}, Case{"unreachable", WorkerFailure::kTransport},
+        Case{"bad_response", WorkerFailure::kTransport},
+        Case{"http_502", WorkerFailure::kTransport},
+        Case{"response_too_large", WorkerFailure::kResponseTooLarge},
+        Case{"stopped", WorkerFailure::kStopped},
+        Case{"incompatible", WorkerFailure::kIncompatible},
+        Case{"unknown_cluster", WorkerFailure::kUnknownCluster},
+        Case{"bad_request", WorkerFailure::kOther}, Case{"Stopped", WorkerFailure::kOther}}) {
     EXPECT_EQ(workerFailureOf(makeError(c.code, "x")), c.failure) << c.code;
   }
 }
