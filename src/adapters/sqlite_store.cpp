@@ -167,6 +167,10 @@ CREATE TABLE meta (
   value TEXT NOT NULL
 );
 )sql",
+    // v4: why a cluster's head is not moving (core::WaitReason, by its label).
+    R"sql(
+ALTER TABLE cluster_status ADD COLUMN reason TEXT NOT NULL DEFAULT 'moving';
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
               "one migration per schema version");
@@ -1432,6 +1436,19 @@ Result<std::optional<SubmissionRecord>> SqliteStore::lostSubmissionCovering(
   });
 }
 
+Result<std::vector<SubmissionRecord>> SqliteStore::submissionsCovering(const H256& cluster,
+                                                                       uint64_t sn) {
+  return read([&]() -> Result<std::vector<SubmissionRecord>> {
+    // Scans the cluster's submissions: `hunter explain` only, never a round.
+    static const std::string sql = std::string("SELECT ") + kSubmissionHeadColumns +
+                                   " FROM submissions WHERE cluster = ? "
+                                   "AND first_sn <= ? AND last_sn >= ? ORDER BY id";
+    HUNTER_TRY(auto q, query(sql, "submissionsCovering"));
+    q.blob(cluster).u64(std::min(sn, kMaxSn)).u64(std::min(sn, kMaxSn));
+    return readAll<SubmissionRecord>(q, readSubmission);
+  });
+}
+
 // ---- outcomes --------------------------------------------------------------------------------
 
 namespace {
@@ -1542,6 +1559,16 @@ Result<std::vector<OutcomeRecord>> SqliteStore::outcomes(const std::optional<H25
   });
 }
 
+Result<std::vector<OutcomeRecord>> SqliteStore::outcomesOf(const H256& cluster, uint64_t sn) {
+  return read([&]() -> Result<std::vector<OutcomeRecord>> {
+    static const std::string sql = std::string("SELECT ") + kOutcomeColumns +
+                                   " FROM outcomes WHERE cluster = ? AND sn = ? ORDER BY id";
+    HUNTER_TRY(auto q, query(sql, "outcomesOf"));
+    q.blob(cluster).u64(std::min(sn, kMaxSn));
+    return readAll<OutcomeRecord>(q, readOutcome);
+  });
+}
+
 // ---- workers and cluster status --------------------------------------------------------------
 
 Status SqliteStore::upsertWorker(const WorkerRecord& w) {
@@ -1597,8 +1624,9 @@ Status SqliteStore::setClusterStatus(const ClusterStatusRecord& s) {
 
 Status SqliteStore::statusRow(const ClusterStatusRecord& s) {
   HUNTER_TRY(auto q, query("INSERT INTO cluster_status (cluster, state, detail, chain_next_sn, "
-                           "worker_next_sn, updated_ms) VALUES (?, ?, ?, ?, ?, ?) "
+                           "worker_next_sn, updated_ms, reason) VALUES (?, ?, ?, ?, ?, ?, ?) "
                            "ON CONFLICT (cluster) DO UPDATE SET state = excluded.state, "
+                           "reason = excluded.reason, "
                            "detail = excluded.detail, chain_next_sn = excluded.chain_next_sn, "
                            "worker_next_sn = excluded.worker_next_sn, "
                            "updated_ms = excluded.updated_ms",
@@ -1608,7 +1636,8 @@ Status SqliteStore::statusRow(const ClusterStatusRecord& s) {
       .text(s.detail)
       .u64(s.chain_next_sn)
       .u64(s.worker_next_sn)
-      .i64(s.updated_ms);
+      .i64(s.updated_ms)
+      .text(std::string(core::label(s.reason)));
   return q.run();
 }
 
@@ -1625,7 +1654,7 @@ Status SqliteStore::saveRoundState(const std::vector<WorkerRecord>& workers,
 Result<std::optional<ClusterStatusRecord>> SqliteStore::clusterStatus(const H256& cluster) {
   return read([&]() -> Result<std::optional<ClusterStatusRecord>> {
     HUNTER_TRY(auto q, query("SELECT cluster, state, detail, chain_next_sn, worker_next_sn, "
-                             "updated_ms FROM cluster_status WHERE cluster = ?",
+                             "updated_ms, reason FROM cluster_status WHERE cluster = ?",
                              "clusterStatus"));
     q.blob(cluster);
     HUNTER_TRY(bool row, q.step());
@@ -1637,6 +1666,7 @@ Result<std::optional<ClusterStatusRecord>> SqliteStore::clusterStatus(const H256
     s.chain_next_sn = q.colU64(3);
     s.worker_next_sn = q.colU64(4);
     s.updated_ms = q.colI64(5);
+    s.reason = core::waitReasonFromLabel(q.colText(6)).value_or(core::WaitReason::kMoving);
     HUNTER_CHECK(q.rowError());
     return std::optional(std::move(s));
   });

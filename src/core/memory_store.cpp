@@ -242,6 +242,18 @@ Result<std::optional<SubmissionRecord>> MemoryStore::lostSubmissionCovering(
   return std::optional<SubmissionRecord>();
 }
 
+Result<std::vector<SubmissionRecord>> MemoryStore::submissionsCovering(const H256& cluster,
+                                                                       uint64_t sn) {
+  std::lock_guard lock(mu_);
+  std::vector<SubmissionRecord> out;
+  for (const auto& [id, s] : submissions_) {
+    if (s.cluster != cluster || sn < s.first_sn || s.last_sn < sn) continue;
+    out.push_back(s);
+    out.back().extrinsic.clear();
+  }
+  return out;
+}
+
 Status MemoryStore::recordOutcomes(const std::vector<OutcomeRecord>& outcomes) {
   std::lock_guard lock(mu_);
   for (const auto& o : outcomes) {
@@ -291,6 +303,15 @@ Result<std::vector<OutcomeRecord>> MemoryStore::outcomes(const std::optional<H25
   std::vector<OutcomeRecord> out;
   for (const auto& o : outcomes_) {
     if (!cluster || o.cluster == *cluster) out.push_back(o);
+  }
+  return out;
+}
+
+Result<std::vector<OutcomeRecord>> MemoryStore::outcomesOf(const H256& cluster, uint64_t sn) {
+  std::lock_guard lock(mu_);
+  std::vector<OutcomeRecord> out;
+  for (const auto& o : outcomes_) {
+    if (o.cluster == cluster && o.sn == sn) out.push_back(o);
   }
   return out;
 }

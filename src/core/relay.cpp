@@ -8,6 +8,7 @@
 
 #include "hunter/core/chain_answer.hpp"
 #include "hunter/core/worker_answer.hpp"
+#include "hunter/crypto/ss58.hpp"
 #include "hunter/util/parallel.hpp"
 
 namespace hunter::core {
@@ -146,8 +147,10 @@ void Relay::storeFailed(const Error& e) {
   ev.reason = op.empty() ? "store" : op;
   ev.text = cfg_.name + ": store: " + e.message;
   if (sink_) sink_(ev);
-  stuck_detail_ = "the database refused a write: " + e.message +
-                  (stuck_detail_.empty() ? "" : "; " + stuck_detail_);
+  stuckBecause(WaitReason::kStoreFailed,
+               "the database refused a write: " + e.message +
+                   (stuck_detail_.empty() ? "" : "; " + stuck_detail_),
+               false);
 }
 
 bool Relay::checked(const char* op, const Status& st) {
@@ -160,16 +163,55 @@ std::string Relay::workerName(size_t i) const { return workers_.endpoints()[i]; 
 
 void Relay::markWorkerDirty(size_t i) { wstate_[i].dirty = true; }
 
-void Relay::setStatus(const std::string& state, const std::string& detail, int64_t now) {
+// One line when the state changes, with its reason; a reminder every few minutes while it stays
+// not ok (a dead head has its own reminder). The reason alone is not news: a healthy cluster
+// goes between moving and waiting_ack every block, a stuck one between its cause and backing_off.
+void Relay::announceState(int64_t now) {
+  constexpr int64_t kReminderMs = 5 * 60'000;
+  const bool ok = state_ == "ok";
+  const bool changed = state_ != announced_state_;
+  if (!changed) {
+    if (!ok && state_ != "dead" && now >= remind_at_ms_) {
+      remind_at_ms_ = now + kReminderMs;
+      emit(RelayEvent::Kind::kStuck, "warn",
+           cfg_.name + ": still " + state_ + " (" + std::string(label(reason_)) +
+               "): " + status_detail_);
+    }
+    return;
+  }
+  const std::string was = announced_state_;
+  announced_state_ = state_;
+  remind_at_ms_ = now + kReminderMs;
+  if (ok) {
+    emit(RelayEvent::Kind::kStuck, "info", cfg_.name + ": ok again (was " + was + ")");
+    return;
+  }
+  emit(RelayEvent::Kind::kStuck, state_ == "dead" ? "error" : "warn",
+       cfg_.name + ": " + state_ + " (" + std::string(label(reason_)) + "): " + status_detail_);
+}
+
+void Relay::stuckBecause(WaitReason r, std::string detail, bool first) {
+  if (first && !stuck_detail_.empty()) return;
+  reason_ = r;
+  stuck_detail_ = std::move(detail);
+}
+
+void Relay::setStatus(const std::string& state, WaitReason reason, const std::string& detail,
+                      int64_t now) {
+  reason_ = reason;
+  state_ = state;
+  status_detail_ = detail;
+  announceState(now);
   ClusterStatusRecord s;
   s.cluster = cfg_.cluster;
   s.state = state;
+  s.reason = reason;
   s.detail = detail;
   s.chain_next_sn = queue_.next_sn;
-  s.worker_next_sn = worker_next_sn_;
+  s.worker_next_sn = workerNextSn();
   s.updated_ms = now;
   const auto& last = status_saved_;
-  if (last && last->state == s.state && last->detail == s.detail &&
+  if (last && last->state == s.state && last->reason == s.reason && last->detail == s.detail &&
       last->chain_next_sn == s.chain_next_sn && last->worker_next_sn == s.worker_next_sn &&
       now - last->updated_ms < 1000) {
     return;  // `status` shows its age in seconds
@@ -261,6 +303,8 @@ void Relay::handshake(int64_t now) {
     }
     w.handshaken = true;
     w.excluded = false;
+    w.heard_ms = now;
+    workers_heard_ms_ = now;
     // What it holds beyond the chain's queue: a first idea of its next sn, so that an empty
     // answer from another worker is not taken for "nothing new" (saturating: it may lie).
     w.next_sn = queue_.next_sn + std::min(info->pending_messages, UINT64_MAX - queue_.next_sn);
@@ -288,16 +332,19 @@ RoundStats Relay::round() {
   auto chainOk = refreshChain(now);
   if (!chainOk.ok()) {
     st.chain_unreachable = true;
-    std::string state =
-        chainOk.error().code == "unknown_cluster" ? "unknown_cluster" : "chain_unreachable";
-    emit(RelayEvent::Kind::kChain, "warn", cfg_.name + ": " + chainOk.error().message);
-    setStatus(state, chainOk.error().message, now);
+    const bool unknown = chainOk.error().code == "unknown_cluster";
+    setStatus(unknown ? "unknown_cluster" : "chain_unreachable",
+              unknown ? WaitReason::kUnknownCluster : WaitReason::kChainUnreachable,
+              chainOk.error().message, now);
     flushRoundState();
     return st;
   }
+  if (first_round_ms_ == 0) first_round_ms_ = now;
   handshake(now);
+  refreshWorkerClaims(now);
   round_started_ms_ = now;
   stuck_detail_.clear();
+  reason_ = WaitReason::kMoving;
   // A backlog's round fetches the next messages while the workers sign those it holds: the
   // fetch is the round's largest reply, and done first it left the workers and the hunter's
   // verification threads idle between two rounds. A round with at most one chunk to sign
@@ -329,14 +376,31 @@ RoundStats Relay::round() {
   submit(st, now);
   if (acksLast) resolveAcks(st, now);
   saveAuditMark(now);
+  if (head_moved_ms_ == 0 || queue_.next_sn != head_seen_sn_ || workerNextSn() <= queue_.next_sn) {
+    head_seen_sn_ = queue_.next_sn;
+    head_moved_ms_ = now;
+  }
   if (head_dead_since_ms_ != 0) {
     st.stuck = true;
-    setStatus("dead", dead_detail_ + (stuck_detail_.empty() ? "" : "; now: " + stuck_detail_), now);
+    setStatus("dead", WaitReason::kDead,
+              dead_detail_ + (stuck_detail_.empty() ? "" : "; now: " + stuck_detail_), now);
   } else if (!stuck_detail_.empty()) {
     st.stuck = true;
-    setStatus("stuck", stuck_detail_, now);
+    stuck_at_sn_ = queue_.next_sn;
+    stuck_because_ = reason_;
+    stuck_why_ = stuck_detail_;
+    setStatus("stuck", reason_, stuck_detail_, now);
+  } else if (state_ == "stuck" && stuck_at_sn_ == queue_.next_sn &&
+             workerNextSn() > queue_.next_sn && !stuck_why_.empty()) {
+    // A round that did not ask for the head (it backs off) has not unstuck it.
+    st.stuck = true;
+    setStatus("stuck", stuck_because_, stuck_why_, now);
   } else {
-    setStatus("ok", "", now);
+    std::string detail;
+    WaitReason why = headReason(now, detail);
+    st.stuck = stalled(now);
+    stuck_why_.clear();
+    setStatus(st.stuck ? "stuck" : "ok", why, detail, now);
   }
   flushRoundState();
   return st;
@@ -783,11 +847,12 @@ bool Relay::rebroadcast(const SubmissionRecord& sub, int64_t now) {
   if (classify(r.error()).kind == Rejection::kAlreadyImported) {  // in the pool, waiting
     if (sub.first_sn == queue_.next_sn && now - sub.created_ms >= cfg_.lost_after_ms &&
         stuck_detail_.empty()) {
-      stuck_detail_ = snRange(sub.first_sn, sub.last_sn) + ": tx " + shortHex(sub.tx_hash) +
-                      " (nonce " + std::to_string(sub.nonce) +
-                      ") waits in the chain's pool for an earlier nonce of its account; its era "
-                      "ends at block " +
-                      std::to_string(sub.era_death);
+      stuckBecause(WaitReason::kPoolFuture,
+                   snRange(sub.first_sn, sub.last_sn) + ": tx " + shortHex(sub.tx_hash) +
+                       " (nonce " + std::to_string(sub.nonce) +
+                       ") waits in the chain's pool for an earlier nonce of its account; its "
+                       "era ends at block " +
+                       std::to_string(sub.era_death));
     }
     return true;
   }
@@ -1002,7 +1067,8 @@ void Relay::fetch(RoundStats& st, int64_t now) {
   }
   if (n > 0 && unreachable == n) {
     st.workers_unreachable = true;
-    stuck_detail_ = "no worker of the cluster could be reached";
+    stuckBecause(WaitReason::kNoWorkerReachable, "no worker of the cluster could be reached",
+                 false);
   }
 }
 
@@ -1013,6 +1079,74 @@ uint64_t Relay::othersNextSn(size_t w) const {
     if (i != w) best = std::max(best, wstate_[i].next_sn);
   }
   return best;
+}
+
+uint64_t Relay::workerNextSn() const {
+  std::vector<uint64_t> claims;
+  for (const auto& w : wstate_) {
+    if (w.heard_ms != 0) claims.push_back(w.next_sn);
+  }
+  if (claims.empty()) return queue_.next_sn;
+  std::sort(claims.begin(), claims.end(), std::greater<>());
+  return std::max(queue_.next_sn, claims[std::min<size_t>(1, claims.size() - 1)]);
+}
+
+int64_t Relay::stalledSinceMs() const {
+  return workerNextSn() > queue_.next_sn ? head_moved_ms_ : 0;
+}
+
+bool Relay::stalled(int64_t now) const {
+  if (head_dead_since_ms_ != 0) return true;
+  const int64_t heard = workers_heard_ms_ != 0 ? workers_heard_ms_ : first_round_ms_;
+  if (heard != 0 && now - heard >= cfg_.stuck_after_ms) return true;
+  const int64_t since = stalledSinceMs();
+  return since != 0 && now - since >= cfg_.stuck_after_ms;
+}
+
+void Relay::refreshWorkerClaims(int64_t now) {
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    auto& w = wstate_[i];
+    if (!w.handshaken || w.excluded || now - w.heard_ms < cfg_.worker_info_refresh_ms) continue;
+    auto info = workers_.info(i);
+    if (!info.ok()) {
+      w.heard_ms = now - cfg_.worker_info_refresh_ms / 2;  // asked again in half the interval
+      w.rec.last_error = "GetClusterInfo: " + info.error().message;
+      markWorkerDirty(i);
+      continue;
+    }
+    w.heard_ms = now;
+    workers_heard_ms_ = now;
+    w.next_sn = queue_.next_sn + std::min(info->pending_messages, UINT64_MAX - queue_.next_sn);
+  }
+}
+
+WaitReason Relay::headReason(int64_t now, std::string& detail) {
+  const uint64_t head = queue_.next_sn, ahead = workerNextSn();
+  if (ahead <= head) return WaitReason::kMoving;
+  const std::string stalledFor =
+      head_moved_ms_ ? "; not moved for " + std::to_string((now - head_moved_ms_) / 1000) + " s"
+                     : "";
+  const std::string where =
+      "sn " + std::to_string(head) + " (workers at " + std::to_string(ahead) + stalledFor + ")";
+  auto m = store_.message(cfg_.cluster, head);
+  if (m.ok() && *m && (*m)->state == MsgState::kSubmitted) {
+    detail = where + ": submitted, waiting for the chain to include it and ACK it";
+    return WaitReason::kWaitingAck;
+  }
+  if (m.ok() && *m && (*m)->next_attempt_ms > now) {
+    detail = where + ": next attempt in " +
+             std::to_string(((*m)->next_attempt_ms - now + 999) / 1000) +
+             " s after: " + (*m)->last_error;
+    return WaitReason::kBackingOff;
+  }
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    if (wstate_[i].behind_until_ms > now) {
+      detail = where + ": " + wstate_[i].rec.last_error;
+      return WaitReason::kSourceBehind;
+    }
+  }
+  detail = where;
+  return WaitReason::kMoving;
 }
 
 Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256> prev,
@@ -1045,7 +1179,8 @@ Relay::FetchResult Relay::fetchFrom(size_t w, uint64_t from, std::optional<H256>
   }
   rec.last_seen_ms = now;
   wstate_[w].next_sn = r->next_sn;
-  worker_next_sn_ = std::max(worker_next_sn_, r->next_sn);
+  wstate_[w].heard_ms = now;
+  workers_heard_ms_ = now;
   auto& msgs = r->messages;
   if (!msgs.empty()) {
     size_t largest = 0;
@@ -1366,8 +1501,10 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
                            now + (onlyNotYet ? cfg_.backoff_base_ms : backoff(attempts)),
                            why.str()};
       retries.push_back(r);
-      if (!onlyNotYet && stuck_detail_.empty() && ask[k].sn == queue_.next_sn) {
-        stuck_detail_ = "fewer than threshold workers agree: " + why.str();
+      if (!onlyNotYet && ask[k].sn == queue_.next_sn) {
+        stuckBecause(
+            v.other.empty() ? WaitReason::kShortOfSignatures : WaitReason::kWorkersDisagree,
+            "fewer than threshold workers agree: " + why.str());
       }
     }
     if (!done.empty()) {
@@ -1403,6 +1540,7 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
          "worker " + source + " diverged at sn " + std::to_string(*divergedAt) + " of cluster " +
              cfg_.name + "; refetching from " + divergedHashWorkers);
     stuck_detail_.clear();
+    reason_ = WaitReason::kMoving;
     return false;
   };
 
@@ -1569,8 +1707,10 @@ void Relay::submit(RoundStats& st, int64_t now) {
     for (auto& m : run) {
       auto rules = validateMessageRules(m.msg);
       if (!rules.ok()) {
-        stuck_detail_ =
-            "message breaks the chain's rules and can never be accepted: " + rules.error().message;
+        stuckBecause(
+            WaitReason::kBreaksRules,
+            "message breaks the chain's rules and can never be accepted: " + rules.error().message,
+            false);
         return;
       }
     }
@@ -1705,7 +1845,8 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
       params_.reset();  // runtime upgrade or wrong genesis: re-read before the next try
       break;
     case Rejection::kCannotPay:
-      stuck_detail_ = "account " + toHex(acc.id) + " cannot pay the fee: " + data;
+      stuckBecause(WaitReason::kCannotPay,
+                   "account " + crypto::ss58Encode(acc.id) + " cannot pay the fee: " + data, false);
       break;
     case Rejection::kCustom:
       if (answer.custom && gatherAgainAfter(*answer.custom)) retry.state = MsgState::kPending;

@@ -61,6 +61,7 @@ struct FakeWorkers : WorkerClient {
     bool stopped = false;
     bool garbage_sigs = false;
     bool empty_answers = false;  // GetClusterMessages: no messages, yet next_sn as usual
+    uint64_t claim_next_sn = 0;  // when set: the next_sn (and pending) it claims, true or not
     std::string version = "1.0.0";
   };
   H256 cluster;
@@ -106,14 +107,15 @@ struct FakeWorkers : WorkerClient {
   Result<WorkerInfo> info(size_t i) override {
     if (w[i].down) return makeError("unreachable", eps[i] + ": connection refused");
     if (w[i].version[0] != '1') return makeError("incompatible", eps[i] + ": version 2.0.0");
-    return WorkerInfo{"phala-cluster-mq", w[i].version,     w[i].key.publicKey(),
-                      {cluster},          w[i].msgs.size(), w[i].stopped};
+    uint64_t pending = w[i].claim_next_sn ? w[i].claim_next_sn : w[i].msgs.size();
+    return WorkerInfo{"phala-cluster-mq", w[i].version, w[i].key.publicKey(),
+                      {cluster},          pending,      w[i].stopped};
   }
   Result<WorkerMessages> fetch(size_t i, const H256&, uint64_t from, uint32_t limit) override {
     if (w[i].down) return makeError("unreachable", eps[i] + ": connection refused");
     if (w[i].stopped) return makeError("stopped", "stopped");
     WorkerMessages r;
-    r.next_sn = w[i].msgs.size();
+    r.next_sn = w[i].claim_next_sn ? w[i].claim_next_sn : w[i].msgs.size();
     for (uint64_t sn = from;
          !w[i].empty_answers && sn < w[i].msgs.size() && r.messages.size() < limit; ++sn) {
       r.messages.push_back(w[i].msgs[sn]);

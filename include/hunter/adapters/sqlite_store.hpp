@@ -85,7 +85,7 @@ class WriterLock {
 
 class SqliteStore final : public core::Store {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   static constexpr int kPageSize = 16384;  // for a new file
   static constexpr int kCacheKiB = 8192;
   // SQLite's own autocheckpoint default, 1,000 pages of 4 KiB, whatever the page size.
@@ -140,10 +140,13 @@ class SqliteStore final : public core::Store {
   Result<std::optional<core::SubmissionRecord>> submission(int64_t id) override;
   Result<std::optional<core::SubmissionRecord>> lostSubmissionCovering(
       const H256& cluster, uint64_t sn, const crypto::AccountId32& account) override;
+  Result<std::vector<core::SubmissionRecord>> submissionsCovering(const H256& cluster,
+                                                                  uint64_t sn) override;
 
   Status recordOutcomes(const std::vector<core::OutcomeRecord>& outcomes) override;
   Status replaceOutcome(const core::OutcomeRecord& outcome) override;
   Result<std::vector<core::OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;
+  Result<std::vector<core::OutcomeRecord>> outcomesOf(const H256& cluster, uint64_t sn) override;
 
   Status upsertWorker(const core::WorkerRecord& w) override;
   Result<std::vector<core::WorkerRecord>> workers(const std::optional<H256>& cluster) override;

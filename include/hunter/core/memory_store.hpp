@@ -40,10 +40,13 @@ class MemoryStore : public Store {
   Result<std::optional<SubmissionRecord>> submission(int64_t id) override;
   Result<std::optional<SubmissionRecord>> lostSubmissionCovering(
       const H256& cluster, uint64_t sn, const crypto::AccountId32& account) override;
+  Result<std::vector<SubmissionRecord>> submissionsCovering(const H256& cluster,
+                                                            uint64_t sn) override;
 
   Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) override;
   Status replaceOutcome(const OutcomeRecord& outcome) override;
   Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) override;
+  Result<std::vector<OutcomeRecord>> outcomesOf(const H256& cluster, uint64_t sn) override;
 
   Status upsertWorker(const WorkerRecord& w) override;
   Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) override;

@@ -8,6 +8,8 @@
 #include "hunter/core/extrinsic.hpp"
 #include "hunter/core/storage.hpp"
 
+#include "hunter/core/wait_reason.hpp"
+
 namespace hunter::core {
 
 // A message's life in the hunter:
@@ -119,11 +121,12 @@ struct WorkerRecord {
 // A cluster's summary the relay leaves for `status`.
 struct ClusterStatusRecord {
   H256 cluster{};
-  std::string state;   // "ok", "stuck", "unreachable", ...
+  std::string state;   // "ok", "stuck", "dead", "chain_unreachable", "unknown_cluster"
   std::string detail;  // human text, e.g. competing hashes and who signed each
   uint64_t chain_next_sn = 0;
   uint64_t worker_next_sn = 0;
   int64_t updated_ms = 0;
+  WaitReason reason = WaitReason::kMoving;  // why the head is not moving (kMoving: it is)
 };
 
 }  // namespace hunter::core

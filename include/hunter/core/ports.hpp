@@ -215,11 +215,17 @@ class Store {
   // a lost transaction may still have been included, and its fee is then what the chain took.
   virtual Result<std::optional<SubmissionRecord>> lostSubmissionCovering(
       const H256& cluster, uint64_t sn, const crypto::AccountId32& account) = 0;
+  // Every submission that carried `sn`, in any status, oldest first, without their bytes (for
+  // `hunter explain`; not on a hot path).
+  virtual Result<std::vector<SubmissionRecord>> submissionsCovering(const H256& cluster,
+                                                                    uint64_t sn) = 0;
 
   // Final outcomes: sets each message's final state and appends the outcome rows; a rejection
   // outcome only appends (the message is retried through setRetry).
   virtual Status recordOutcomes(const std::vector<OutcomeRecord>& outcomes) = 0;
   virtual Result<std::vector<OutcomeRecord>> outcomes(const std::optional<H256>& cluster) = 0;
+  // The outcome rows of one sn, oldest first (for `hunter explain`).
+  virtual Result<std::vector<OutcomeRecord>> outcomesOf(const H256& cluster, uint64_t sn) = 0;
   // A settled outcome (accepted, superseded or diverged) that replaces any settled outcome row
   // of that sn, and sets the message's state if it is stored: how the audit books what a later
   // consistent read of the chain says. One transaction.

@@ -50,6 +50,12 @@ struct RelayConfig {
   int64_t max_message_age_ms = 6 * 3600 * 1000;  // then `dead`
   int64_t lost_after_ms = 30'000;  // a head submission not ready in the pool this long: lost
   int64_t cluster_info_refresh_ms = 60'000;
+  // A head that has not moved this long while the workers are ahead (or no worker answered this
+  // long) makes the cluster `stuck` and unhealthy (limits.stuck_after_s).
+  int64_t stuck_after_ms = 30'000;
+  // Workers not heard from in this long are asked GetClusterInfo for their pending messages, so
+  // the backlog is known from every worker, not only from the one fetched from.
+  int64_t worker_info_refresh_ms = 10'000;
   uint64_t max_submit = UINT64_MAX;  // stop submitting after this many messages (`submit --max`)
   uint64_t submit_below_sn = UINT64_MAX;  // never submit sns at or above this (`submit`)
 };
@@ -156,7 +162,24 @@ class Relay {
   void setMaxSubmit(uint64_t max) { cfg_.max_submit = max; }
   void setSubmitBelow(uint64_t sn) { cfg_.submit_below_sn = sn; }
   const std::optional<ClusterInfo>& clusterInfo() const { return info_; }
-  uint64_t workerNextSn() const { return worker_next_sn_; }
+  // The runtime versions and genesis it signs with (read at start and after a rejection that
+  // points at them).
+  const std::optional<ChainParams>& chainParams() const { return params_; }
+  // The workers' next sn as far as they agree: the second highest of their latest claims (the
+  // only one when one worker answers), never below the chain's; one lying worker cannot move
+  // it (docs/operations.md, "Health").
+  uint64_t workerNextSn() const;
+  // Why the head is not moving, as of the last round (kMoving when it is), the state it puts
+  // the cluster in ("ok", "stuck", "dead", "chain_unreachable", "unknown_cluster") and the
+  // detail, as `status` shows them.
+  WaitReason reason() const { return reason_; }
+  const std::string& state() const { return state_; }
+  const std::string& statusDetail() const { return status_detail_; }
+  // The head has not moved for stuck_after while the workers are ahead, no worker has answered
+  // for that long, or the head is dead: the cluster needs an operator (unhealthy).
+  bool stalled(int64_t now) const;
+  // Since when the head has not moved while the workers were ahead (0 = it is moving or idle).
+  int64_t stalledSinceMs() const;
   // The head message has not gone through for max_message_age: since when (0 = it is not dead).
   int64_t headDeadSinceMs() const { return head_dead_since_ms_; }
   uint64_t chainNextSn() const { return chain_next_; }
@@ -176,6 +199,7 @@ class Relay {
     int64_t retry_at_ms = 0;
     bool dirty = false;           // rec changed since the last saveRoundState
     uint64_t next_sn = 0;         // what it last said its next sn is
+    int64_t heard_ms = 0;         // when it last answered GetClusterMessages or GetClusterInfo
     int64_t behind_until_ms = 0;  // answered empty while others were ahead: not a source till then
     WorkerRecord rec;
   };
@@ -224,6 +248,12 @@ class Relay {
   FetchResult fetchFrom(size_t w, uint64_t from, std::optional<H256> prev, uint32_t limit,
                         RoundStats& st, int64_t now);
   uint64_t othersNextSn(size_t w) const;
+  // Asks GetClusterInfo of workers not heard from within worker_info_refresh_ms.
+  void refreshWorkerClaims(int64_t now);
+  // Why the head waits when no step of the round named a reason (submitted, backing off, ...).
+  WaitReason headReason(int64_t now, std::string& detail);
+  // Sets the round's stuck reason and detail unless one is set already (`first`), or always.
+  void stuckBecause(WaitReason r, std::string detail, bool first = true);
   // The fee of an included submission: stored, or asked again (nullopt: not known yet).
   std::optional<u128> feeOf(const SubmissionRecord& sub, int64_t now);
   void reportDead(const std::vector<StoredMessage>& dead, int64_t now);
@@ -242,8 +272,10 @@ class Relay {
   // markWorkerDirty only marks a worker's record for that write; an unchanged status is written
   // at most once a second.
   void markWorkerDirty(size_t i);
-  void setStatus(const std::string& state, const std::string& detail, int64_t now);
+  void setStatus(const std::string& state, WaitReason reason, const std::string& detail,
+                 int64_t now);
   void flushRoundState();
+  void announceState(int64_t now);
   std::string workerName(size_t i) const;
 
   RelayConfig cfg_;
@@ -260,8 +292,11 @@ class Relay {
   int64_t info_at_ms_ = 0;
   BlockRef best_;
   QueueState queue_;
-  uint64_t chain_next_ = 0;  // pool-aware
-  uint64_t worker_next_sn_ = 0;
+  uint64_t chain_next_ = 0;       // pool-aware
+  int64_t head_moved_ms_ = 0;     // last round the head sn moved, or the workers were not ahead
+  uint64_t head_seen_sn_ = 0;     // the head sn at head_moved_ms_
+  int64_t workers_heard_ms_ = 0;  // last answer of any worker (0 = none yet)
+  int64_t first_round_ms_ = 0;
   // Every stored message below this sn has its outcome (resolveAcks reads only from here on).
   uint64_t acked_below_ = 0;
   int64_t next_expire_ms_ = 0;  // expire() scans at most this often
@@ -288,6 +323,15 @@ class Relay {
   int64_t next_mark_ms_ = 0;
   uint64_t submitted_total_ = 0;
   std::string stuck_detail_;
+  WaitReason reason_ = WaitReason::kMoving;
+  std::string state_ = "ok";
+  // The last explicit cause of `stuck`, kept while the head stays where it was.
+  uint64_t stuck_at_sn_ = 0;
+  WaitReason stuck_because_ = WaitReason::kMoving;
+  std::string stuck_why_;
+  std::string announced_state_ = "ok";
+  int64_t remind_at_ms_ = 0;
+  std::string status_detail_;
   std::optional<ClusterStatusRecord> status_to_save_;
   std::optional<ClusterStatusRecord> status_saved_;
   std::map<std::string, WorkerSignStats> sign_stats_;

@@ -790,6 +790,36 @@ TEST_P(StoreTest, LostSubmissionCoveringFindsTheNewestLostOneOfThatAccount) {
   EXPECT_FALSE(s().lostSubmissionCovering(kB, 10, filled(0x88)).value().has_value());
 }
 
+TEST_P(StoreTest, SubmissionsAndOutcomesOfOneSnAreFoundForExplain) {
+  core::Store::RetryUpdate retry{0, MsgState::kSigned, 0, 8000, "lost"};
+  auto lost = s().addSubmission(makeSubmission(kA, 10, 13)).value();
+  ASSERT_TRUE(s().releaseSubmission(lost, SubmissionStatus::kLost, "dropped", retry, 7000).ok());
+  auto open = s().addSubmission(makeSubmission(kA, 12, 15)).value();
+  (void)s().addSubmission(makeSubmission(kB, 12, 12)).value();  // another cluster
+  auto ids = [&](uint64_t sn) {
+    std::vector<int64_t> out;
+    for (auto& x : s().submissionsCovering(kA, sn).value()) out.push_back(x.id);
+    return out;
+  };
+  EXPECT_EQ(ids(12), (std::vector<int64_t>{lost, open})) << "every status, oldest first";
+  EXPECT_EQ(ids(10), (std::vector<int64_t>{lost}));
+  EXPECT_EQ(ids(15), (std::vector<int64_t>{open}));
+  EXPECT_TRUE(ids(16).empty());
+  EXPECT_EQ(s().submissionsCovering(kA, 12).value()[0].status, SubmissionStatus::kLost);
+  EXPECT_TRUE(s().submissionsCovering(kA, 12).value()[0].extrinsic.empty()) << "heads only";
+
+  ASSERT_TRUE(s().recordOutcomes({outcome(kA, 5, OutcomeKind::kRejected),
+                                  outcome(kA, 5, OutcomeKind::kAccepted),
+                                  outcome(kA, 6, OutcomeKind::kAccepted),
+                                  outcome(kB, 5, OutcomeKind::kAccepted)})
+                  .ok());
+  auto of5 = s().outcomesOf(kA, 5).value();
+  ASSERT_EQ(of5.size(), 2u);
+  EXPECT_EQ(of5[0].kind, OutcomeKind::kRejected);
+  EXPECT_EQ(of5[1].kind, OutcomeKind::kAccepted);
+  EXPECT_TRUE(s().outcomesOf(kA, 7).value().empty());
+}
+
 TEST_P(StoreTest, RecordOutcomesSettlesMessagesAndAppendsRows) {
   add(chainOf(kA, 1, 6));
   add(chainOf(kB, 1, 1));
@@ -951,8 +981,11 @@ TEST_P(StoreTest, SaveRoundStateWritesWorkersAndStatusTogether) {
   ASSERT_TRUE(s().saveRoundState({w0}, std::nullopt).ok());
   EXPECT_EQ(s().workers(kA).value()[0].signatures_valid, 8u);
   EXPECT_EQ(s().clusterStatus(kA).value()->updated_ms, 100);
-  ASSERT_TRUE(s().saveRoundState({}, ClusterStatusRecord{kA, "stuck", "why", 3, 6, 200}).ok());
+  ASSERT_TRUE(s().saveRoundState({}, ClusterStatusRecord{kA, "stuck", "why", 3, 6, 200,
+                                                         core::WaitReason::kWorkersDisagree})
+                  .ok());
   EXPECT_EQ(s().clusterStatus(kA).value()->state, "stuck");
+  EXPECT_EQ(s().clusterStatus(kA).value()->reason, core::WaitReason::kWorkersDisagree);
   EXPECT_EQ(s().workers(kA).value().size(), 2u);
   ASSERT_TRUE(s().saveRoundState({}, std::nullopt).ok());
   EXPECT_EQ(s().clusterStatus(kA).value()->updated_ms, 200);
@@ -1154,6 +1187,9 @@ TEST(SqliteStoreTest, VersionOneSubmissionsKeepTheirBytesAfterTheUpgrade) {
           "extrinsic BLOB NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
           "CREATE INDEX submissions_by_status ON submissions (cluster, status);"
           "CREATE TABLE messages (state TEXT NOT NULL, next_attempt_ms INTEGER NOT NULL);"
+          "CREATE TABLE cluster_status (cluster BLOB NOT NULL PRIMARY KEY, state TEXT NOT NULL, "
+          "detail TEXT NOT NULL, chain_next_sn INTEGER NOT NULL, worker_next_sn INTEGER NOT NULL, "
+          "updated_ms INTEGER NOT NULL);"
           "INSERT INTO submissions VALUES (3, x'" +
               std::string(64, 'a') + "', x'" + std::string(64, '7') + "', x'" +
               std::string(64, '8') +
@@ -1188,6 +1224,7 @@ TEST(SqliteStoreTest, DeadMessagesOfAnOlderVersionAreRetriedAfterTheUpgrade) {
           "UPDATE messages SET state = 'dead', next_attempt_ms = 77000 WHERE sn = 0;"
           "UPDATE messages SET state = 'accepted' WHERE sn = 1;"
           "DROP TABLE meta; ALTER TABLE submissions DROP COLUMN fee_known;"
+          "ALTER TABLE cluster_status DROP COLUMN reason;"
           "PRAGMA user_version = 2;");
   auto store = SqliteStore::open(path);
   ASSERT_TRUE(store.ok()) << store.error().message;
