@@ -23,7 +23,7 @@ void registerKeyCommands(CLI::App& app);
 void registerMessageCommands(CLI::App& app);
 void registerExtrinsicCommands(CLI::App& app);
 void registerStorageCommands(CLI::App& app);
-// run, submit, status, rewards, workers (service_commands.cpp).
+// run, submit, status, rewards, retry, workers, explain (service_commands.cpp).
 void registerServiceCommands(CLI::App& app);
 // config check (config_commands.cpp).
 void registerConfigCommands(CLI::App& app);

@@ -1,4 +1,5 @@
-// The relayer itself: run (the service), submit (one round), status, rewards, workers.
+// The relayer itself: run (the service), submit (one round), status, rewards, retry, workers,
+// explain.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -6,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "hunter/app/explain.hpp"
 #include "hunter/app/logging.hpp"
 #include "hunter/app/service.hpp"
 #include "hunter/app/shard.hpp"
@@ -270,6 +272,32 @@ void registerServiceCommands(CLI::App& root) {
       printJson(j);
     } else {
       std::cout << app::renderWorkers(j);
+    }
+    return okStatus();
+  });
+
+  // ---- explain ---------------------------------------------------------------------------
+  static Common exOpts;
+  static std::string exCluster;
+  static std::optional<uint64_t> exSn;
+  auto* explain = root.add_subcommand(
+      "explain",
+      "Everything the database knows about one sn of a cluster: its state and why it waits, "
+      "the worker it came from, who signed or refused what, its submissions (tx hash, account, "
+      "nonce, era, status), its outcome, and what happens next and when.");
+  addConfigOption(explain, exOpts);
+  explain->add_option("--cluster", exCluster, "Cluster alias or 0x id")->required();
+  explain->add_option("sn", exSn,
+                      "The sn (default: the chain's next sn as the service last saw it)");
+  explain->add_flag("--json", exOpts.json, "Machine-readable JSON");
+  setAction(explain, []() -> Status {
+    HUNTER_TRY(auto cfg, loadFor(exOpts));
+    HUNTER_TRY(auto clusters, cfg.select({exCluster}));
+    HUNTER_TRY(auto j, app::explainJson(cfg, clusters.front(), exSn));
+    if (exOpts.json) {
+      printJson(j);
+    } else {
+      std::cout << app::renderExplain(j);
     }
     return okStatus();
   });
