@@ -10,7 +10,8 @@ PACKAGES=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libspdlog-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev
-  prometheus  # promtool, for the /metrics integration test
+  prometheus  # promtool: the /metrics integration test and the alert rules' tests
+  chromium    # headless: the web status page test
   socat       # TLS proxy for the https:// endpoint test
 )
 

@@ -119,7 +119,7 @@ Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
       c.checkKeys(t, p,
                   {"batch_size", "max_in_flight", "max_pending", "fetch_limit",
                    "request_timeout_ms", "max_response_bytes", "max_message_age_s", "lost_after_s",
-                   "backoff_base_ms", "backoff_max_ms", "progress_timeout_s"}));
+                   "backoff_base_ms", "backoff_max_ms", "progress_timeout_s", "stuck_after_s"}));
   HUNTER_CHECK(c.readInt(t, p, "batch_size", cfg.batch_size, 1, 4096));
   HUNTER_CHECK(c.readInt(t, p, "max_in_flight", cfg.max_in_flight, 1, 1024));
   HUNTER_CHECK(c.readInt(t, p, "max_pending", cfg.max_pending, 1, 1'000'000));
@@ -133,6 +133,7 @@ Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
   HUNTER_CHECK(c.readInt(t, p, "backoff_base_ms", cfg.backoff_base_ms, 1, 3'600'000));
   HUNTER_CHECK(c.readInt(t, p, "backoff_max_ms", cfg.backoff_max_ms, 1, 86'400'000));
   HUNTER_CHECK(c.readInt(t, p, "progress_timeout_s", cfg.progress_timeout_s, 1, 86400 * 30));
+  HUNTER_CHECK(c.readInt(t, p, "stuck_after_s", cfg.stuck_after_s, 1, 86400));
   return okStatus();
 }
 

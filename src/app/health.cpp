@@ -34,6 +34,17 @@ HealthVerdict evaluateHealth(const HealthInput& in) {
                std::to_string((in.now_ms - in.chain_last_ok_ms) / 1000) + " s)";
     return v;
   }
+  if (!in.stalled.empty()) {
+    v.ok = false;
+    v.stalled = in.stalled;
+    const auto& first = in.stalled.front();
+    v.reason = "cluster stuck: " + first.cluster + ": " + first.reason +
+               (first.detail.empty() ? "" : " (" + first.detail + ")");
+    if (in.stalled.size() > 1) {
+      v.reason += " and " + std::to_string(in.stalled.size() - 1) + " more";
+    }
+    return v;
+  }
   if (in.backlog > 0) {
     int64_t since = in.last_accept_ms ? in.last_accept_ms : in.started_ms;
     if (in.now_ms - since > in.progress_timeout_ms) {

@@ -75,6 +75,13 @@ std::string MetricsRegistry::labelText(const MetricLabels& labels) {
   return o;
 }
 
+std::vector<std::string> MetricsRegistry::names() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, f] : families_) out.push_back(name);
+  return out;
+}
+
 void MetricsRegistry::describe(const std::string& name, MetricType type, const std::string& help,
                                std::vector<double> buckets) {
   std::lock_guard lock(mu_);
@@ -120,6 +127,12 @@ void MetricsRegistry::clear(const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = families_.find(name);
   if (it != families_.end()) it->second.series.clear();
+}
+
+void MetricsRegistry::remove(const std::string& name, const MetricLabels& labels) {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it != families_.end()) it->second.series.erase(labelText(labels));
 }
 
 double MetricsRegistry::value(const std::string& name, const MetricLabels& labels) const {

@@ -22,6 +22,7 @@ struct Service::ClusterRuntime {
   std::unique_ptr<core::Relay> relay;
   bool started = false;
   int64_t retry_at_ms = 0;
+  std::string backlog_reason = "moving";  // the reason label of its hunter_backlog_messages
 };
 
 Service::~Service() = default;
@@ -93,11 +94,12 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     rc.backoff_max_ms = config.backoff_max_ms;
     rc.max_message_age_ms = config.max_message_age_s * 1000;
     rc.lost_after_ms = config.lost_after_s * 1000;
+    rc.stuck_after_ms = config.stuck_after_s * 1000;
     Service* svc = s.get();
     std::string name = cc.name();
     core::EventSink relaySink = [svc, name](const core::RelayEvent& e) {
       svc->onEvent(name, e);
-      if (svc->sink_) svc->sink_(e);
+      svc->forward(e);
     };
     rt->relay = std::make_unique<core::Relay>(rc, *rt->workers, *s->chain_, *s->store_, s->clock_,
                                               *s->accounts_, relaySink, seed++);
@@ -191,7 +193,7 @@ Status Service::start() {
       continue;
     }
     c->retry_at_ms = now + 2000;
-    logWarn(c->cc.name() + ": not started yet: " + st.error().message);
+    warn(c->cc.name() + ": not started yet: " + st.error().message);
     if (first.ok()) first = st.error();
   }
   return first;
@@ -215,7 +217,7 @@ void Service::run(const std::atomic<bool>& stop) {
         auto st = c->relay->start();
         if (!st.ok()) {
           c->retry_at_ms = now + 5000;
-          logWarn(c->cc.name() + ": not started yet: " + st.error().message);
+          warn(c->cc.name() + ": not started yet: " + st.error().message);
           continue;
         }
         c->started = true;
@@ -226,6 +228,7 @@ void Service::run(const std::atomic<bool>& stop) {
       progressed = progressed || st.progressed();
     }
     updateAccounts(clock_.nowMs());
+    summariseRepeats();
     if (!progressed) sleepInterruptibly(cfg_.poll_interval_ms, stop);
   }
 }
@@ -346,14 +349,20 @@ double seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
 
 }  // namespace
 
-void Service::describeMetrics() {
+void describeServiceMetrics(MetricsRegistry& m) {
   using T = MetricType;
-  auto& m = metrics_;
   const std::vector<double> latency = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   const std::vector<double> inclusion = {0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600};
   m.describe("hunter_backlog_messages", T::kGauge,
-             "Messages the workers hold that the chain has not taken yet (worker next sn - chain "
-             "next sn), per cluster.");
+             "Messages the workers hold that the chain has not taken yet (the workers' agreed next "
+             "sn - the chain's next sn), per cluster and the reason they wait.");
+  m.describe("hunter_cluster_stuck", T::kGauge,
+             "1 while the cluster's head sn is not moving although the workers are ahead (for at "
+             "least stuck_after_s), or the cluster is dead or cannot be relayed; else 0.");
+  m.describe("hunter_runtime_spec_version", T::kGauge,
+             "The chain runtime's spec_version hunter signs with.");
+  m.describe("hunter_runtime_transaction_version", T::kGauge,
+             "The chain runtime's transaction_version hunter signs with.");
   m.describe("hunter_oldest_pending_age_seconds", T::kGauge,
              "Age of the oldest message not yet final (pending, signed or submitted), per "
              "cluster; 0 when none.");
@@ -398,16 +407,59 @@ void Service::describeMetrics() {
              "Unix time of the last round that fetched, signed, submitted or resolved something.");
   m.describe("hunter_chain_last_ok_timestamp_seconds", T::kGauge,
              "Unix time of the last round whose chain reads succeeded.");
+}
+
+void Service::describeMetrics() {
+  auto& m = metrics_;
+  describeServiceMetrics(m);
   for (auto& c : clusters_) {
     const std::string n = c->cc.name();
     for (const char* o : {"accepted", "superseded", "diverged", "rejected", "dead"}) {
       m.add("hunter_outcomes_total", {{"cluster", n}, {"outcome", o}}, 0);
     }
-    m.set("hunter_backlog_messages", {{"cluster", n}}, 0);
+    m.set("hunter_backlog_messages", {{"cluster", n}, {"reason", "moving"}}, 0);
+    m.set("hunter_cluster_stuck", {{"cluster", n}}, 0);
     m.set("hunter_oldest_pending_age_seconds", {{"cluster", n}}, 0);
     m.set("hunter_submissions_in_flight", {{"cluster", n}}, 0);
     m.add("hunter_submitted_messages_total", {{"cluster", n}}, 0);
     m.add("hunter_extrinsics_submitted_total", {{"cluster", n}}, 0);
+  }
+}
+
+void Service::forward(core::RelayEvent e) {
+  if (!sink_) return;
+  using K = core::RelayEvent::Kind;
+  const bool report = e.kind == K::kSubmitted || e.kind == K::kOutcome;  // each one counts
+  if (!report && (e.level == "warn" || e.level == "error")) {
+    auto line = repeats_.admit(e.level + " " + e.text, clock_.nowMs());
+    if (!line) return;
+    e.text = line->substr(e.level.size() + 1);
+  }
+  sink_(e);
+}
+
+void Service::warn(const std::string& text) {
+  core::RelayEvent e;
+  e.level = "warn";
+  e.text = text;
+  if (sink_) {
+    forward(e);
+  } else if (auto line = repeats_.admit("warn " + text, clock_.nowMs())) {
+    logWarn(line->substr(5));
+  }
+}
+
+void Service::summariseRepeats() {
+  for (const auto& line : repeats_.due(clock_.nowMs())) {
+    const auto space = line.find(' ');
+    core::RelayEvent e;
+    e.level = line.substr(0, space);
+    e.text = line.substr(space + 1);
+    if (sink_) {
+      sink_(e);
+    } else {
+      logAt(e.level, e.text);
+    }
   }
 }
 
@@ -458,9 +510,21 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
   if (st.progressed()) metrics_.set("hunter_last_progress_timestamp_seconds", {}, seconds(now));
   uint64_t w = c.relay->workerNextSn(), ch = c.relay->chainNextSn();
   uint64_t backlog = w > ch ? w - ch : 0;
+  const std::string reason(core::label(c.relay->reason()));
+  const bool stalled = c.relay->stalled(now);
   if (!st.chain_unreachable) {
     metrics_.set("hunter_chain_last_ok_timestamp_seconds", {}, seconds(now));
-    metrics_.set("hunter_backlog_messages", cl, static_cast<double>(backlog));
+  }
+  if (reason != c.backlog_reason) {
+    metrics_.remove("hunter_backlog_messages", {{"cluster", n}, {"reason", c.backlog_reason}});
+    c.backlog_reason = reason;
+  }
+  metrics_.set("hunter_backlog_messages", {{"cluster", n}, {"reason", reason}},
+               static_cast<double>(backlog));
+  metrics_.set("hunter_cluster_stuck", cl, stalled ? 1 : 0);
+  if (const auto& p = c.relay->chainParams()) {
+    metrics_.set("hunter_runtime_spec_version", {}, p->spec_version);
+    metrics_.set("hunter_runtime_transaction_version", {}, p->transaction_version);
   }
   {
     std::lock_guard lock(health_mu_);
@@ -472,6 +536,11 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
       stuck_[n] = n + ": " + c.relay->stuckDetail();
     } else if (!st.chain_unreachable) {
       stuck_.erase(n);
+    }
+    if (stalled) {
+      stalled_[n] = StalledCluster{n, reason, c.relay->statusDetail()};
+    } else {
+      stalled_.erase(n);
     }
   }
   auto oldest = store_->messageHeads(
@@ -552,6 +621,7 @@ HealthVerdict Service::health() {
   in.last_accept_ms = last_accept_ms_;
   for (auto& [n, b] : backlog_) in.backlog += b;
   for (auto& [n, d] : stuck_) in.stuck.push_back(d);
+  for (auto& [n, sc] : stalled_) in.stalled.push_back(sc);
   return evaluateHealth(in);
 }
 
@@ -578,6 +648,11 @@ adapters::ServerResponse Service::handleApi(const adapters::ServerRequest& req) 
     }
     j["status"] = v.ok ? "ok" : "unhealthy";
     if (!v.ok) j["reason"] = v.reason;
+    j["unhealthy"] = nlohmann::json::array();
+    for (const auto& sc : v.stalled) {
+      j["unhealthy"].push_back(
+          {{"cluster", sc.cluster}, {"reason", sc.reason}, {"detail", sc.detail}});
+    }
     r.status = v.ok ? 200 : 503;
     r.body = j.dump();
     return r;
@@ -587,18 +662,30 @@ adapters::ServerResponse Service::handleApi(const adapters::ServerRequest& req) 
     r.body = metrics_.render();
     return r;
   }
-  if (req.path == "/status") {
-    std::vector<ClusterConfig> ccs;
-    for (auto& c : clusters_) ccs.push_back(c->cc);
-    auto j = statusJson(cfg_, ccs, false);
-    if (!j.ok()) {
-      jsonError(503, j.error().message);
-      return r;
-    }
-    r.body = j->dump();
+  if (req.path == "/" || req.path == "/index.html") {
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(statusPageHtml());
     return r;
   }
-  jsonError(404, "no such endpoint: " + req.path + " (try /healthz, /metrics, /status)");
+  std::vector<ClusterConfig> ccs;
+  for (auto& c : clusters_) ccs.push_back(c->cc);
+  Result<nlohmann::json> j = makeError("api", "");
+  if (req.path == "/status") {
+    j = statusJson(cfg_, ccs, false);
+  } else if (req.path == "/workers") {
+    j = workersJson(cfg_, ccs);
+  } else if (req.path == "/rewards") {
+    j = rewardsJson(cfg_, ccs, true);
+  } else {
+    jsonError(404, "no such endpoint: " + req.path +
+                       " (try /, /healthz, /metrics, /status, /workers, /rewards)");
+    return r;
+  }
+  if (!j.ok()) {
+    jsonError(503, j.error().message);
+    return r;
+  }
+  r.body = j->dump();
   return r;
 }
 

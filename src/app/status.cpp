@@ -172,7 +172,13 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
       auto cs = store->clusterStatus(cc.id);
       if (cs.ok() && *cs) {
         c["state"] = (*cs)->state;
+        c["reason"] = std::string(core::label((*cs)->reason));
+        c["reason_text"] = std::string(core::describe((*cs)->reason));
         c["detail"] = (*cs)->detail;
+        c["worker_next_sn"] = (*cs)->worker_next_sn;
+        c["backlog"] = (*cs)->worker_next_sn > (*cs)->chain_next_sn
+                           ? (*cs)->worker_next_sn - (*cs)->chain_next_sn
+                           : 0;
         c["state_age_s"] = (now - (*cs)->updated_ms) / 1000;
         if (!c.contains("chain_next_sn")) c["last_known_chain_next_sn"] = (*cs)->chain_next_sn;
       }
@@ -228,8 +234,12 @@ std::string renderStatus(const json& s) {
     o += "\ncluster " + (alias.empty() ? "" : alias + " ") + c["cluster"].get<std::string>() + "\n";
     if (c.contains("state")) {
       o += "  state: " + c["state"].get<std::string>();
+      std::string why = c.value("reason", std::string());
+      if (!why.empty() && why != "moving")
+        o += " (" + why + ": " + c.value("reason_text", "") + ")";
       std::string d = c.value("detail", std::string());
       o += d.empty() ? "\n" : " - " + d + "\n";
+      o += fmt::format("  backlog: {}\n", c.value("backlog", uint64_t{0}));
     }
     if (c.contains("chain_error")) o += "  chain: " + c["chain_error"].get<std::string>() + "\n";
     if (c.contains("chain_next_sn")) {

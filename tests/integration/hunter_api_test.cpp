@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "hunter/adapters/http.hpp"
+#include "hunter/core/wait_reason.hpp"
 #include "hunter_harness.hpp"
 
 using namespace hunter;
@@ -151,7 +152,15 @@ TEST(HunterApi, HealthzFollowsTheChainAndMetricsMatchTheChain) {
       << sample(m.body, series) << " vs " << chainAccepted << "\n"
       << m.body;
   EXPECT_EQ(m.status, 200);
-  EXPECT_GE(sample(m.body, "hunter_backlog_messages{cluster=\"alpha\"}"), 0) << m.body;
+  // One backlog series per cluster, labelled with why it waits (a known reason).
+  size_t backlogSeries = 0;
+  for (auto r : core::kAllWaitReasons) {
+    std::string s =
+        "hunter_backlog_messages{cluster=\"alpha\",reason=\"" + std::string(core::label(r)) + "\"}";
+    if (sample(m.body, s) >= 0) backlogSeries++;
+  }
+  EXPECT_EQ(backlogSeries, 1u) << m.body;
+  EXPECT_EQ(sample(m.body, "hunter_cluster_stuck{cluster=\"alpha\"}"), 0) << m.body;
   EXPECT_NE(m.body.find("# TYPE hunter_worker_latency_seconds histogram"), std::string::npos);
   EXPECT_NE(m.body.find("hunter_rpc_errors_total{endpoint="), std::string::npos) << m.body;
   if (havePromtool()) {

@@ -46,6 +46,9 @@ struct Config {
   int64_t backoff_base_ms = 500;
   int64_t backoff_max_ms = 60'000;
   int64_t progress_timeout_s = 300;  // /healthz: backlog with no acceptance this long = unhealthy
+  // A head not moving this long while the workers are ahead (or no worker answering this long)
+  // makes its cluster `stuck` and /healthz 503: five 6 s blocks.
+  int64_t stuck_after_s = 30;
   // [api] (the service's HTTP API: /healthz, /metrics, /status)
   bool api_enabled = true;
   std::string api_listen = "127.0.0.1:9615";  // "host:port", port 0 = a free port

@@ -32,10 +32,14 @@ class MetricsRegistry {
   void observe(const std::string& name, const MetricLabels& labels, double v);
   // Removes every series of a family (for gauges whose label sets come and go).
   void clear(const std::string& name);
+  // Removes one series.
+  void remove(const std::string& name, const MetricLabels& labels);
   // The value of a counter or gauge series (0 when absent). For tests and health checks.
   double value(const std::string& name, const MetricLabels& labels) const;
 
   std::string render() const;
+  // The names of the described families, sorted.
+  std::vector<std::string> names() const;
 
  private:
   struct Series {

@@ -16,6 +16,7 @@
 #include "hunter/app/config.hpp"
 #include "hunter/app/health.hpp"
 #include "hunter/app/metrics.hpp"
+#include "hunter/app/repeated_lines.hpp"
 #include "hunter/core/relay.hpp"
 
 namespace hunter::app {
@@ -45,6 +46,9 @@ struct SubmitReport {
   uint64_t rejected = 0;
   std::vector<std::string> lines;  // what happened, for the terminal
 };
+
+// Every metric family the service exports (name, type, help); /metrics renders them all.
+void describeServiceMetrics(MetricsRegistry& m);
 
 class Service {
  public:
@@ -88,6 +92,12 @@ class Service {
   void onEvent(const std::string& cluster, const core::RelayEvent& e);
   void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
   void updateAccounts(int64_t now);
+  // Passes a relay event to sink_, a warning or error repeated within a minute only counted.
+  void forward(core::RelayEvent e);
+  // A warning of the service itself, repeats summarised as forward() does.
+  void warn(const std::string& text);
+  // The summaries of repeats whose minute ended.
+  void summariseRepeats();
   Config cfg_;
   std::optional<adapters::WriterLock> lock_;  // taken before store_ is opened
   std::unique_ptr<adapters::SqliteStore> store_;
@@ -96,15 +106,17 @@ class Service {
   SystemClock clock_;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters_;
   core::EventSink sink_;
+  RepeatedLines repeats_;
 
   MetricsRegistry metrics_;
   std::mutex health_mu_;  // guards the members below (read by the API threads)
   int64_t started_ms_ = 0;
   int64_t chain_last_ok_ms_ = 0;
   int64_t last_accept_ms_ = 0;
-  std::map<std::string, uint64_t> backlog_;   // per cluster name
-  std::map<std::string, std::string> stuck_;  // per cluster name, when stuck
-  int64_t accounts_at_ms_ = 0;                // last account refresh (run thread only)
+  std::map<std::string, uint64_t> backlog_;        // per cluster name
+  std::map<std::string, std::string> stuck_;       // per cluster name, when stuck
+  std::map<std::string, StalledCluster> stalled_;  // per cluster name, when stalled
+  int64_t accounts_at_ms_ = 0;                     // last account refresh (run thread only)
   // Open submissions per cluster name: first sn -> (last sn, submitted at ms), for the
   // submission latency histogram (run thread only).
   std::map<std::string, std::map<uint64_t, std::pair<uint64_t, int64_t>>> sent_;

@@ -20,6 +20,9 @@ Result<nlohmann::json> rewardsJson(const Config& cfg, const std::vector<ClusterC
                                    bool only_selected);
 std::string renderRewards(const nlohmann::json& rewards);
 
+// The web status page served at GET / (src/app/status_page.html, embedded at build time).
+std::string_view statusPageHtml();
+
 Result<nlohmann::json> workersJson(const Config& cfg, const std::vector<ClusterConfig>& clusters);
 std::string renderWorkers(const nlohmann::json& workers);
 
