@@ -200,7 +200,7 @@ struct JsonRpcChainClient::Impl {
         if (!isFailover(last)) return last;
       } else {
         last = makeError("http_" + std::to_string(reply->status),
-                         "chain " + c.endpoints_[i] + ": " + method + ": HTTP " +
+                         "chain " + redactUrl(c.endpoints_[i]) + ": " + method + ": HTTP " +
                              std::to_string(reply->status) +
                              (reply->body.empty() ? "" : ": " + quotePeerText(reply->body)));
       }
@@ -223,7 +223,8 @@ struct JsonRpcChainClient::Impl {
   static Error bad(JsonRpcChainClient& c, size_t i, const std::string& method,
                    const std::string& problem) {
     count(c, i, method, Kind::kBadResponse);
-    return makeError("bad_response", "chain " + c.endpoints_[i] + ": " + method + ": " + problem);
+    return makeError("bad_response",
+                     "chain " + redactUrl(c.endpoints_[i]) + ": " + method + ": " + problem);
   }
 
   // A JSON-RPC error object -> Error{code, data or message}.
@@ -244,7 +245,7 @@ struct JsonRpcChainClient::Impl {
     // Found by fuzz_chain_response: an error object with neither gave an empty message.
     if (text.empty()) {
       return makeError(std::to_string(code->get<int64_t>()),
-                       "chain " + c.endpoints_[i] + ": " + method +
+                       "chain " + redactUrl(c.endpoints_[i]) + ": " + method +
                            ": JSON-RPC error without a message: " + brief(err));
     }
     return makeError(std::to_string(code->get<int64_t>()), quotePeerText(text));
@@ -304,9 +305,9 @@ struct JsonRpcChainClient::Impl {
     auto reply = c.options_.transport ? c.options_.transport(call) : c.http_.post(call);
     if (!reply.ok()) return reply.error();
     if (reply->status < 200 || reply->status >= 300) {
-      return makeError(
-          "http_" + std::to_string(reply->status),
-          "chain " + c.endpoints_[i] + ": " + method + ": HTTP " + std::to_string(reply->status));
+      return makeError("http_" + std::to_string(reply->status),
+                       "chain " + redactUrl(c.endpoints_[i]) + ": " + method + ": HTTP " +
+                           std::to_string(reply->status));
     }
     Answer a{i, std::move(reply->body)};
     HUNTER_TRY(json doc, parseBody(c, a, method));
@@ -511,7 +512,7 @@ JsonRpcChainClient::JsonRpcChainClient(std::vector<std::string> endpoints,
       stats_(endpoints_.size()) {
   options_.acks_chunk = std::max<size_t>(options_.acks_chunk, 1);
   http_.setCaFile(options_.ca_file);
-  for (size_t i = 0; i < endpoints_.size(); ++i) stats_[i].url = endpoints_[i];
+  for (size_t i = 0; i < endpoints_.size(); ++i) stats_[i].url = redactUrl(endpoints_[i]);
 }
 
 JsonRpcChainClient::~JsonRpcChainClient() = default;
@@ -593,8 +594,8 @@ Result<H256> JsonRpcChainClient::blockHash(uint32_t number) {
   const std::string m = "chain_getBlockHash";
   HUNTER_TRY(Impl::Got g, Impl::call(*this, m, json::array({number})));
   if (g.v.is_null()) {
-    return makeError("not_found", "chain " + endpoints_[g.endpoint] + ": no block number " +
-                                      std::to_string(number));
+    return makeError("not_found", "chain " + redactUrl(endpoints_[g.endpoint]) +
+                                      ": no block number " + std::to_string(number));
   }
   return Impl::hash(*this, m, g);
 }

@@ -106,7 +106,7 @@ size_t onWrite(char* data, size_t size, size_t nmemb, void* user) {
 
 Error transferError(Method method, const Transfer& t) {
   const HttpCall& call = *t.call;
-  const std::string where = std::string(methodName(method)) + " " + call.url + ": ";
+  const std::string where = std::string(methodName(method)) + " " + redactUrl(call.url) + ": ";
   if (t.too_large || t.code == CURLE_FILESIZE_EXCEEDED) {
     return makeError("response_too_large", where + "response larger than " +
                                                std::to_string(call.max_response) + " bytes");

@@ -424,6 +424,7 @@ HttpWorkerClient::HttpWorkerClient(std::vector<std::string> endpoints, WorkerCli
     : endpoints_(std::move(endpoints)), options_(options), latency_(endpoints_.size()) {
   for (auto& e : endpoints_) {
     while (!e.empty() && e.back() == '/') e.pop_back();
+    names_.push_back(redactUrl(e));
   }
   options_.sign_batch = std::clamp<size_t>(options_.sign_batch, 1, kMaxLimit);
   http_.setCaFile(options_.ca_file);
@@ -472,7 +473,7 @@ Result<core::WorkerInfo> HttpWorkerClient::info(size_t worker) {
   std::lock_guard lock(call_mutex_);
   HUNTER_TRY(HttpReply reply, post(call(worker, method, "{}")));
   noteLatency(worker, reply.elapsed);
-  const std::string where = "worker " + endpoints_[worker];
+  const std::string where = "worker " + names_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
   return parseInfo(Reader(where), reply);
 }
@@ -487,7 +488,7 @@ Result<core::WorkerMessages> HttpWorkerClient::fetch(size_t worker, const H256& 
   std::lock_guard lock(call_mutex_);
   HUNTER_TRY(HttpReply reply, post(call(worker, method, jsonText(req))));
   noteLatency(worker, reply.elapsed);
-  const std::string where = "worker " + endpoints_[worker];
+  const std::string where = "worker " + names_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
   return parseMessages(Reader(where), reply, cluster, from_sn, limit, options_.fast_parse);
 }
@@ -557,7 +558,7 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
       out[p] = replies[k].error();
       continue;
     }
-    const std::string where = "worker " + endpoints_[worker];
+    const std::string where = "worker " + names_[worker];
     if (!isSuccess(replies[k]->status)) {
       out[p] = httpError(where, method, *replies[k]);
       continue;

@@ -1,4 +1,5 @@
 #include "hunter/app/config.hpp"
+#include "hunter/adapters/http.hpp"
 #include "hunter/app/shard.hpp"
 #include "hunter/app/toml_reader.hpp"
 
@@ -22,12 +23,15 @@ Status checkUrl(const Ctx& c, const toml::node& n, const std::string& key, const
   } else if (url.rfind("https://", 0) == 0) {
     rest = url.substr(8);
   } else {
-    return c.err(n.source(), key, "'" + url + "' is not an http:// or https:// URL");
+    return c.err(n.source(), key,
+                 "'" + adapters::redactUrl(url) + "' is not an http:// or https:// URL");
   }
   std::string authority = rest.substr(0, rest.find_first_of("/?#"));
   auto bad = [&](const std::string& why) {
-    return c.err(n.source(), key, "'" + url + "' is not a valid URL: " + why);
+    return c.err(n.source(), key, "'" + adapters::redactUrl(url) + "' is not a valid URL: " + why);
   };
+  // Credentials (user:password@) are allowed; they are never shown (redactUrl).
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
   if (authority.empty()) return bad("no host");
   if (authority.find_first_of(" \t@") != std::string::npos) return bad("bad character in host");
   std::string host = authority, port;

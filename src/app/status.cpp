@@ -72,7 +72,8 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
 
   std::unique_ptr<adapters::JsonRpcChainClient> chain;
   json chainJ;
-  chainJ["endpoints"] = cfg.chain_endpoints;
+  chainJ["endpoints"] = json::array();
+  for (const auto& e : cfg.chain_endpoints) chainJ["endpoints"].push_back(adapters::redactUrl(e));
   if (probe && !cfg.chain_endpoints.empty()) {
     adapters::ChainClientOptions o;
     o.timeout = std::chrono::milliseconds(std::min<int64_t>(cfg.request_timeout_ms, 5000));
@@ -124,7 +125,7 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
       adapters::HttpWorkerClient wc(cc.workers, wo);
       for (size_t i = 0; i < cc.workers.size(); ++i) {
         json w;
-        w["endpoint"] = cc.workers[i];
+        w["endpoint"] = wc.endpoints()[i];
         auto r = wc.fetch(i, cc.id, chainNext.value_or(0), 1);
         if (r.ok()) {
           w["reachable"] = true;

@@ -67,13 +67,14 @@ std::string renderPage(const std::string& url, const std::string& screenshot) {
   const std::string profile = screenshot + ".profile";
   const std::string flags =
       "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars "
-      "--window-size=390,1400 --virtual-time-budget=4000 --user-data-dir=" + profile + " ";
+      "--window-size=390,1400 --virtual-time-budget=4000 --user-data-dir=" +
+      profile + " ";
   std::system(("timeout 60 chromium " + flags + "--screenshot=" + screenshot + " " + url +
                " >/dev/null 2>&1")
                   .c_str());
   std::string dom = screenshot + ".html";
-  std::system(
-      ("timeout 60 chromium " + flags + "--dump-dom " + url + " > " + dom + " 2>/dev/null").c_str());
+  std::system(("timeout 60 chromium " + flags + "--dump-dom " + url + " > " + dom + " 2>/dev/null")
+                  .c_str());
   std::system(("rm -rf " + profile).c_str());
   std::ifstream in(dom);
   std::stringstream ss;
@@ -124,9 +125,9 @@ TEST(NeverSilent, HealthzNamesAStuckClusterWithinStuckAfter) {
   auto ex = runHunter({"explain", "--config", cfg, "--cluster", "alpha", "--json"});
   ASSERT_EQ(ex.exit_code, 0) << ex.err;
   json e = json::parse(ex.out, nullptr, false);
-  EXPECT_EQ(e.value("sn", uint64_t{99}), st["clusters"][0].value("last_known_chain_next_sn",
-                                                                 st["clusters"][0].value(
-                                                                     "chain_next_sn", uint64_t{0})))
+  EXPECT_EQ(e.value("sn", uint64_t{99}),
+            st["clusters"][0].value("last_known_chain_next_sn",
+                                    st["clusters"][0].value("chain_next_sn", uint64_t{0})))
       << ex.out;
   EXPECT_EQ(e["cluster_state"].value("state", ""), "stuck") << ex.out;
   EXPECT_EQ(e["cluster_state"].value("reason", ""), "short_of_signatures") << ex.out;
@@ -243,5 +244,69 @@ TEST(NeverSilent, AChainOutageIsAFewLinesNotOnePerRound) {
   }
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
       << svc.log();
+  EXPECT_EQ(svc.terminate(), 0);
+}
+
+// Credentials in endpoint URLs (user:password@) reach the chain and the workers but never the
+// log, /status, /metrics, the page's data, `hunter status` or `hunter workers`, even when the
+// endpoints fail.
+TEST(NeverSilent, CredentialsInEndpointUrlsAreNeverShown) {
+  auto d = oneSecondDevnet();
+  ASSERT_TRUE(d);
+  std::string cfg = writeHunterConfig(*d, d->dir(), {});
+  {
+    std::ifstream in(cfg);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = std::regex_replace(ss.str(), std::regex("http://127\\.0\\.0\\.1"),
+                                          "http://op:s3cretpw@127.0.0.1");
+    ASSERT_NE(text.find("s3cretpw"), std::string::npos);
+    std::ofstream(cfg) << text;
+  }
+  HunterService svc(cfg, d->dir() + "/hunter.log");
+  std::string api = apiUrl(svc);
+  ASSERT_FALSE(api.empty()) << svc.log();
+  ASSERT_TRUE(DevnetProcess::waitUntil(
+      [&] {
+        auto s = getJson(api + "/status").second;
+        return s.contains("clusters") &&
+               s["clusters"][0].value("counts", json::object()).value("accepted", 0) > 0;
+      },
+      30s, 200ms))
+      << svc.log();
+  takeWorkersOffline(*d, true);  // errors that name the endpoints
+  ASSERT_TRUE(d->setFault({{"chain", {{"unavailable_ms", 1500}}}}).ok());
+  DevnetProcess::waitUntil([&] { return svc.log().find("s3cretpw") != std::string::npos; }, 4s);
+
+  std::vector<std::pair<std::string, std::string>> shown = {
+      {"log", svc.log()},
+      {"/status", getJson(api + "/status").second.dump()},
+      {"/workers", getJson(api + "/workers").second.dump()},
+      {"/healthz", getJson(api + "/healthz").second.dump()}};
+  {
+    adapters::HttpClient http;
+    adapters::HttpCall call;
+    call.url = api + "/metrics";
+    call.timeout = 5s;
+    auto r = http.get(call);
+    ASSERT_TRUE(r.ok());
+    shown.emplace_back("/metrics", r->body);
+  }
+  for (const auto& cmd :
+       std::vector<std::vector<std::string>>{{"status", "--config", cfg, "--json"},
+                                             {"status", "--config", cfg},
+                                             {"workers", "--config", cfg},
+                                             {"explain", "--config", cfg, "--cluster", "alpha"}}) {
+    auto r = runHunter(cmd);
+    shown.emplace_back("hunter " + cmd[0], r.out + r.err);
+  }
+  for (const auto& [where, text] : shown) {
+    EXPECT_EQ(text.find("s3cretpw"), std::string::npos) << where << " shows the password:\n"
+                                                        << text;
+  }
+  EXPECT_NE(shown[0].second.find("***@127.0.0.1"), std::string::npos)
+      << "endpoints are shown with their credentials masked:\n"
+      << shown[0].second;
+  takeWorkersOffline(*d, false);
   EXPECT_EQ(svc.terminate(), 0);
 }

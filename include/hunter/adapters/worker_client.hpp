@@ -53,11 +53,13 @@ class HttpWorkerClient : public core::WorkerClient {
  public:
   static constexpr size_t kMaxLimit = 4096;  // protocol maximum for limit and items
 
-  // `endpoints` are base URLs ("http://127.0.0.1:8000"); a trailing '/' is dropped.
+  // `endpoints` are base URLs ("http://127.0.0.1:8000"); a trailing '/' is dropped. They may
+  // carry credentials (user:password@), which endpoints() and every error show as "***".
   explicit HttpWorkerClient(std::vector<std::string> endpoints, WorkerClientOptions options = {});
   ~HttpWorkerClient() override;
 
-  const std::vector<std::string>& endpoints() const override { return endpoints_; }
+  // The workers' names for logs, errors, metrics and the database: the URLs redacted.
+  const std::vector<std::string>& endpoints() const override { return names_; }
 
   // GetClusterInfo. "incompatible" unless protocol is "phala-cluster-mq" and the version's major
   // number is 1; public_key must be a valid compressed secp256k1 key.
@@ -90,6 +92,8 @@ class HttpWorkerClient : public core::WorkerClient {
   void noteLatency(size_t worker, std::chrono::microseconds elapsed);
 
   std::vector<std::string> endpoints_;
+
+  std::vector<std::string> names_;  // endpoints_ redacted (redactUrl)
   WorkerClientOptions options_;
   // HttpClient is not thread-safe: one for signAll, one for the rest.
   std::mutex call_mutex_;

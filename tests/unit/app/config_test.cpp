@@ -159,3 +159,21 @@ TEST(Config, EnvironmentOverridesPerDeploymentValues) {
   EXPECT_EQ(c.key_files[0], "/run/secrets/hunter.key");
   EXPECT_EQ(c.database, "/data/h.db");
 }
+
+TEST(Config, EndpointCredentialsAreAcceptedAndNeverEchoed) {
+  std::string good = kGood;
+  good.replace(good.find("http://127.0.0.1:9944/"), 22, "https://op:s3cret@rpc.example:443/");
+  auto c = parseConfig(good, "h.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->chain_endpoints[0], "https://op:s3cret@rpc.example:443") << "used as given";
+
+  std::string bad = kGood;
+  bad.replace(bad.find("http://127.0.0.1:9944/"), 22, "https://op:s3cret@rpc.example:99999/");
+  std::string e = errorOf(bad);
+  EXPECT_NE(e.find("chain.endpoints"), std::string::npos) << e;
+  EXPECT_NE(e.find("https://***@rpc.example:99999"), std::string::npos) << e;
+  EXPECT_EQ(e.find("s3cret"), std::string::npos) << e;
+  bad.replace(bad.find("https://"), 8, "ftp://");
+  e = errorOf(bad);
+  EXPECT_EQ(e.find("s3cret"), std::string::npos) << e;
+}
