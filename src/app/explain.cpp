@@ -62,9 +62,12 @@ json submissionsJson(const std::vector<core::SubmissionRecord>& subs, int64_t no
 json outcomesJson(const std::vector<core::OutcomeRecord>& outcomes) {
   json out = json::array();
   for (const auto& o : outcomes) {
-    json e{{"kind", core::toString(o.kind)}, {"reason", o.reason},
-           {"block", o.block},               {"reward", u128ToString(o.reward)},
-           {"fee", u128ToString(o.fee)},     {"account", crypto::ss58Encode(o.account)},
+    json e{{"kind", core::toString(o.kind)},
+           {"reason", o.reason},
+           {"block", o.block},
+           {"reward", u128ToString(o.reward)},
+           {"fee", u128ToString(o.fee)},
+           {"account", crypto::ss58Encode(o.account)},
            {"submission_id", o.submission_id}};
     if (o.ack_hash) e["ack_hash"] = toHex(*o.ack_hash);
     out.push_back(e);
@@ -196,9 +199,8 @@ void renderSubmissions(const json& e, std::string& o) {
     o += fmt::format(
         "submission {}: {} tx {} from {} nonce {}, era {}..{}, sns {}, fee {}{}\n",
         s["id"].get<int64_t>(), s["status"].get<std::string>(), s["tx_hash"].get<std::string>(),
-        s["account"].get<std::string>(), s["nonce"].get<uint64_t>(),
-        s["era_birth"].get<uint64_t>(), s["era_death"].get<uint64_t>(),
-        s["sns"].get<std::string>(),
+        s["account"].get<std::string>(), s["nonce"].get<uint64_t>(), s["era_birth"].get<uint64_t>(),
+        s["era_death"].get<uint64_t>(), s["sns"].get<std::string>(),
         s["fee"].is_null() ? std::string("unknown") : s["fee"].get<std::string>(),
         s["error"].get<std::string>().empty() ? "" : " - " + s["error"].get<std::string>());
   }
@@ -206,13 +208,11 @@ void renderSubmissions(const json& e, std::string& o) {
 
 void renderOutcomes(const json& e, std::string& o) {
   for (const auto& x : e["outcomes"]) {
-    o += fmt::format("outcome: {} at block {} for {}, reward {}, fee {}{}\n",
-                     x["kind"].get<std::string>(), x["block"].get<uint64_t>(),
-                     x["account"].get<std::string>(), x["reward"].get<std::string>(),
-                     x["fee"].get<std::string>(),
-                     x["reason"].get<std::string>().empty()
-                         ? ""
-                         : " - " + x["reason"].get<std::string>());
+    o += fmt::format(
+        "outcome: {} at block {} for {}, reward {}, fee {}{}\n", x["kind"].get<std::string>(),
+        x["block"].get<uint64_t>(), x["account"].get<std::string>(), x["reward"].get<std::string>(),
+        x["fee"].get<std::string>(),
+        x["reason"].get<std::string>().empty() ? "" : " - " + x["reason"].get<std::string>());
   }
 }
 

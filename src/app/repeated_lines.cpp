@@ -38,7 +38,8 @@ std::vector<std::string> RepeatedLines::due(int64_t now_ms) {
       ++it;
       continue;
     }
-    if (it->second.repeats > 0) out.emplace_back(it->second.since_ms, summary(it->first, it->second));
+    if (it->second.repeats > 0)
+      out.emplace_back(it->second.since_ms, summary(it->first, it->second));
     it = seen_.erase(it);
   }
   std::sort(out.begin(), out.end());

@@ -26,13 +26,22 @@ enum class WaitReason : uint8_t {
   kBreaksRules,        // the head message breaks the chain's rules and can never be accepted
 };
 
-inline constexpr WaitReason kAllWaitReasons[] = {
-    WaitReason::kMoving,           WaitReason::kWaitingAck,        WaitReason::kShortOfSignatures,
-    WaitReason::kWorkersDisagree,  WaitReason::kNoWorkerReachable, WaitReason::kSourceBehind,
-    WaitReason::kChainUnreachable, WaitReason::kPoolFuture,        WaitReason::kCannotPay,
-    WaitReason::kFeeAboveReward,   WaitReason::kRuntimeChanged,    WaitReason::kBackingOff,
-    WaitReason::kDead,             WaitReason::kStoreFailed,       WaitReason::kUnknownCluster,
-    WaitReason::kBreaksRules};
+inline constexpr WaitReason kAllWaitReasons[] = {WaitReason::kMoving,
+                                                 WaitReason::kWaitingAck,
+                                                 WaitReason::kShortOfSignatures,
+                                                 WaitReason::kWorkersDisagree,
+                                                 WaitReason::kNoWorkerReachable,
+                                                 WaitReason::kSourceBehind,
+                                                 WaitReason::kChainUnreachable,
+                                                 WaitReason::kPoolFuture,
+                                                 WaitReason::kCannotPay,
+                                                 WaitReason::kFeeAboveReward,
+                                                 WaitReason::kRuntimeChanged,
+                                                 WaitReason::kBackingOff,
+                                                 WaitReason::kDead,
+                                                 WaitReason::kStoreFailed,
+                                                 WaitReason::kUnknownCluster,
+                                                 WaitReason::kBreaksRules};
 
 // "waiting_ack", "short_of_signatures", ...: the metric label and the JSON value.
 std::string_view label(WaitReason r);

@@ -71,8 +71,7 @@ TEST_F(ExplainTest, WithoutARoundThereIsNoDefaultSn) {
 
 TEST_F(ExplainTest, AnSnTheDatabaseDoesNotHoldIsPlacedAgainstTheChainAndTheWorkers) {
   status(10, 20, core::WaitReason::kMoving);
-  EXPECT_NE(explain(3)["next"].get<std::string>().find("settled on the chain"),
-            std::string::npos);
+  EXPECT_NE(explain(3)["next"].get<std::string>().find("settled on the chain"), std::string::npos);
   EXPECT_NE(explain(15)["next"].get<std::string>().find("fetched by a coming round"),
             std::string::npos);
   EXPECT_NE(explain(25)["next"].get<std::string>().find("workers have not produced it"),
