@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# clang-format (the repository's .clang-format) on every tracked C++ file.
+# clang-format (the repository's .clang-format) on every C++ file git tracks or would add.
 #   scripts/format.sh           rewrites the files in place
 #   scripts/format.sh --check   changes nothing; lists the files that are not formatted and
 #                               exits 1 if there is any (CI runs this first)
@@ -12,7 +12,7 @@ case "${1:-}" in
   *) echo "format.sh: unknown argument '$1' (use --check, or nothing to rewrite)" >&2; exit 2 ;;
 esac
 command -v clang-format >/dev/null || scripts/setup-deps.sh
-mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h' '*.cc')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' '*.h' '*.cc')
 if [ "$mode" = fix ]; then
   clang-format -i "${files[@]}"
   exit 0
