@@ -1788,7 +1788,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
       e.tx_hash = sub.tx_hash;
       e.nonce = sub.nonce;
       e.text = cfg_.name + " submitted " + snRange(sub.first_sn, sub.last_sn) + " tx " +
-               toHex(sub.tx_hash) + " account " + toHex(acc.id).substr(0, 10) + "… nonce " +
+               toHex(sub.tx_hash) + " account " + crypto::ss58Encode(acc.id) + " nonce " +
                std::to_string(sub.nonce) + " fee " + u128ToString(sub.fee);
       if (sink_) sink_(e);
       continue;

@@ -4,6 +4,7 @@
 // gets one line per change of state rather than one per round.
 #include <gtest/gtest.h>
 
+#include "hunter/crypto/ss58.hpp"
 #include "support/relay_fakes.hpp"
 
 using namespace hunter;
@@ -91,4 +92,18 @@ TEST(RelayReasons, EveryReasonHasALabelAndAText) {
     EXPECT_EQ(waitReasonFromLabel(label(r)), r);
   }
   EXPECT_EQ(waitReasonFromLabel("nonsense"), std::nullopt);
+}
+
+TEST(RelayReasons, TheSubmittedLineNamesTheAccountInSs58) {
+  Harness h(4, 3, 3);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(2);
+  const std::string ss58 = crypto::ss58Encode(h.accounts.ids().at(0));
+  size_t submitted = 0;
+  for (const auto& e : h.events) {
+    if (e.kind != RelayEvent::Kind::kSubmitted) continue;
+    ++submitted;
+    EXPECT_NE(e.text.find(" account " + ss58 + " "), std::string::npos) << e.text;
+  }
+  EXPECT_GT(submitted, 0u);
 }
