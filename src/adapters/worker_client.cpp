@@ -437,6 +437,17 @@ Result<HttpReply> HttpWorkerClient::post(const HttpCall& c) {
 
 HttpWorkerClient::~HttpWorkerClient() = default;
 
+// A transport error ("POST <url>: <detail>") as "worker <name>: <method>: <detail>", so that the
+// worker is named once, the way every other error of this client names it.
+static Error transportError(const std::string& name, const char* method, const HttpCall& call,
+                            Error e) {
+  const std::string prefix = "POST " + redactUrl(call.url) + ": ";
+  std::string detail =
+      e.message.rfind(prefix, 0) == 0 ? e.message.substr(prefix.size()) : e.message;
+  e.message = "worker " + name + ": " + method + ": " + detail;
+  return e;
+}
+
 std::string HttpWorkerClient::url(size_t worker, const char* method) const {
   return endpoints_[worker] + "/prpc/PhactoryAPI." + method + "?json";
 }
@@ -471,7 +482,10 @@ Result<core::WorkerInfo> HttpWorkerClient::info(size_t worker) {
   if (worker >= endpoints_.size()) return badWorker(worker, endpoints_.size());
   const char* method = "GetClusterInfo";
   std::lock_guard lock(call_mutex_);
-  HUNTER_TRY(HttpReply reply, post(call(worker, method, "{}")));
+  const HttpCall c = call(worker, method, "{}");
+  auto got = post(c);
+  if (!got.ok()) return transportError(names_[worker], method, c, got.error());
+  HttpReply& reply = *got;
   noteLatency(worker, reply.elapsed);
   const std::string where = "worker " + names_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
@@ -486,7 +500,10 @@ Result<core::WorkerMessages> HttpWorkerClient::fetch(size_t worker, const H256& 
   limit = std::min<uint32_t>(limit, kMaxLimit);
   json req = {{"cluster", toHex(cluster)}, {"from_sn", from_sn}, {"limit", limit}};
   std::lock_guard lock(call_mutex_);
-  HUNTER_TRY(HttpReply reply, post(call(worker, method, jsonText(req))));
+  const HttpCall c = call(worker, method, jsonText(req));
+  auto got = post(c);
+  if (!got.ok()) return transportError(names_[worker], method, c, got.error());
+  HttpReply& reply = *got;
   noteLatency(worker, reply.elapsed);
   const std::string where = "worker " + names_[worker];
   if (!isSuccess(reply.status)) return httpError(where, method, reply);
@@ -555,7 +572,7 @@ std::vector<Result<core::SignResponse>> HttpWorkerClient::signAll(
     }
     if (!out[p].ok()) continue;  // an earlier request of this worker already failed
     if (!replies[k].ok()) {
-      out[p] = replies[k].error();
+      out[p] = transportError(names_[worker], method, calls[k], replies[k].error());
       continue;
     }
     const std::string where = "worker " + names_[worker];

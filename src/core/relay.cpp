@@ -297,7 +297,8 @@ void Relay::handshake(int64_t now) {
       w.excluded = workerFailureOf(info.error()) == WorkerFailure::kIncompatible;
       w.retry_at_ms = now + (w.excluded ? 60'000 : 2'000);
       emit(RelayEvent::Kind::kWorker, w.excluded ? "error" : "warn",
-           "worker " + workerName(i) + " refused: " + info.error().message);
+           info.error().message + " (handshake; asked again in " +
+               std::to_string((w.retry_at_ms - now) / 1000) + " s)");
       markWorkerDirty(i);
       continue;
     }
@@ -1311,8 +1312,9 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
     std::map<H256, std::vector<std::string>> other;  // hash -> workers that claim it
     std::vector<std::string> signers;                // endpoints that gave valid signatures
     size_t unknown = 0;
-    size_t asked = 0;     // workers asked for it
-    size_t answered = 0;  // workers that answered for it
+    size_t asked = 0;                 // workers asked for it
+    size_t answered = 0;              // workers that answered for it
+    std::vector<std::string> failed;  // "endpoint (error code)": whose request for it failed
   };
   std::vector<Votes> votes(ask.size());
   std::vector<SignatureRecord> answers;
@@ -1378,7 +1380,8 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
         const Error err =
             t < responses.size() ? responses[t].error() : makeError("bad_response", "no answer");
         rec.errors++;
-        rec.last_error = "SignClusterMessages: " + err.message;
+        rec.last_error = err.message;  // names the worker and the method once
+        for (size_t k : which) votes[k].failed.push_back(workerName(w) + " (" + err.code + ")");
         if (workerFailureOf(err) == WorkerFailure::kStopped) rec.refused += which.size();
         wstate_[w].sign_ok = false;
         markWorkerDirty(w);
@@ -1494,7 +1497,13 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
       }
       if (v.unknown) why << "; " << v.unknown << " worker(s) do not have it yet";
       size_t silent = v.asked - std::min(v.asked, v.answered);
-      if (silent) why << "; " << silent << " worker(s) did not answer";
+      if (!v.failed.empty()) {
+        why << "; no answer from ";
+        for (size_t i = 0; i < v.failed.size(); ++i) why << (i ? ", " : "") << v.failed[i];
+      }
+      if (silent > v.failed.size()) {
+        why << "; " << silent - v.failed.size() << " worker(s) left it unanswered";
+      }
       bool onlyNotYet = v.other.empty() && v.unknown > 0 && silent == 0;
       uint32_t attempts = ask[k].attempts + 1;
       Store::RetryUpdate r{ask[k].sn, MsgState::kPending, attempts,

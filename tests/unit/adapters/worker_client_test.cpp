@@ -238,6 +238,25 @@ TEST(WorkerClientTest, WorkerIndexOutOfRange) {
   EXPECT_EQ(client.fetch(5, clusterId(), 0, 10).error().code, "bad_worker");
 }
 
+TEST(WorkerClientTest, ATransportErrorNamesTheWorkerAndTheMethodOnceWithoutCredentials) {
+  // Port 1 on loopback: nothing listens there.
+  HttpWorkerClient client({"http://op:s3cret@127.0.0.1:1/"}, fastOptions());
+  EXPECT_EQ(client.endpoints()[0], "http://***@127.0.0.1:1");
+  auto check = [](const Error& e, const std::string& method) {
+    const std::string head = "worker http://***@127.0.0.1:1: " + method + ": ";
+    EXPECT_EQ(e.message.rfind(head, 0), 0u) << e.message;
+    EXPECT_EQ(e.message.find("127.0.0.1:1", head.size()), std::string::npos)
+        << "the URL once: " << e.message;
+    EXPECT_EQ(e.message.find("s3cret"), std::string::npos) << e.message;
+  };
+  check(client.info(0).error(), "GetClusterInfo");
+  check(client.fetch(0, clusterId(), 0, 10).error(), "GetClusterMessages");
+  auto signed_ = client.signAll({0}, clusterId(), {core::SignItem{0, H256{}}});
+  ASSERT_EQ(signed_.size(), 1u);
+  ASSERT_FALSE(signed_[0].ok());
+  check(signed_[0].error(), "SignClusterMessages");
+}
+
 // ---- fetch -------------------------------------------------------------------------------
 
 TEST(WorkerClientTest, FetchParsesMessages) {
