@@ -236,6 +236,16 @@ Result<ListenAddress> parseListen(const std::string& text) {
   return a;
 }
 
+std::string apiListeningLine(const std::string& listen, const std::string& local_url) {
+  auto addr = parseListen(listen);
+  const bool wildcard = addr.ok() && (addr->host == "0.0.0.0" || addr->host == "::" ||
+                                      addr->host == "[::]" || addr->host.empty());
+  if (!wildcard) return "api listening on " + local_url;
+  const std::string port = local_url.substr(local_url.rfind(':') + 1);
+  return "api listening on " + addr->host + ":" + port + ", every interface (" + local_url +
+         " from this host)";
+}
+
 int64_t chainStaleSeconds(const Config& cfg) {
   if (cfg.api_chain_stale_s > 0) return cfg.api_chain_stale_s;
   return std::max<int64_t>(30, (5 * cfg.poll_interval_ms + 999) / 1000);

@@ -118,7 +118,7 @@ void registerServiceCommands(CLI::App& root) {
     HUNTER_TRY(auto svc, app::Service::create(cfg, clusters, logEvent));
     if (cfg.api_enabled) {
       HUNTER_TRY(auto url, svc->startApi());
-      app::logInfo("api listening on " + url);
+      app::logInfo(app::apiListeningLine(cfg.api_listen, url));
     }
     std::string names;
     for (auto& c : clusters) names += (names.empty() ? "" : ", ") + c.name();

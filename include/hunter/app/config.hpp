@@ -70,6 +70,9 @@ struct ListenAddress {
   uint16_t port = 0;
 };
 Result<ListenAddress> parseListen(const std::string& text);
+// The log line for a started API: the address bound, and for a wildcard host (0.0.0.0, ::) that
+// it is every interface and the URL that reaches it from this host.
+std::string apiListeningLine(const std::string& listen, const std::string& local_url);
 
 // The chain freshness threshold of /healthz in seconds: api_chain_stale_s, or when 0
 // max(30 s, 5 x poll interval).

@@ -177,3 +177,15 @@ TEST(Config, EndpointCredentialsAreAcceptedAndNeverEchoed) {
   e = errorOf(bad);
   EXPECT_EQ(e.find("s3cret"), std::string::npos) << e;
 }
+
+TEST(Config, TheApiLineSaysWhatWasBound) {
+  EXPECT_EQ(apiListeningLine("127.0.0.1:0", "http://127.0.0.1:41234"),
+            "api listening on http://127.0.0.1:41234");
+  EXPECT_EQ(apiListeningLine("0.0.0.0:9615", "http://127.0.0.1:9615"),
+            "api listening on 0.0.0.0:9615, every interface (http://127.0.0.1:9615 from this "
+            "host)");
+  EXPECT_EQ(apiListeningLine("0.0.0.0:0", "http://127.0.0.1:40001"),
+            "api listening on 0.0.0.0:40001, every interface (http://127.0.0.1:40001 from this "
+            "host)")
+      << "port 0: the port actually bound";
+}
