@@ -26,6 +26,8 @@ void registerConfigCommands(CLI::App& root) {
   config->require_subcommand(1);
 
   static std::string file = "hunter.toml";
+  static std::string positional;
+  static bool asJson = false;
   auto* check = config->add_subcommand(
       "check",
       "Load and validate the configuration and what it points at, without starting: every key "
@@ -35,20 +37,36 @@ void registerConfigCommands(CLI::App& root) {
       "HUNTER_DATABASE) are applied first. Prints 'FILE: ok' and a one-line summary (clusters, "
       "accounts as SS58, database), or every problem as 'hunter: error: FILE: key: problem' on "
       "stderr and exits 2.");
-  check->add_option("-c,--config", file, "Configuration file (TOML)")
-      ->envname("HUNTER_CONFIG")
-      ->capture_default_str();
+  auto* byOption = check->add_option("-c,--config", file, "Configuration file (TOML)")
+                       ->envname("HUNTER_CONFIG")
+                       ->capture_default_str();
+  check->add_option("file", positional, "Configuration file (TOML), as --config")
+      ->type_name("FILE")
+      ->excludes(byOption);
+  check->add_flag("--json", asJson,
+                  "Machine-readable JSON: {config, ok, errors [{key, problem}], clusters, "
+                  "accounts, database, api, shard}; the exit code is the same");
   check->callback([]() {
-    auto loaded = app::loadConfig(file);
-    if (!loaded.ok()) {
-      printError(loaded.error().message);
+    if (!positional.empty()) file = positional;
+    auto refuse = [](const std::vector<std::pair<std::string, std::string>>& errors) {
+      if (asJson) {
+        nlohmann::json e = nlohmann::json::array();
+        for (auto& [key, what] : errors) e.push_back({{"key", key}, {"problem", what}});
+        printJson({{"config", file}, {"ok", false}, {"errors", e}});
+      } else {
+        for (auto& [key, what] : errors) {
+          printError(key.empty() ? what : file + ": " + key + ": " + what);
+        }
+      }
       throw CLI::RuntimeError(kExitUsage);
-    }
+    };
+    auto loaded = app::loadConfig(file);
+    if (!loaded.ok()) refuse({{"", loaded.error().message}});
     app::Config cfg = std::move(loaded).value();
     app::applyEnvironment(cfg);
-    std::vector<std::string> errors;
+    std::vector<std::pair<std::string, std::string>> errors;  // key, problem
     auto problem = [&](const std::string& key, const std::string& what) {
-      errors.push_back(file + ": " + key + ": " + what);
+      errors.emplace_back(key, what);
     };
     if (cfg.chain_endpoints.empty()) problem("chain.endpoints", "missing (at least one)");
     if (cfg.key_files.empty()) problem("hunter.key_files", "missing (at least one)");
@@ -80,9 +98,19 @@ void registerConfigCommands(CLI::App& root) {
     if (!cfg.ca_file.empty() && ::access(cfg.ca_file.c_str(), R_OK) != 0) {
       problem("hunter.ca_file", "cannot read " + cfg.ca_file);
     }
-    if (!errors.empty()) {
-      for (auto& e : errors) printError(e);
-      throw CLI::RuntimeError(kExitUsage);
+    if (!errors.empty()) refuse(errors);
+    if (asJson) {
+      nlohmann::json names = nlohmann::json::array();
+      for (auto& c : cfg.clusters) names.push_back(c.name());
+      printJson({{"config", file},
+                 {"ok", true},
+                 {"errors", nlohmann::json::array()},
+                 {"clusters", names},
+                 {"accounts", accounts},
+                 {"database", cfg.database},
+                 {"api", cfg.api_enabled ? cfg.api_listen : std::string("disabled")},
+                 {"shard", cfg.shard}});
+      return;
     }
     std::string names, accs;
     for (auto& c : cfg.clusters) names += (names.empty() ? "" : ", ") + c.name();

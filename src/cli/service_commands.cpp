@@ -155,6 +155,9 @@ void registerServiceCommands(CLI::App& root) {
   submit->add_option("--timeout", subTimeout, "Seconds to wait for the ACKs")
       ->capture_default_str();
   submit->add_option("--log-level", subOpts.log_level, "Log level (default: warn)");
+  submit->add_flag("--json", subOpts.json,
+                   "Machine-readable JSON on stdout (what happened and the counts); the exit "
+                   "code is the same");
   setAction(submit, []() -> Status {
     installSignals();
     HUNTER_TRY(auto cfg, loadFor(subOpts));
@@ -166,18 +169,30 @@ void registerServiceCommands(CLI::App& root) {
       if (e.kind == core::RelayEvent::Kind::kSubmitted ||
           e.kind == core::RelayEvent::Kind::kOutcome) {
         lines.push_back(e.text);
-        std::cout << e.text << std::endl;
+        if (!subOpts.json) std::cout << e.text << std::endl;
       } else {
         logEvent(e);
       }
     };
     HUNTER_TRY(auto svc, app::Service::create(cfg, clusters, sink));
     auto rep = svc->submitOnce(subMax, subNoWait, subTimeout * 1000, g_stop);
-    for (auto& l : rep.lines) std::cout << l << "\n";
-    std::cout << fmt::format(
-        "{}: submitted {}, accepted {}, superseded {}, diverged {}, rejected {}\n",
-        clusters.front().name(), rep.submitted, rep.accepted, rep.superseded, rep.diverged,
-        rep.rejected);
+    if (subOpts.json) {
+      for (auto& l : rep.lines) lines.push_back(l);
+      printJson({{"cluster", clusters.front().name()},
+                 {"exit_code", rep.code},
+                 {"submitted", rep.submitted},
+                 {"accepted", rep.accepted},
+                 {"superseded", rep.superseded},
+                 {"diverged", rep.diverged},
+                 {"rejected", rep.rejected},
+                 {"lines", lines}});
+    } else {
+      for (auto& l : rep.lines) std::cout << l << "\n";
+      std::cout << fmt::format(
+          "{}: submitted {}, accepted {}, superseded {}, diverged {}, rejected {}\n",
+          clusters.front().name(), rep.submitted, rep.accepted, rep.superseded, rep.diverged,
+          rep.rejected);
+    }
     if (rep.code != 0) {
       std::cout.flush();
       exitWith(rep.code);

@@ -69,6 +69,7 @@ std::string itemList() {
 struct StorageOptions {
   std::string item;
   Args args;
+  bool json = false;
 };
 
 Status runStorageKey(const StorageOptions& opt) {
@@ -82,7 +83,11 @@ Status runStorageKey(const StorageOptions& opt) {
     }
     auto key = item.key(opt.args);
     if (!key.ok()) return key.error().context(fmt::format("storage-key {}", item.name));
-    fmt::print("{}\n", toHex(*key));
+    if (opt.json) {
+      printJson({{"item", item.full_name}, {"args", opt.args}, {"key", toHex(*key)}});
+    } else {
+      fmt::print("{}\n", toHex(*key));
+    }
     return okStatus();
   }
   return makeError("usage", fmt::format("storage-key: unknown item '{}' (expected one of {})",
@@ -102,6 +107,7 @@ void registerStorageCommands(CLI::App& app) {
       ->required()
       ->type_name("ITEM");
   cmd->add_option("args", opt->args, "The item's keys, see below")->type_name("ARG");
+  cmd->add_flag("--json", opt->json, "Machine-readable JSON: {item, args, key}");
   cmd->footer(
       "Items and their keys:\n"
       "  Clusters CLUSTER         PhalaClusterMq.Clusters\n"

@@ -488,6 +488,21 @@ TEST(StorageKey, Vectors) {
   }
 }
 
+TEST(StorageKey, JsonNamesTheItemItsArgsAndTheKey) {
+  const auto& v = vectors()["storage_keys"][0];
+  std::vector<std::string> cmd{"storage-key", str(v["item"])};
+  if (v.contains("cluster")) cmd.push_back(str(v["cluster"]));
+  if (v.contains("sn")) cmd.push_back(str(v["sn"]));
+  if (v.contains("account_id")) cmd.push_back(str(v["account_id"]));
+  cmd.push_back("--json");
+  auto r = run(cmd);
+  ASSERT_TRUE(succeeded(r)) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["key"], v["key"]);
+  EXPECT_EQ(j["args"].size(), cmd.size() - 3);
+}
+
 // ---------------------------------------------------------------------------------------------
 // key generate / inspect
 

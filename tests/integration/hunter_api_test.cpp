@@ -261,6 +261,29 @@ TEST(HunterApi, ConfigCheckNamesTheBrokenKey) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--api-listen"), std::string::npos) << r.err;
 
+  // The file as an argument, and --json, with the same exit codes.
+  r = runHunter({"config", "check", good, "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  json ok = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(ok.value("ok", false), true) << r.out;
+  EXPECT_EQ(ok.value("config", ""), good) << r.out;
+  EXPECT_EQ(ok["clusters"], json::array({"alpha"})) << r.out;
+  EXPECT_EQ(ok.value("shard", ""), "1/2") << r.out;
+  r = runHunter({"config", "check", dir + "/unknown.toml", "--json"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  json bad = json::parse(r.out, nullptr, false);
+  EXPECT_EQ(bad.value("ok", true), false) << r.out;
+  ASSERT_TRUE(bad.contains("errors") && !bad["errors"].empty()) << r.out;
+  EXPECT_NE(bad["errors"][0].value("problem", "").find("hunter.databse"), std::string::npos)
+      << r.out;
+  r = runHunter({"config", "check", dir + "/keyfile.toml", "--json"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  bad = json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(bad.contains("errors") && !bad["errors"].empty()) << r.out;
+  EXPECT_EQ(bad["errors"][0].value("key", ""), "hunter.key_files[0]") << r.out;
+  r = runHunter({"config", "check", good, "--config", good});
+  EXPECT_EQ(r.exit_code, 2) << "FILE or --config, not both: " << r.out;
+
   r = runHunter({"config", "check", "--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--config"), std::string::npos) << r.out;

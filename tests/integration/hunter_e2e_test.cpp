@@ -145,9 +145,14 @@ TEST(HunterE2E, FewerThanThresholdIsStuckWithReasonAndResumesWhenHealed) {
     ASSERT_TRUE(
         d->setFault({{"worker", {{"cluster", "alpha"}, {"index", i}, {"clear", true}}}}).ok());
   }
-  auto r2 = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "10"});
+  auto r2 = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "10", "--json"});
   EXPECT_EQ(r2.exit_code, 0) << r2.out << r2.err;
   EXPECT_GE(chainNextSn(*d, cluster), 10u);
+  json j = jsonOf(r2);
+  EXPECT_EQ(j.value("exit_code", -1), 0) << r2.out;
+  EXPECT_EQ(j.value("submitted", 0), 10) << r2.out;
+  EXPECT_EQ(j.value("accepted", 0), 10) << r2.out;
+  EXPECT_FALSE(j["lines"].empty()) << r2.out;
 }
 
 TEST(HunterE2E, ChainUnreachableExitsWithItsOwnCode) {
