@@ -691,9 +691,10 @@ adapters::ServerResponse Service::handleApi(const adapters::ServerRequest& req) 
 
 Result<std::string> Service::startApi(const std::string& listen) {
   HUNTER_TRY(auto addr, parseListen(listen.empty() ? cfg_.api_listen : listen));
-  auto server = adapters::HttpServer::start(
+  adapters::ServerLimits limits;  // 16 KiB heads, 64 KiB bodies, 64 connections, 10 s a request
+  auto server = adapters::HttpServer::startBounded(
       addr.host, addr.port, [this](const adapters::ServerRequest& req) { return handleApi(req); },
-      64 * 1024);
+      limits);
   if (!server.ok()) {
     return makeError("api", "cannot listen on " + addr.host + ":" + std::to_string(addr.port) +
                                 ": " + server.error().message);

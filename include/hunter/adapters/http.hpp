@@ -36,11 +36,28 @@ using ServerHandler = std::function<ServerResponse(const ServerRequest&)>;
 // requests finish (at most 10 s, then their connections are closed) new requests get 503; after
 // it the port refuses connections. Never call stop() from inside the handler (it would wait for
 // itself). Handlers run on cpprestsdk's shared thread pool; a handler that blocks holds a thread.
+// Bounds of a server that faces the network (HttpServer::startBounded).
+struct ServerLimits {
+  size_t max_header = 16 * 1024;  // request line and headers; more is answered 431 and closed
+  size_t max_body = 64 * 1024;    // more is answered 413 and closed
+  size_t max_connections = 64;    // open at once; more are closed at once
+  std::chrono::milliseconds request_timeout{10'000};  // to receive one whole request
+  size_t threads = 2;                                 // run the handler
+};
+
 class HttpServer {
  public:
   static Result<std::unique_ptr<HttpServer>> start(const std::string& host, uint16_t port,
                                                    ServerHandler handler,
                                                    size_t max_body = 16u << 20);
+  // The same contract on Boost.Beast with every resource bounded (ServerLimits): a client cannot
+  // make it hold more than max_header + max_body bytes per connection, max_connections
+  // connections, or a connection longer than request_timeout per request. cpprestsdk reads a
+  // request head of any size into memory (a 200 MB header: 884 MB resident). For hunter's
+  // service API; the devnet keeps start().
+  static Result<std::unique_ptr<HttpServer>> startBounded(const std::string& host, uint16_t port,
+                                                          ServerHandler handler,
+                                                          ServerLimits limits = {});
   virtual ~HttpServer() = default;
   virtual uint16_t port() const = 0;
   virtual std::string baseUrl() const = 0;  // "http://127.0.0.1:PORT"
