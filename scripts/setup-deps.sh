@@ -13,6 +13,7 @@ PACKAGES=(
   prometheus  # promtool: the /metrics integration test and the alert rules' tests
   chromium    # headless: the web status page test
   socat       # TLS proxy for the https:// endpoint test
+  python3-yaml  # the Kubernetes manifests check (tests/deploy/check_k8s.py)
 )
 
 missing=()

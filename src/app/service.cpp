@@ -36,10 +36,11 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   if (config.key_files.empty()) {
     return makeError("config", config.path + ": hunter.key_files: no hunter key file configured");
   }
-  if (clusters.empty()) {
+  if (clusters.empty() && config.shard.empty()) {
     return makeError("config", config.path + ": no [[clusters]] configured");
   }
   std::unique_ptr<Service> s(new Service());
+  if (clusters.empty()) s->idle_reason_ = "idle: shard " + config.shard + " holds no clusters";
   s->cfg_ = config;
   s->sink_ = std::move(sink);
   s->started_ms_ = s->clock_.nowMs();
@@ -611,6 +612,7 @@ void Service::updateAccounts(int64_t now) {
 }
 
 HealthVerdict Service::health() {
+  if (clusters_.empty()) return HealthVerdict{true, idle_reason_, {}};
   HealthInput in;
   in.now_ms = clock_.nowMs();
   in.chain_stale_ms = chainStaleSeconds(cfg_) * 1000;
@@ -647,7 +649,7 @@ adapters::ServerResponse Service::handleApi(const adapters::ServerRequest& req) 
       j["last_accept_ms"] = last_accept_ms_;
     }
     j["status"] = v.ok ? "ok" : "unhealthy";
-    if (!v.ok) j["reason"] = v.reason;
+    if (!v.reason.empty()) j["reason"] = v.reason;
     j["unhealthy"] = nlohmann::json::array();
     for (const auto& sc : v.stalled) {
       j["unhealthy"].push_back(

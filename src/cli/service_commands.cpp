@@ -108,8 +108,12 @@ void registerServiceCommands(CLI::App& root) {
         if (app::inShard(c.id, shard)) mine.push_back(c);
       }
       if (mine.empty()) {
-        return makeError(
-            "config", "shard " + app::toString(shard) + " handles none of the selected clusters");
+        // Not an error: a fleet with more pods than clusters has idle pods, and a crash loop
+        // would hide the pods that matter. It stays up, healthy, and says why it idles.
+        app::logWarn("shard " + app::toString(shard) + " holds none of the " +
+                     std::to_string(clusters.size()) +
+                     " selected cluster(s): idle (healthy, nothing to relay) until a restart "
+                     "with a config that gives it clusters");
       }
       app::logInfo("shard " + app::toString(shard) + ": " + std::to_string(mine.size()) + " of " +
                    std::to_string(clusters.size()) + " cluster(s)");

@@ -57,7 +57,8 @@ std::string DevnetProcess::configToml(const DevnetOptions& o, const std::string&
   for (const auto& c : o.clusters) {
     t << "[[clusters]]\n"
       << "alias = " << tomlString(c.alias) << "\n"
-      << "workers = " << c.workers << "\n"
+      << (c.id.empty() ? "" : "id = " + tomlString(c.id) + "\n") << "workers = " << c.workers
+      << "\n"
       << "threshold = " << c.threshold << "\n"
       << "reward_per_message = " << tomlString(c.reward_per_message) << "\n"
       << "rate = " << c.rate << "\n"

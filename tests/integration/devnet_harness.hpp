@@ -26,6 +26,7 @@ namespace hunter::testing {
 
 struct DevnetClusterOptions {
   std::string alias = "alpha";
+  std::string id;  // 0x-hex H256; empty = derived by the devnet
   uint32_t workers = 4;
   uint32_t threshold = 3;
   double rate = 20.0;

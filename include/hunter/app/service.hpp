@@ -106,6 +106,7 @@ class Service {
   SystemClock clock_;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters_;
   core::EventSink sink_;
+  std::string idle_reason_;  // set when the shard holds no clusters: healthy and idle
   RepeatedLines repeats_;
 
   MetricsRegistry metrics_;
