@@ -14,6 +14,7 @@ PACKAGES=(
   chromium    # headless: the web status page test
   socat       # TLS proxy for the https:// endpoint test
   python3-yaml  # the Kubernetes manifests check (tests/deploy/check_k8s.py)
+  dpkg-dev systemd  # the .deb test: dpkg-shlibdeps for its Depends, systemd-analyze verify
 )
 
 missing=()
