@@ -171,6 +171,24 @@ CREATE TABLE meta (
     R"sql(
 ALTER TABLE cluster_status ADD COLUMN reason TEXT NOT NULL DEFAULT 'moving';
 )sql",
+    // v5: retention. Outcome rows that pruneSettled deletes are first added to reward_totals,
+    // per cluster and account, so that `rewards` counts the same before and after; outcomes are
+    // found by sn.
+    R"sql(
+CREATE TABLE reward_totals (
+  cluster    BLOB    NOT NULL,
+  account    BLOB    NOT NULL,
+  accepted   INTEGER NOT NULL,
+  superseded INTEGER NOT NULL,
+  diverged   INTEGER NOT NULL,
+  rejected   INTEGER NOT NULL,
+  dead       INTEGER NOT NULL,
+  reward     TEXT    NOT NULL,
+  fee        TEXT    NOT NULL,
+  PRIMARY KEY (cluster, account)
+);
+CREATE INDEX outcomes_by_sn ON outcomes (cluster, sn);
+)sql",
 };
 static_assert(std::size(kMigrations) == SqliteStore::kSchemaVersion,
               "one migration per schema version");
@@ -1734,15 +1752,66 @@ Result<std::map<MsgState, uint64_t>> SqliteStore::messageCounts(const H256& clus
   });
 }
 
+namespace {
+
+// One outcome row into a running total.
+void addOutcome(RewardSummary& s, OutcomeKind kind, u128 reward, u128 fee) {
+  switch (kind) {
+    case OutcomeKind::kAccepted:
+      s.accepted++;
+      s.reward += reward;
+      break;
+    case OutcomeKind::kSuperseded:
+      s.superseded++;
+      break;
+    case OutcomeKind::kDiverged:
+      s.diverged++;
+      break;
+    case OutcomeKind::kRejected:
+      s.rejected++;
+      break;
+    case OutcomeKind::kDead:
+      s.dead++;
+      break;
+  }
+  s.fee += fee;
+}
+
+}  // namespace
+
 Result<std::vector<RewardSummary>> SqliteStore::rewardsSummary(const std::optional<H256>& cluster) {
   return read([&]() -> Result<std::vector<RewardSummary>> {
+    std::map<std::pair<H256, crypto::AccountId32>, RewardSummary> sums;
+    // What retention folded into reward_totals, then the outcome rows still there.
+    HUNTER_TRY(auto t, query(cluster ? "SELECT cluster, account, accepted, superseded, diverged, "
+                                       "rejected, dead, reward, fee FROM reward_totals "
+                                       "WHERE cluster = ?"
+                                     : "SELECT cluster, account, accepted, superseded, diverged, "
+                                       "rejected, dead, reward, fee FROM reward_totals",
+                             "rewardsSummary"));
+    if (cluster) t.blob(*cluster);
+    for (;;) {
+      HUNTER_TRY(bool row, t.step());
+      if (!row) break;
+      RewardSummary r;
+      r.cluster = t.colFixed<32>(0);
+      r.account = t.colFixed<32>(1);
+      r.accepted = t.colU64(2);
+      r.superseded = t.colU64(3);
+      r.diverged = t.colU64(4);
+      r.rejected = t.colU64(5);
+      r.dead = t.colU64(6);
+      r.reward = t.colU128(7);
+      r.fee = t.colU128(8);
+      HUNTER_CHECK(t.rowError());
+      sums[{r.cluster, r.account}] = r;
+    }
     // u128 sums do not fit SQLite's integers, so the rows are summed here.
     HUNTER_TRY(auto q, query(cluster ? "SELECT cluster, account, kind, reward, fee FROM outcomes "
                                        "WHERE cluster = ?"
                                      : "SELECT cluster, account, kind, reward, fee FROM outcomes",
                              "rewardsSummary"));
     if (cluster) q.blob(*cluster);
-    std::map<std::pair<H256, crypto::AccountId32>, RewardSummary> sums;
     for (;;) {
       HUNTER_TRY(bool row, q.step());
       if (!row) break;
@@ -1755,30 +1824,113 @@ Result<std::vector<RewardSummary>> SqliteStore::rewardsSummary(const std::option
       auto& s = sums[{c, account}];
       s.cluster = c;
       s.account = account;
-      switch (kind) {
-        case OutcomeKind::kAccepted:
-          s.accepted++;
-          s.reward += reward;
-          break;
-        case OutcomeKind::kSuperseded:
-          s.superseded++;
-          break;
-        case OutcomeKind::kDiverged:
-          s.diverged++;
-          break;
-        case OutcomeKind::kRejected:
-          s.rejected++;
-          break;
-        case OutcomeKind::kDead:
-          s.dead++;
-          break;
-      }
-      s.fee += fee;
+      addOutcome(s, kind, reward, fee);
     }
     std::vector<RewardSummary> out;
     out.reserve(sums.size());
     for (auto& [key, s] : sums) out.push_back(s);
     return out;
+  });
+}
+
+// ---- retention -------------------------------------------------------------------------------
+
+// Adds the outcome rows of `cluster` with sn <= hi to reward_totals (inside a transaction).
+// u128 sums do not fit SQLite's integers: they are made here.
+Status SqliteStore::foldOutcomes(const H256& cluster, uint64_t hi) {
+  const char* op = "pruneSettled";
+  std::map<crypto::AccountId32, RewardSummary> sums;
+  {
+    HUNTER_TRY(auto q, query("SELECT account, kind, reward, fee FROM outcomes "
+                             "WHERE cluster = ? AND sn <= ?",
+                             op));
+    q.blob(cluster).u64(hi);
+    for (;;) {
+      HUNTER_TRY(bool row, q.step());
+      if (!row) break;
+      crypto::AccountId32 account = q.colFixed<32>(0);
+      OutcomeKind kind = q.colOutcomeKind(1);
+      u128 reward = q.colU128(2), fee = q.colU128(3);
+      HUNTER_CHECK(q.rowError());
+      addOutcome(sums[account], kind, reward, fee);
+    }
+  }
+  for (auto& [account, add] : sums) {
+    HUNTER_TRY(auto cur, query("SELECT accepted, superseded, diverged, rejected, dead, reward, fee "
+                               "FROM reward_totals WHERE cluster = ? AND account = ?",
+                               op));
+    cur.blob(cluster).blob(account);
+    RewardSummary t = add;
+    HUNTER_TRY(bool row, cur.step());
+    if (row) {
+      t.accepted += cur.colU64(0);
+      t.superseded += cur.colU64(1);
+      t.diverged += cur.colU64(2);
+      t.rejected += cur.colU64(3);
+      t.dead += cur.colU64(4);
+      t.reward += cur.colU128(5);
+      t.fee += cur.colU128(6);
+      HUNTER_CHECK(cur.rowError());
+    }
+    HUNTER_TRY(auto put, query("INSERT OR REPLACE INTO reward_totals (cluster, account, accepted, "
+                               "superseded, diverged, rejected, dead, reward, fee) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               op));
+    put.blob(cluster)
+        .blob(account)
+        .u64(t.accepted)
+        .u64(t.superseded)
+        .u64(t.diverged)
+        .u64(t.rejected)
+        .u64(t.dead)
+        .u128v(t.reward)
+        .u128v(t.fee);
+    HUNTER_CHECK(put.run());
+  }
+  return okStatus();
+}
+
+Result<size_t> SqliteStore::pruneSettled(const H256& cluster, uint64_t below_sn, int64_t cutoff_ms,
+                                         size_t max_messages) {
+  const char* op = "pruneSettled";
+  below_sn = std::min(below_sn, kMaxSn);
+  if (below_sn == 0 || max_messages == 0) return size_t{0};
+  return write(op, [&]() -> Result<size_t> {
+    // The highest sn of the batch: the max_messages-th settled message below below_sn.
+    HUNTER_TRY(auto pick, query("SELECT sn FROM messages WHERE cluster = ? AND sn < ? "
+                                "AND state IN ('accepted', 'superseded', 'diverged') "
+                                "AND updated_ms < ? ORDER BY sn LIMIT ?",
+                                op));
+    pick.blob(cluster).u64(below_sn).i64(cutoff_ms).i64(static_cast<int64_t>(max_messages));
+    std::optional<uint64_t> hi;
+    size_t n = 0;
+    for (;;) {
+      HUNTER_TRY(bool row, pick.step());
+      if (!row) break;
+      hi = pick.colU64(0);
+      ++n;
+    }
+    if (!hi) return size_t{0};
+    HUNTER_CHECK(foldOutcomes(cluster, *hi));
+    for (const char* sql :
+         {"DELETE FROM outcomes WHERE cluster = ? AND sn <= ?",
+          "DELETE FROM signatures WHERE cluster = ? AND sn <= ?",
+          "DELETE FROM messages WHERE cluster = ? AND sn <= ? "
+          "AND state IN ('accepted', 'superseded', 'diverged')",
+          "DELETE FROM submission_bytes WHERE id IN (SELECT id FROM submissions WHERE cluster = ? "
+          "AND last_sn <= ? AND status IN ('included', 'rejected', 'lost'))",
+          "DELETE FROM submissions WHERE cluster = ? AND last_sn <= ? "
+          "AND status IN ('included', 'rejected', 'lost')"}) {
+      HUNTER_TRY(auto q, query(sql, op));
+      q.blob(cluster).u64(*hi);
+      HUNTER_CHECK(q.run());
+    }
+    HUNTER_TRY(auto mark, query("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                op));
+    mark.text("pruned_below:" + toHex(cluster)).text(std::to_string(*hi + 1));
+    HUNTER_CHECK(mark.run());
+    return n;
   });
 }
 

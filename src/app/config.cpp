@@ -82,7 +82,8 @@ Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "hunter.";
   HUNTER_CHECK(c.checkKeys(t, p,
                            {"key_files", "key_file", "database", "poll_interval_ms", "era_period",
-                            "tip", "log_level", "log_format", "ca_file", "shard"}));
+                            "tip", "log_level", "log_format", "ca_file", "shard", "retention_s"}));
+  HUNTER_CHECK(c.readInt(t, p, "retention_s", cfg.retention_s, 0, int64_t{3650} * 86400));
   HUNTER_CHECK(readStringList(c, t, p, "key_files", cfg.key_files, false));
   if (t.get("key_file")) HUNTER_CHECK(readStringList(c, t, p, "key_file", cfg.key_files, false));
   HUNTER_CHECK(c.readString(t, p, "database", cfg.database));

@@ -229,6 +229,7 @@ void Service::run(const std::atomic<bool>& stop) {
       progressed = progressed || st.progressed();
     }
     updateAccounts(clock_.nowMs());
+    pruneSettled(clock_.nowMs());
     summariseRepeats();
     if (!progressed) sleepInterruptibly(cfg_.poll_interval_ms, stop);
   }
@@ -367,6 +368,8 @@ void describeServiceMetrics(MetricsRegistry& m) {
   m.describe("hunter_oldest_pending_age_seconds", T::kGauge,
              "Age of the oldest message not yet final (pending, signed or submitted), per "
              "cluster; 0 when none.");
+  m.describe("hunter_pruned_messages_total", T::kCounter,
+             "Settled messages deleted by retention (hunter.retention_s), per cluster.");
   m.describe("hunter_store_errors_total", T::kCounter,
              "Store (database) calls of the relay that failed, per cluster and operation.");
   m.describe("hunter_outcomes_total", T::kCounter,
@@ -568,6 +571,41 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
     for (double ms : ws.latencies_ms) {
       metrics_.observe("hunter_worker_latency_seconds", wl, ms / 1000.0);
     }
+  }
+}
+
+// Retention: once a minute (or once per retention_s, when shorter), each cluster's settled messages
+// older than retention_s are deleted in transactions of kPruneBatch, at most kPruneBatches a minute
+// per cluster so that a large first prune does not hold up the rounds. Only below the audited mark
+// and the chain's next sn: nothing the audit or an ACK may still need.
+void Service::pruneSettled(int64_t now) {
+  constexpr int64_t kPruneEveryMs = 60'000;
+  constexpr size_t kPruneBatch = 1000, kPruneBatches = 20;
+  if (cfg_.retention_s == 0 || now < prune_at_ms_) return;
+  prune_at_ms_ = now + std::min(kPruneEveryMs, cfg_.retention_s * 1000);
+  const int64_t cutoff = now - cfg_.retention_s * 1000;
+  for (auto& c : clusters_) {
+    auto mark = store_->meta("audited_below:" + toHex(c->cc.id));
+    auto status = store_->clusterStatus(c->cc.id);
+    if (!mark.ok() || !*mark || !status.ok() || !*status) continue;
+    const uint64_t below =
+        std::min<uint64_t>(std::strtoull((*mark)->c_str(), nullptr, 10), (*status)->chain_next_sn);
+    size_t pruned = 0;
+    for (size_t i = 0; i < kPruneBatches; ++i) {
+      auto n = store_->pruneSettled(c->cc.id, below, cutoff, kPruneBatch);
+      if (!n.ok()) {
+        warn(c->cc.name() + ": retention: " + n.error().message);
+        break;
+      }
+      pruned += *n;
+      if (*n < kPruneBatch) break;
+    }
+    if (pruned == 0) continue;
+    metrics_.add("hunter_pruned_messages_total", {{"cluster", c->cc.name()}},
+                 static_cast<double>(pruned));
+    logInfo(c->cc.name() + ": retention: deleted " + std::to_string(pruned) +
+            " settled message(s) older than " + std::to_string(cfg_.retention_s) +
+            " s (their rewards and fees are kept as totals)");
   }
 }
 

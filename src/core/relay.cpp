@@ -636,6 +636,10 @@ void Relay::auditBooks(int64_t now) {
   }
   uint64_t from = parseSn(*mark, queue_.next_sn);
   from = std::min(from, parseSn(*restored, from));
+  // Below what retention deleted, a missing row is not a lost one: it is booked in the totals.
+  if (auto pruned = store_.meta("pruned_below:" + toHex(cfg_.cluster)); pruned.ok()) {
+    from = std::max(from, parseSn(*pruned, 0));
+  }
   const uint64_t to = queue_.next_sn;
   if (!auditRange(from, to, true, now)) return;
   checked("setMeta", store_.setMeta(markKey, std::to_string(to)));

@@ -85,7 +85,7 @@ class WriterLock {
 
 class SqliteStore final : public core::Store {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   static constexpr int kPageSize = 16384;  // for a new file
   static constexpr int kCacheKiB = 8192;
   // SQLite's own autocheckpoint default, 1,000 pages of 4 KiB, whatever the page size.
@@ -164,6 +164,17 @@ class SqliteStore final : public core::Store {
   Status saveRoundState(const std::vector<core::WorkerRecord>& workers,
                         const std::optional<core::ClusterStatusRecord>& status) override;
 
+  // ---- retention (not part of core::Store: the service's maintenance) ----
+  // Deletes, in one transaction, at most `max_messages` settled messages (accepted, superseded,
+  // diverged) of `cluster` with sn < below_sn, updated before cutoff_ms, lowest sns first, with
+  // every row that belongs to them: signature answers, outcome rows (added first to
+  // reward_totals, so rewardsSummary gives the same numbers), and the finished submissions
+  // (included, rejected, lost) that carried nothing above the deleted sns. Records
+  // "pruned_below:<cluster>" (the audit never goes below it). Returns the messages deleted.
+  // SQLite reuses the freed pages, so a database under retention stops growing.
+  Result<size_t> pruneSettled(const H256& cluster, uint64_t below_sn, int64_t cutoff_ms,
+                              size_t max_messages);
+
   // ---- read helpers for `status` and `rewards` (not part of core::Store) ----
   // Every cluster the database knows anything about (messages, submissions, outcomes, workers,
   // status), ascending by bytes.
@@ -222,6 +233,7 @@ class SqliteStore final : public core::Store {
   size_t restored_ = 0;
   Status restoreFromJournal();
   Status checkIntegrity();
+  Status foldOutcomes(const H256& cluster, uint64_t hi);
 };
 
 }  // namespace hunter::adapters

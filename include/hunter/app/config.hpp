@@ -34,6 +34,9 @@ struct Config {
   std::string log_format = "plain";  // plain, json
   std::string ca_file;               // CA bundle for https:// endpoints; empty = system default
   std::string shard;                 // "I/N" (see shard.hpp); empty = every cluster
+  // Settled messages (and their signatures, outcome rows, finished submissions) older than
+  // this are deleted in the background, their rewards and fees kept as totals; 0 keeps all.
+  int64_t retention_s = 14 * 86400;
   // [limits]
   size_t batch_size = 64;
   size_t max_in_flight = 16;

@@ -92,6 +92,7 @@ class Service {
   void onEvent(const std::string& cluster, const core::RelayEvent& e);
   void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
   void updateAccounts(int64_t now);
+  void pruneSettled(int64_t now);
   // Passes a relay event to sink_, a warning or error repeated within a minute only counted.
   void forward(core::RelayEvent e);
   // A warning of the service itself, repeats summarised as forward() does.
@@ -106,7 +107,9 @@ class Service {
   SystemClock clock_;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters_;
   core::EventSink sink_;
-  std::string idle_reason_;  // set when the shard holds no clusters: healthy and idle
+  std::string idle_reason_;
+  int64_t prune_at_ms_ =
+      0;  // next retention pass  // set when the shard holds no clusters: healthy and idle
   RepeatedLines repeats_;
 
   MetricsRegistry metrics_;

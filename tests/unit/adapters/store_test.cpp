@@ -1187,6 +1187,7 @@ TEST(SqliteStoreTest, VersionOneSubmissionsKeepTheirBytesAfterTheUpgrade) {
           "extrinsic BLOB NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
           "CREATE INDEX submissions_by_status ON submissions (cluster, status);"
           "CREATE TABLE messages (state TEXT NOT NULL, next_attempt_ms INTEGER NOT NULL);"
+          "CREATE TABLE outcomes (cluster BLOB NOT NULL, sn INTEGER NOT NULL);"
           "CREATE TABLE cluster_status (cluster BLOB NOT NULL PRIMARY KEY, state TEXT NOT NULL, "
           "detail TEXT NOT NULL, chain_next_sn INTEGER NOT NULL, worker_next_sn INTEGER NOT NULL, "
           "updated_ms INTEGER NOT NULL);"
@@ -1225,6 +1226,7 @@ TEST(SqliteStoreTest, DeadMessagesOfAnOlderVersionAreRetriedAfterTheUpgrade) {
           "UPDATE messages SET state = 'accepted' WHERE sn = 1;"
           "DROP TABLE meta; ALTER TABLE submissions DROP COLUMN fee_known;"
           "ALTER TABLE cluster_status DROP COLUMN reason;"
+          "DROP TABLE reward_totals; DROP INDEX outcomes_by_sn;"
           "PRAGMA user_version = 2;");
   auto store = SqliteStore::open(path);
   ASSERT_TRUE(store.ok()) << store.error().message;
@@ -1443,6 +1445,117 @@ TEST(SqliteStoreTest, TenThousandMessagesInOneCall) {
               static_cast<long long>(ms));
   EXPECT_EQ(store->countMessages(kA, {}).value(), 10000u);
   EXPECT_EQ(store->tip(kA).value()->second, msgs.back().hash);
+}
+
+// ---- retention (SqliteStore::pruneSettled) ---------------------------------------------------
+
+namespace {
+
+// sns first..first+n-1 stored, submitted in one submission per 10 and settled `kind` at at_ms,
+// with one signature answer each: the rows a real round leaves.
+void settled(adapters::SqliteStore& s, const H256& cluster, uint64_t first, size_t n,
+             OutcomeKind kind, int64_t at_ms, const std::string& tag = "payload") {
+  ASSERT_TRUE(s.addMessages(chainOf(cluster, first, n, tag)).ok());
+  std::vector<SignatureRecord> answers;
+  std::vector<OutcomeRecord> outs;
+  for (uint64_t sn = first; sn < first + n; ++sn) {
+    answers.push_back({cluster, sn, filled(1), "http://w0", true, "", std::nullopt});
+    if (sn % 10 == first % 10 || sn == first) {
+      auto id = s.addSubmission(makeSubmission(cluster, sn, std::min(sn + 9, first + n - 1)));
+      ASSERT_TRUE(id.ok());
+      ASSERT_TRUE(s.updateSubmission(*id, SubmissionStatus::kIncluded, "", at_ms).ok());
+    }
+    auto o = outcome(cluster, sn, kind);
+    o.at_ms = at_ms;
+    outs.push_back(o);
+  }
+  ASSERT_TRUE(s.recordSignatureAnswers(answers).ok());
+  ASSERT_TRUE(s.recordOutcomes(outs).ok());
+}
+
+bool sameSummary(const std::vector<adapters::RewardSummary>& a,
+                 const std::vector<adapters::RewardSummary>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].cluster != b[i].cluster || a[i].account != b[i].account ||
+        a[i].accepted != b[i].accepted || a[i].superseded != b[i].superseded ||
+        a[i].diverged != b[i].diverged || a[i].rejected != b[i].rejected ||
+        a[i].dead != b[i].dead || a[i].reward != b[i].reward || a[i].fee != b[i].fee) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(Retention, PruningDeletesTheRowsAndKeepsTheRewards) {
+  auto s = adapters::SqliteStore::open(":memory:").value();
+  settled(*s, kA, 0, 95, OutcomeKind::kAccepted, 1000);
+  settled(*s, kA, 95, 5, OutcomeKind::kSuperseded, 1000);
+  ASSERT_TRUE(s->recordOutcomes({outcome(kA, 3, OutcomeKind::kRejected)}).ok());  // a report
+  settled(*s, kB, 0, 10, OutcomeKind::kAccepted, 1000);
+  const auto before = s->rewardsSummary(std::nullopt).value();
+  ASSERT_EQ(before.size(), 2u);
+
+  size_t total = 0;
+  for (;;) {
+    auto n = s->pruneSettled(kA, 100, 2000, 30);
+    ASSERT_TRUE(n.ok()) << n.error().message;
+    EXPECT_LE(*n, 30u) << "one batch at most";
+    total += *n;
+    if (*n == 0) break;
+  }
+  EXPECT_EQ(total, 100u);
+  EXPECT_TRUE(sameSummary(s->rewardsSummary(std::nullopt).value(), before))
+      << "rewards, fees and counts are the same after pruning";
+  EXPECT_TRUE(s->outcomes(kA).value().empty());
+  EXPECT_TRUE(s->messageCounts(kA).value().empty());
+  EXPECT_TRUE(s->signatureAnswers(kA, 5).value().empty());
+  EXPECT_TRUE(s->submissionsCovering(kA, 5).value().empty());
+  EXPECT_EQ(s->meta("pruned_below:" + toHex(kA)).value(), std::optional<std::string>("100"));
+  EXPECT_EQ(s->messageCounts(kB).value().at(MsgState::kAccepted), 10u) << "another cluster kept";
+
+  // Later outcomes add to the totals.
+  settled(*s, kA, 100, 10, OutcomeKind::kAccepted, 5000);
+  auto after = s->rewardsSummary(kA).value();
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].accepted, 95u + 10u);
+  EXPECT_EQ(after[0].superseded, 5u);
+  EXPECT_EQ(after[0].rejected, 1u);
+  EXPECT_TRUE(after[0].reward == kBig * 105);
+}
+
+TEST(Retention, OnlySettledMessagesBelowTheMarkAndOlderThanTheCutoffGo) {
+  auto s = adapters::SqliteStore::open(":memory:").value();
+  settled(*s, kA, 0, 10, OutcomeKind::kAccepted, 1000);
+  settled(*s, kA, 10, 10, OutcomeKind::kAccepted, 9000);  // too recent
+  ASSERT_TRUE(s->addMessages(chainOf(kA, 20, 5)).ok());   // pending
+  EXPECT_EQ(s->pruneSettled(kA, 5, 2000, 100).value(), 5u) << "below sn 5 only";
+  EXPECT_EQ(s->pruneSettled(kA, 100, 2000, 100).value(), 5u) << "then the rest of the old ones";
+  EXPECT_EQ(s->pruneSettled(kA, 100, 2000, 100).value(), 0u);
+  EXPECT_EQ(s->messageCounts(kA).value().at(MsgState::kAccepted), 10u);
+  EXPECT_EQ(s->messageCounts(kA).value().at(MsgState::kPending), 5u);
+  EXPECT_EQ(s->outcomes(kA).value().size(), 10u);
+}
+
+TEST(Retention, UnderRetentionTheFileStopsGrowing) {
+  TempDir dir;
+  const std::string path = dir.file("h.db");
+  const std::string payload(1000, 'p');
+  std::vector<uintmax_t> sizes;
+  for (int cycle = 0; cycle < 6; ++cycle) {
+    auto s = adapters::SqliteStore::open(path).value();
+    const uint64_t first = static_cast<uint64_t>(cycle) * 2000;
+    settled(*s, kA, first, 2000, OutcomeKind::kAccepted, 1000 + cycle, payload);
+    while (s->pruneSettled(kA, first + 2000, 2000 + cycle, 500).value() > 0) {
+    }
+    s.reset();  // closes and checkpoints
+    sizes.push_back(std::filesystem::file_size(path));
+  }
+  EXPECT_LE(sizes.back(), sizes[1] + sizes[1] / 10)
+      << "6 cycles of 2,000 messages: " << sizes[0] << " " << sizes[1] << " ... " << sizes.back()
+      << " bytes";
 }
 
 }  // namespace
