@@ -72,6 +72,8 @@ std::string renderPage(const std::string& url, const std::string& screenshot) {
   const std::string profile = screenshot + ".profile";
   const std::string flags =
       "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars "
+      "--disable-quic --no-first-run --disable-background-networking --disable-component-update "
+      "--disable-sync "
       "--window-size=390,1400 --virtual-time-budget=4000 --user-data-dir=" +
       profile + " ";
   std::system(("timeout 60 chromium " + flags + "--screenshot=" + screenshot + " " + url +
