@@ -20,21 +20,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The URL `hunter run` logs as "api listening on http://HOST:PORT" (empty if not in time).
-std::string apiUrlFromLog(const HunterService& svc, std::chrono::milliseconds deadline) {
-  std::string url;
-  static const std::regex re("api listening on (http://[0-9.]+:[0-9]+)");
-  DevnetProcess::waitUntil(
-      [&] {
-        std::smatch m;
-        std::string log = svc.log();
-        if (std::regex_search(log, m, re)) url = m[1];
-        return !url.empty();
-      },
-      deadline);
-  return url;
-}
-
 struct Reply {
   long status = 0;
   std::string body;

@@ -55,30 +55,6 @@ std::string forDevnet(std::string toml, const DevnetProcess& d, const std::strin
                             "listen = \"127.0.0.1:0\"");
 }
 
-std::string apiOf(const HunterService& svc) {
-  std::string url;
-  static const std::regex re("api listening on (http://[0-9.]+:[0-9]+)");
-  DevnetProcess::waitUntil(
-      [&] {
-        std::smatch m;
-        std::string log = svc.log();
-        if (std::regex_search(log, m, re)) url = m[1];
-        return !url.empty();
-      },
-      20s);
-  return url;
-}
-
-std::pair<long, json> healthz(const std::string& api) {
-  adapters::HttpClient http;
-  adapters::HttpCall call;
-  call.url = api + "/healthz";
-  call.timeout = 5s;
-  auto r = http.get(call);
-  if (!r.ok()) return {0, json()};
-  return {r->status, json::parse(r->body, nullptr, false)};
-}
-
 }  // namespace
 
 TEST(Deploy, EveryOrdinalOfTheShippedStatefulSetStaysUp) {
@@ -107,12 +83,12 @@ TEST(Deploy, EveryOrdinalOfTheShippedStatefulSetStaysUp) {
     std::ofstream(cfg) << forDevnet(shipped, *d, d->dir() + "/hunter-" + std::to_string(i) + ".db");
     const std::string shard = std::to_string(i) + "/" + std::to_string(n);
     HunterService svc(cfg, d->dir() + "/hunter-" + std::to_string(i) + ".log", {"--shard", shard});
-    const std::string api = apiOf(svc);
+    const std::string api = apiUrlFromLog(svc);
     ASSERT_FALSE(api.empty()) << svc.log();
     std::pair<long, json> h;
     ASSERT_TRUE(DevnetProcess::waitUntil(
         [&] {
-          h = healthz(api);
+          h = getJson(api + "/healthz");
           return h.first == 200;
         },
         30s, 200ms))

@@ -11,9 +11,11 @@
 
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <thread>
 
+#include "hunter/adapters/http.hpp"
 #include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/core/storage.hpp"
 
@@ -300,6 +302,30 @@ uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H
       << "free now " << u128ToString(now) << " + booked fees " << u128ToString(fees)
       << " != free before " << u128ToString(before) << " + rewards " << u128ToString(rewards);
   return mine;
+}
+
+std::string apiUrlFromLog(const HunterService& svc, std::chrono::milliseconds deadline) {
+  std::string url;
+  static const std::regex re("api listening on (http://[0-9.]+:[0-9]+)");
+  DevnetProcess::waitUntil(
+      [&] {
+        std::smatch m;
+        std::string log = svc.log();
+        if (std::regex_search(log, m, re)) url = m[1];
+        return !url.empty();
+      },
+      deadline);
+  return url;
+}
+
+std::pair<long, nlohmann::json> getJson(const std::string& url) {
+  adapters::HttpClient http;
+  adapters::HttpCall call;
+  call.url = url;
+  call.timeout = std::chrono::seconds(5);
+  auto r = http.get(call);
+  if (!r.ok()) return {0, nlohmann::json()};
+  return {r->status, nlohmann::json::parse(r->body, nullptr, false)};
 }
 
 }  // namespace hunter::testing

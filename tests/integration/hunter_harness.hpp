@@ -107,4 +107,12 @@ std::vector<Account> accountsBefore(DevnetProcess& d, const std::vector<crypto::
 uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H256& cluster,
                           const std::vector<Account>& accounts);
 
+// The URL `hunter run` logs as "api listening on http://HOST:PORT" (empty if not in time).
+std::string apiUrlFromLog(const HunterService& svc,
+                          std::chrono::milliseconds deadline = std::chrono::seconds(20));
+
+// GET url: the HTTP status (0 when there was no answer) and the body as JSON (discarded when it
+// is not JSON).
+std::pair<long, nlohmann::json> getJson(const std::string& url);
+
 }  // namespace hunter::testing

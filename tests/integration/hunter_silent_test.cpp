@@ -15,6 +15,7 @@
 
 #include "hunter/adapters/http.hpp"
 #include "hunter_harness.hpp"
+#include "support/loopback_socket.hpp"
 
 using namespace hunter;
 using namespace hunter::testing;
@@ -23,30 +24,6 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string apiUrl(const HunterService& svc) {
-  std::string url;
-  static const std::regex re("api listening on (http://[0-9.]+:[0-9]+)");
-  DevnetProcess::waitUntil(
-      [&] {
-        std::smatch m;
-        std::string log = svc.log();
-        if (std::regex_search(log, m, re)) url = m[1];
-        return !url.empty();
-      },
-      20s);
-  return url;
-}
-
-std::pair<long, json> getJson(const std::string& url) {
-  adapters::HttpClient http;
-  adapters::HttpCall call;
-  call.url = url;
-  call.timeout = 5s;
-  auto r = http.get(call);
-  if (!r.ok()) return {0, json()};
-  return {r->status, json::parse(r->body, nullptr, false)};
-}
 
 std::unique_ptr<DevnetProcess> oneSecondDevnet() {
   DevnetOptions o;
@@ -98,7 +75,7 @@ TEST(NeverSilent, HealthzNamesAStuckClusterWithinStuckAfter) {
   ho.extra_limits = "stuck_after_s = 4\n";  // progress_timeout_s stays 300 s
   std::string cfg = writeHunterConfig(*d, d->dir(), ho);
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrl(svc);
+  std::string api = apiUrlFromLog(svc);
   ASSERT_FALSE(api.empty()) << svc.log();
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
       << svc.log();
@@ -166,7 +143,7 @@ TEST(NeverSilent, TheStatusPageShowsAHealthyCluster) {
   ASSERT_TRUE(d);
   std::string cfg = writeHunterConfig(*d, d->dir(), {});
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrl(svc);
+  std::string api = apiUrlFromLog(svc);
   ASSERT_FALSE(api.empty()) << svc.log();
   ASSERT_TRUE(DevnetProcess::waitUntil(
       [&] {
@@ -222,7 +199,7 @@ TEST(NeverSilent, AChainOutageIsAFewLinesNotOnePerRound) {
   ho.api_toml = "[api]\nlisten = \"127.0.0.1:0\"\nchain_stale_s = 2\n";
   std::string cfg = writeHunterConfig(*d, d->dir(), ho);
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrl(svc);
+  std::string api = apiUrlFromLog(svc);
   ASSERT_FALSE(api.empty()) << svc.log();
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
       << svc.log();
@@ -273,7 +250,7 @@ TEST(NeverSilent, CredentialsInEndpointUrlsAreNeverShown) {
     std::ofstream(cfg) << text;
   }
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrl(svc);
+  std::string api = apiUrlFromLog(svc);
   ASSERT_FALSE(api.empty()) << svc.log();
   ASSERT_TRUE(DevnetProcess::waitUntil(
       [&] {
@@ -326,18 +303,8 @@ namespace {
 // returns the status line it answered, or "" when it closed the connection without one.
 std::string rawRequest(const std::string& api, const std::string& head) {
   const auto port = static_cast<uint16_t>(std::stoi(api.substr(api.rfind(':') + 1)));
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  int fd = connectLoopback(port, 10);
+  if (fd < 0) return "connect failed";
   for (size_t sent = 0; sent < head.size();) {
     ssize_t n = ::send(fd, head.data() + sent, head.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) break;  // the server stopped reading and closed: what a bound looks like
@@ -369,7 +336,7 @@ TEST(NeverSilent, TheApiBoundsHeadersAndBodies) {
   ASSERT_TRUE(d);
   std::string cfg = writeHunterConfig(*d, d->dir(), {});
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrl(svc);
+  std::string api = apiUrlFromLog(svc);
   ASSERT_FALSE(api.empty()) << svc.log();
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
       << svc.log();

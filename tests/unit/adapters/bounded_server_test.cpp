@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "hunter/adapters/http.hpp"
+#include "support/loopback_socket.hpp"
 
 using namespace hunter;
 using namespace hunter::adapters;
@@ -16,20 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int connectTo(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
+int connectTo(uint16_t port) { return hunter::testing::connectLoopback(port); }
 
 // Sends `text` and returns everything the server answers until it closes (or 5 s pass).
 std::string exchange(uint16_t port, const std::string& text) {
