@@ -25,6 +25,17 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The service's API URL once its /healthz answers 200 ("" and a failure if not within 30 s).
+std::string healthyApi(const HunterService& svc) {
+  const std::string api = apiUrlFromLog(svc);
+  EXPECT_FALSE(api.empty()) << svc.log();
+  if (api.empty()) return api;
+  const bool healthy = DevnetProcess::waitUntil(
+      [&] { return getJson(api + "/healthz").first == 200; }, std::chrono::seconds(30));
+  EXPECT_TRUE(healthy) << svc.log();
+  return healthy ? api : "";
+}
+
 std::unique_ptr<DevnetProcess> oneSecondDevnet() {
   DevnetOptions o;
   o.block_ms = 1000;
@@ -75,10 +86,8 @@ TEST(NeverSilent, HealthzNamesAStuckClusterWithinStuckAfter) {
   ho.extra_limits = "stuck_after_s = 4\n";  // progress_timeout_s stays 300 s
   std::string cfg = writeHunterConfig(*d, d->dir(), ho);
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrlFromLog(svc);
-  ASSERT_FALSE(api.empty()) << svc.log();
-  ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
-      << svc.log();
+  const std::string api = healthyApi(svc);
+  ASSERT_FALSE(api.empty());
 
   takeWorkersOffline(*d, true);
   const auto t0 = Clock::now();
@@ -199,10 +208,8 @@ TEST(NeverSilent, AChainOutageIsAFewLinesNotOnePerRound) {
   ho.api_toml = "[api]\nlisten = \"127.0.0.1:0\"\nchain_stale_s = 2\n";
   std::string cfg = writeHunterConfig(*d, d->dir(), ho);
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrlFromLog(svc);
-  ASSERT_FALSE(api.empty()) << svc.log();
-  ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
-      << svc.log();
+  const std::string api = healthyApi(svc);
+  ASSERT_FALSE(api.empty());
 
   const size_t before = svc.log().size();
   ASSERT_TRUE(d->setFault({{"chain", {{"unavailable", true}}}}).ok());
@@ -336,10 +343,8 @@ TEST(NeverSilent, TheApiBoundsHeadersAndBodies) {
   ASSERT_TRUE(d);
   std::string cfg = writeHunterConfig(*d, d->dir(), {});
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrlFromLog(svc);
-  ASSERT_FALSE(api.empty()) << svc.log();
-  ASSERT_TRUE(DevnetProcess::waitUntil([&] { return getJson(api + "/healthz").first == 200; }, 30s))
-      << svc.log();
+  const std::string api = healthyApi(svc);
+  ASSERT_FALSE(api.empty());
   const long before = peakMiB(svc.pid());
 
   std::string huge = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(200u << 20, 'a');
