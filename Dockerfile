@@ -1,9 +1,9 @@
 # Multi-stage Debian 12 build of hunter and hunter-devnet; the runtime image runs as a non-root
-# user. (No Docker engine runs on the development machines, so this file is not built in CI.)
+# user. scripts/container.sh builds it with buildah and runs it (not in CI: it takes minutes).
 FROM debian:12 AS build
 WORKDIR /src
 COPY scripts/setup-deps.sh scripts/setup-deps.sh
-RUN scripts/setup-deps.sh && rm -rf /var/lib/apt/lists/*
+RUN scripts/setup-deps.sh --build && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build build --target hunter hunter-devnet -j"$(nproc)"

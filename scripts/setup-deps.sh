@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the build, tests and demo need. Idempotent: quiet and quick
 # when everything is already there. Run as root (or with sudo available).
+#   scripts/setup-deps.sh           everything (build, tests, demo, benchmarks)
+#   scripts/setup-deps.sh --build   only what building hunter and hunter-devnet needs (the image)
 set -euo pipefail
 
-PACKAGES=(
+BUILD=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl openssl
   libsecp256k1-dev libsodium-dev libxxhash-dev libsqlite3-dev sqlite3
   libcurl4-openssl-dev libcpprest-dev libssl-dev
   libcli11-dev libfmt-dev nlohmann-json3-dev libspdlog-dev libtomlplusplus-dev
+)
+TESTS=(
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev
   clang clang-format libclang-rt-14-dev
   prometheus  # promtool: the /metrics integration test and the alert rules' tests
@@ -16,6 +20,11 @@ PACKAGES=(
   python3-yaml  # the Kubernetes manifests check (tests/deploy/check_k8s.py)
   dpkg-dev systemd  # the .deb test: dpkg-shlibdeps for its Depends, systemd-analyze verify
 )
+case "${1:-}" in
+  --build) PACKAGES=("${BUILD[@]}") ;;
+  "") PACKAGES=("${BUILD[@]}" "${TESTS[@]}") ;;
+  *) echo "setup-deps.sh: unknown argument '$1' (use --build, or nothing)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Run inside the image by scripts/container.sh, as its user: a devnet with a backlog of 300
+# messages, `hunter submit` until they are accepted, and `hunter status`.
+set -eu
+cd /var/lib/hunter
+cat > devnet.toml <<'TOML'
+block_ms = 500
+chain_port = 0
+worker_base_port = 0
+state_dir = "/var/lib/hunter/devnet"
+hunter_key_out = "hunter.key"
+[[clusters]]
+alias = "alpha"
+workers = 4
+threshold = 3
+rate = 0
+initial_backlog = 300
+TOML
+hunter-devnet --config devnet.toml --hunter-config-out hunter.toml >devnet.log 2>&1 &
+devnet=$!
+trap 'kill $devnet 2>/dev/null || true' EXIT
+i=0
+until [ -s hunter.toml ]; do
+  i=$((i + 1)); [ $i -lt 100 ] || { cat devnet.log; exit 1; }; sleep 0.1
+done
+hunter config check hunter.toml
+hunter submit --config hunter.toml --cluster alpha --timeout 120
+hunter status --config hunter.toml | head -20
+hunter rewards --config hunter.toml
