@@ -1577,6 +1577,16 @@ Result<std::vector<OutcomeRecord>> SqliteStore::outcomes(const std::optional<H25
   });
 }
 
+Result<std::vector<OutcomeRecord>> SqliteStore::recentOutcomes(const H256& cluster, size_t limit) {
+  return read([&]() -> Result<std::vector<OutcomeRecord>> {
+    static const std::string sql = std::string("SELECT ") + kOutcomeColumns +
+                                   " FROM outcomes WHERE cluster = ? ORDER BY id DESC LIMIT ?";
+    HUNTER_TRY(auto q, query(sql, "recentOutcomes"));
+    q.blob(cluster).i64(static_cast<int64_t>(std::min<size_t>(limit, 1000)));
+    return readAll<OutcomeRecord>(q, readOutcome);
+  });
+}
+
 Result<std::vector<OutcomeRecord>> SqliteStore::outcomesOf(const H256& cluster, uint64_t sn) {
   return read([&]() -> Result<std::vector<OutcomeRecord>> {
     static const std::string sql = std::string("SELECT ") + kOutcomeColumns +

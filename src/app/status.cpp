@@ -18,6 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kListedMessages = 50;
+constexpr size_t kRecentOutcomes = 10;
 
 bool fileExists(const std::string& p) {
   struct stat st {};
@@ -182,6 +183,19 @@ Result<json> statusJson(const Config& cfg, const std::vector<ClusterConfig>& clu
                            : 0;
         c["state_age_s"] = (now - (*cs)->updated_ms) / 1000;
         if (!c.contains("chain_next_sn")) c["last_known_chain_next_sn"] = (*cs)->chain_next_sn;
+      }
+      c["recent_outcomes"] = json::array();
+      if (auto recent = store->recentOutcomes(cc.id, kRecentOutcomes); recent.ok()) {
+        for (const auto& o : *recent) {
+          c["recent_outcomes"].push_back({{"sn", o.sn},
+                                          {"kind", core::toString(o.kind)},
+                                          {"reason", o.reason},
+                                          {"account", crypto::ss58Encode(o.account)},
+                                          {"reward", u128ToString(o.reward)},
+                                          {"fee", u128ToString(o.fee)},
+                                          {"block", o.block},
+                                          {"age_s", (now - o.at_ms) / 1000}});
+        }
       }
       c["divergent_workers"] = json::array();
       auto ws = store->workers(cc.id);

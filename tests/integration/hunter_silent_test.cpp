@@ -168,6 +168,9 @@ TEST(NeverSilent, TheStatusPageShowsAHealthyCluster) {
   EXPECT_NE(dom.find("data-status=\"ok\""), std::string::npos) << dom;
   EXPECT_NE(dom.find("data-cluster=\"alpha\" data-state=\"ok\""), std::string::npos) << dom;
   EXPECT_NE(dom.find("id=\"accounts\""), std::string::npos) << dom;
+  EXPECT_NE(dom.find("class=\"recent\" data-cluster=\"alpha\""), std::string::npos)
+      << "recent outcomes are listed: " << dom;
+  EXPECT_NE(dom.find("data-kind=\"accepted\""), std::string::npos) << dom;
   EXPECT_EQ(dom.find(">null"), std::string::npos) << "no absent value shown as 'null': " << dom;
   EXPECT_EQ(dom.find("null<"), std::string::npos) << "no absent value shown as 'null': " << dom;
   std::ifstream png("status_page_ok.png", std::ios::binary);

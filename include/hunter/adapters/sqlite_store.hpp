@@ -179,6 +179,8 @@ class SqliteStore final : public core::Store {
   // Every cluster the database knows anything about (messages, submissions, outcomes, workers,
   // status), ascending by bytes.
   Result<std::vector<H256>> clusters();
+  // The newest `limit` outcome rows of a cluster, newest first.
+  Result<std::vector<core::OutcomeRecord>> recentOutcomes(const H256& cluster, size_t limit);
   // Message counts of a cluster per state (states with no message are absent).
   Result<std::map<core::MsgState, uint64_t>> messageCounts(const H256& cluster);
   // Outcome totals per (cluster, account), ascending by (cluster, account); one cluster or all.
