@@ -37,12 +37,13 @@ void registerConfigCommands(CLI::App& root) {
       "HUNTER_DATABASE) are applied first. Prints 'FILE: ok' and a one-line summary (clusters, "
       "accounts as SS58, database), or every problem as 'hunter: error: FILE: key: problem' on "
       "stderr and exits 2.");
-  auto* byOption = check->add_option("-c,--config", file, "Configuration file (TOML)")
-                       ->envname("HUNTER_CONFIG")
-                       ->capture_default_str();
-  check->add_option("file", positional, "Configuration file (TOML), as --config")
-      ->type_name("FILE")
-      ->excludes(byOption);
+  check->add_option("-c,--config", file, "Configuration file (TOML)")
+      ->envname("HUNTER_CONFIG")
+      ->capture_default_str();
+  check
+      ->add_option("file", positional,
+                   "Configuration file (TOML); given, it wins over --config and HUNTER_CONFIG")
+      ->type_name("FILE");
   check->add_flag("--json", asJson,
                   "Machine-readable JSON: {config, ok, errors [{key, problem}], clusters, "
                   "accounts, database, api, shard}; the exit code is the same");
