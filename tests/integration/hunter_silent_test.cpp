@@ -213,6 +213,18 @@ TEST(NeverSilent, AChainOutageIsAFewLinesNotOnePerRound) {
   HunterService svc(cfg, d->dir() + "/hunter.log");
   const std::string api = healthyApi(svc);
   ASSERT_FALSE(api.empty());
+  // Both clusters running (healthy needs only the chain; under ASan a cluster may still start).
+  ASSERT_TRUE(DevnetProcess::waitUntil(
+      [&] {
+        auto st = getJson(api + "/status").second;
+        if (!st.contains("clusters") || st["clusters"].size() != 2) return false;
+        for (const auto& c : st["clusters"]) {
+          if (c.value("state", "") != "ok") return false;
+        }
+        return true;
+      },
+      30s, 200ms))
+      << svc.log();
 
   const size_t before = svc.log().size();
   ASSERT_TRUE(d->setFault({{"chain", {{"unavailable", true}}}}).ok());
