@@ -776,7 +776,7 @@ Status SqliteStore::restoreFromJournal() {
     }
   }
   for (const auto& [cluster, sn] : auditFrom) {
-    const std::string key = "audit_from:" + toHex(cluster);
+    const std::string key = core::auditFromKey(cluster);
     HUNTER_TRY(auto old, meta(key));
     uint64_t from = sn;
     if (old) from = std::min<uint64_t>(from, std::strtoull(old->c_str(), nullptr, 10));
@@ -1938,7 +1938,7 @@ Result<size_t> SqliteStore::pruneSettled(const H256& cluster, uint64_t below_sn,
     HUNTER_TRY(auto mark, query("INSERT INTO meta (key, value) VALUES (?, ?) "
                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                                 op));
-    mark.text("pruned_below:" + toHex(cluster)).text(std::to_string(*hi + 1));
+    mark.text(core::prunedBelowKey(cluster)).text(std::to_string(*hi + 1));
     HUNTER_CHECK(mark.run());
     return n;
   });

@@ -1,10 +1,9 @@
 #include "hunter/app/explain.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
-#include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/app/service.hpp"
+#include "hunter/app/status.hpp"
 #include "hunter/crypto/ss58.hpp"
 
 namespace hunter::app {
@@ -169,13 +168,7 @@ Result<json> explainJson(core::Store& store, const ClusterConfig& cluster,
 
 Result<json> explainJson(const Config& cfg, const ClusterConfig& cluster,
                          std::optional<uint64_t> sn) {
-  struct stat st {};
-  if (::stat(cfg.database.c_str(), &st) != 0) {
-    return makeError("no_database", "no database at " + cfg.database +
-                                        " yet (it is created by 'hunter run' or 'hunter submit')");
-  }
-  HUNTER_TRY(auto store,
-             adapters::SqliteStore::open(cfg.database, adapters::SqliteStore::Access::kReader));
+  HUNTER_TRY(auto store, openExisting(cfg));
   SystemClock clock;
   return explainJson(*store, cluster, sn, clock.nowMs());
 }

@@ -585,11 +585,10 @@ void Service::pruneSettled(int64_t now) {
   prune_at_ms_ = now + std::min(kPruneEveryMs, cfg_.retention_s * 1000);
   const int64_t cutoff = now - cfg_.retention_s * 1000;
   for (auto& c : clusters_) {
-    auto mark = store_->meta("audited_below:" + toHex(c->cc.id));
+    auto mark = store_->meta(core::auditedBelowKey(c->cc.id));
     auto status = store_->clusterStatus(c->cc.id);
     if (!mark.ok() || !*mark || !status.ok() || !*status) continue;
-    const uint64_t below =
-        std::min<uint64_t>(std::strtoull((*mark)->c_str(), nullptr, 10), (*status)->chain_next_sn);
+    const uint64_t below = std::min(core::metaSn(*mark, 0), (*status)->chain_next_sn);
     size_t pruned = 0;
     for (size_t i = 0; i < kPruneBatches; ++i) {
       auto n = store_->pruneSettled(c->cc.id, below, cutoff, kPruneBatch);

@@ -25,6 +25,8 @@ bool fileExists(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0;
 }
 
+}  // namespace
+
 Result<std::unique_ptr<adapters::SqliteStore>> openExisting(const Config& cfg) {
   if (!fileExists(cfg.database)) {
     return makeError("no_database", "no database at " + cfg.database +
@@ -32,6 +34,8 @@ Result<std::unique_ptr<adapters::SqliteStore>> openExisting(const Config& cfg) {
   }
   return adapters::SqliteStore::open(cfg.database, adapters::SqliteStore::Access::kReader);
 }
+
+namespace {
 
 std::string nameOf(const Config& cfg, const H256& id) {
   for (auto& c : cfg.clusters) {

@@ -1,5 +1,9 @@
 #include "hunter/core/model.hpp"
 
+#include <cstdlib>
+
+#include "hunter/core/ports.hpp"
+
 namespace hunter::core {
 namespace {
 constexpr const char* kMsgStates[] = {"pending",    "signed",   "submitted", "accepted",
@@ -39,6 +43,15 @@ Error conflictError(const H256& cluster, uint64_t sn, const H256& stored, const 
   return makeError("conflict", "cluster " + toHex(cluster) + " sn " + std::to_string(sn) +
                                    ": stored hash " + toHex(stored) + " differs from " +
                                    toHex(offered));
+}
+
+std::string auditedBelowKey(const H256& cluster) { return "audited_below:" + toHex(cluster); }
+std::string auditFromKey(const H256& cluster) { return "audit_from:" + toHex(cluster); }
+std::string prunedBelowKey(const H256& cluster) { return "pruned_below:" + toHex(cluster); }
+
+uint64_t metaSn(const std::optional<std::string>& value, uint64_t fallback) {
+  if (!value || value->empty()) return fallback;
+  return std::strtoull(value->c_str(), nullptr, 10);
 }
 
 }  // namespace hunter::core

@@ -30,11 +30,6 @@ u128 feeShare(const SubmissionRecord& s, u128 fee, uint64_t sn) {
   return sn == s.first_sn ? share + (fee - share * n) : share;
 }
 
-uint64_t parseSn(const std::optional<std::string>& v, uint64_t fallback) {
-  if (!v || v->empty()) return fallback;
-  return std::strtoull(v->c_str(), nullptr, 10);
-}
-
 std::string snRange(uint64_t a, uint64_t b) {
   return a == b ? "sn " + std::to_string(a) : "sns " + std::to_string(a) + "-" + std::to_string(b);
 }
@@ -626,19 +621,19 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
 // (read at the head's block) names us with our hash is corrected to accepted. While running,
 // saveAuditMark checks the superseded and diverged outcomes of each minute the same way.
 void Relay::auditBooks(int64_t now) {
-  const std::string markKey = "audited_below:" + toHex(cfg_.cluster);
-  const std::string fromKey = "audit_from:" + toHex(cfg_.cluster);
+  const std::string markKey = auditedBelowKey(cfg_.cluster);
+  const std::string fromKey = auditFromKey(cfg_.cluster);
   auto mark = store_.meta(markKey);
   auto restored = store_.meta(fromKey);
   if (!mark.ok() || !restored.ok()) {
     storeFailed(mark.ok() ? restored.error() : mark.error());
     return;
   }
-  uint64_t from = parseSn(*mark, queue_.next_sn);
-  from = std::min(from, parseSn(*restored, from));
+  uint64_t from = metaSn(*mark, queue_.next_sn);
+  from = std::min(from, metaSn(*restored, from));
   // Below what retention deleted, a missing row is not a lost one: it is booked in the totals.
-  if (auto pruned = store_.meta("pruned_below:" + toHex(cfg_.cluster)); pruned.ok()) {
-    from = std::max(from, parseSn(*pruned, 0));
+  if (auto pruned = store_.meta(prunedBelowKey(cfg_.cluster)); pruned.ok()) {
+    from = std::max(from, metaSn(*pruned, 0));
   }
   const uint64_t to = queue_.next_sn;
   if (!auditRange(from, to, true, now)) return;
@@ -745,7 +740,7 @@ void Relay::saveAuditMark(int64_t now) {
   if (acked_below_ <= audited_mark_ || now < next_mark_ms_) return;
   next_mark_ms_ = now + 60'000;
   if (!auditRange(audited_mark_, acked_below_, false, now)) return;
-  if (store_.setMeta("audited_below:" + toHex(cfg_.cluster), std::to_string(acked_below_)).ok()) {
+  if (store_.setMeta(auditedBelowKey(cfg_.cluster), std::to_string(acked_below_)).ok()) {
     audited_mark_ = acked_below_;
   }
 }

@@ -36,6 +36,23 @@ std::string healthyApi(const HunterService& svc) {
   return healthy ? api : "";
 }
 
+// The service's API URL once its first cluster is ok and has accepted messages ("" and a
+// failure if not within 30 s).
+std::string acceptingApi(const HunterService& svc) {
+  const std::string api = apiUrlFromLog(svc);
+  EXPECT_FALSE(api.empty()) << svc.log();
+  if (api.empty()) return api;
+  const bool accepting = DevnetProcess::waitUntil(
+      [&] {
+        auto s = getJson(api + "/status").second;
+        return s.contains("clusters") && s["clusters"][0].value("state", "") == "ok" &&
+               s["clusters"][0].value("counts", json::object()).value("accepted", 0) > 0;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(200));
+  EXPECT_TRUE(accepting) << svc.log();
+  return accepting ? api : "";
+}
+
 std::unique_ptr<DevnetProcess> oneSecondDevnet() {
   DevnetOptions o;
   o.block_ms = 1000;
@@ -152,16 +169,8 @@ TEST(NeverSilent, TheStatusPageShowsAHealthyCluster) {
   ASSERT_TRUE(d);
   std::string cfg = writeHunterConfig(*d, d->dir(), {});
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrlFromLog(svc);
-  ASSERT_FALSE(api.empty()) << svc.log();
-  ASSERT_TRUE(DevnetProcess::waitUntil(
-      [&] {
-        auto s = getJson(api + "/status").second;
-        return s.contains("clusters") && s["clusters"][0].value("state", "") == "ok" &&
-               s["clusters"][0].value("counts", json::object()).value("accepted", 0) > 0;
-      },
-      30s, 200ms))
-      << svc.log();
+  const std::string api = acceptingApi(svc);
+  ASSERT_FALSE(api.empty());
   std::string dom = renderPage(api + "/", "status_page_ok.png");
   ASSERT_FALSE(dom.empty());
   EXPECT_NE(dom.find("data-loaded=\"1\""), std::string::npos) << dom;
@@ -272,16 +281,8 @@ TEST(NeverSilent, CredentialsInEndpointUrlsAreNeverShown) {
     std::ofstream(cfg) << text;
   }
   HunterService svc(cfg, d->dir() + "/hunter.log");
-  std::string api = apiUrlFromLog(svc);
-  ASSERT_FALSE(api.empty()) << svc.log();
-  ASSERT_TRUE(DevnetProcess::waitUntil(
-      [&] {
-        auto s = getJson(api + "/status").second;
-        return s.contains("clusters") &&
-               s["clusters"][0].value("counts", json::object()).value("accepted", 0) > 0;
-      },
-      30s, 200ms))
-      << svc.log();
+  const std::string api = acceptingApi(svc);
+  ASSERT_FALSE(api.empty());
   takeWorkersOffline(*d, true);  // errors that name the endpoints
   ASSERT_TRUE(d->setFault({{"chain", {{"unavailable_ms", 1500}}}}).ok());
   DevnetProcess::waitUntil([&] { return svc.log().find("s3cretpw") != std::string::npos; }, 4s);

@@ -5,9 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "hunter/adapters/sqlite_store.hpp"
 #include "hunter/app/config.hpp"
 
 namespace hunter::app {
+
+// The configured database as a reader (no lock, no check, the journal left alone), refused with
+// code "no_database" and its path when it does not exist yet.
+Result<std::unique_ptr<adapters::SqliteStore>> openExisting(const Config& cfg);
 
 // probe: also ask the chain and every worker (each with the configured timeout); what cannot
 // be reached is reported as such, never as an error.

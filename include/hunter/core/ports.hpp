@@ -143,6 +143,16 @@ class ChainClient {
 // - Lists come back in a stable order: answers and outcomes by insertion, submissions by id,
 //   workers by (cluster bytes, endpoint).
 // A write's result is always checked by the relay (a failure is logged, counted as
+// Per-cluster keys of Store::meta, with their sn values as decimal text:
+//   audited_below:<cluster>  every sn below it whose ACK names a hunter account is booked
+//   audit_from:<cluster>     set when submissions were restored after a lost WAL
+//   pruned_below:<cluster>   retention deleted the settled sns below it
+std::string auditedBelowKey(const H256& cluster);
+std::string auditFromKey(const H256& cluster);
+std::string prunedBelowKey(const H256& cluster);
+// A meta value as an sn: `fallback` when absent or empty.
+uint64_t metaSn(const std::optional<std::string>& value, uint64_t fallback);
+
 // hunter_store_errors_total{op} and shown in the cluster's status).
 class Store {
  public:
@@ -236,9 +246,8 @@ class Store {
   virtual Result<std::vector<WorkerRecord>> workers(const std::optional<H256>& cluster) = 0;
   virtual Status setClusterStatus(const ClusterStatusRecord& s) = 0;
   virtual Result<std::optional<ClusterStatusRecord>> clusterStatus(const H256& cluster) = 0;
-  // Small facts about the store itself, by key: "genesis_hash" (the chain it belongs to),
-  // "audited_below:<cluster>" (every sn below it whose ACK names a hunter account is booked),
-  // "audit_from:<cluster>" (set when submissions were restored after a lost WAL).
+  // Small facts about the store itself, by key: "genesis_hash" (the chain it belongs to), and
+  // per cluster the keys below (auditedBelowKey, ...).
   virtual Result<std::optional<std::string>> meta(const std::string& key) = 0;
   virtual Status setMeta(const std::string& key, const std::string& value) = 0;
 
