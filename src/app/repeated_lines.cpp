@@ -16,7 +16,8 @@ void RepeatedLines::forgetOldest() {
   if (oldest != seen_.end()) seen_.erase(oldest);
 }
 
-std::optional<std::string> RepeatedLines::admit(const std::string& text, int64_t now_ms) {
+std::optional<std::string> RepeatedLines::admit(const std::string& text, int64_t now_ms,
+                                                const std::string& level) {
   std::lock_guard lock(mu_);
   auto it = seen_.find(text);
   if (it != seen_.end() && now_ms - it->second.since_ms < window_ms_) {
@@ -26,24 +27,25 @@ std::optional<std::string> RepeatedLines::admit(const std::string& text, int64_t
   if (it == seen_.end() && seen_.size() >= kMaxTracked) forgetOldest();
   // A window that ended with repeats not yet summarised: the summary stands for this line.
   std::string line = it != seen_.end() && it->second.repeats > 0 ? summary(text, it->second) : text;
-  seen_[text] = Seen{now_ms, 0};
+  seen_[text] = Seen{now_ms, 0, level};
   return line;
 }
 
-std::vector<std::string> RepeatedLines::due(int64_t now_ms) {
+std::vector<RepeatedLines::Line> RepeatedLines::due(int64_t now_ms) {
   std::lock_guard lock(mu_);
-  std::vector<std::pair<int64_t, std::string>> out;
+  std::vector<std::pair<int64_t, Line>> out;
   for (auto it = seen_.begin(); it != seen_.end();) {
     if (now_ms - it->second.since_ms < window_ms_) {
       ++it;
       continue;
     }
-    if (it->second.repeats > 0)
-      out.emplace_back(it->second.since_ms, summary(it->first, it->second));
+    if (it->second.repeats > 0) {
+      out.emplace_back(it->second.since_ms, Line{it->second.level, summary(it->first, it->second)});
+    }
     it = seen_.erase(it);
   }
-  std::sort(out.begin(), out.end());
-  std::vector<std::string> lines;
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Line> lines;
   for (auto& [at, line] : out) lines.push_back(std::move(line));
   return lines;
 }

@@ -435,9 +435,9 @@ void Service::forward(core::RelayEvent e) {
   using K = core::RelayEvent::Kind;
   const bool report = e.kind == K::kSubmitted || e.kind == K::kOutcome;  // each one counts
   if (!report && (e.level == "warn" || e.level == "error")) {
-    auto line = repeats_.admit(e.level + " " + e.text, clock_.nowMs());
+    auto line = repeats_.admit(e.text, clock_.nowMs(), e.level);
     if (!line) return;
-    e.text = line->substr(e.level.size() + 1);
+    e.text = *line;
   }
   sink_(e);
 }
@@ -448,17 +448,16 @@ void Service::warn(const std::string& text) {
   e.text = text;
   if (sink_) {
     forward(e);
-  } else if (auto line = repeats_.admit("warn " + text, clock_.nowMs())) {
-    logWarn(line->substr(5));
+  } else if (auto line = repeats_.admit(text, clock_.nowMs())) {
+    logWarn(*line);
   }
 }
 
 void Service::summariseRepeats() {
-  for (const auto& line : repeats_.due(clock_.nowMs())) {
-    const auto space = line.find(' ');
+  for (auto& line : repeats_.due(clock_.nowMs())) {
     core::RelayEvent e;
-    e.level = line.substr(0, space);
-    e.text = line.substr(space + 1);
+    e.level = std::move(line.level);
+    e.text = std::move(line.text);
     if (sink_) {
       sink_(e);
     } else {

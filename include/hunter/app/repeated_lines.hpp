@@ -20,15 +20,22 @@ class RepeatedLines {
 
   explicit RepeatedLines(int64_t window_ms = kDefaultWindowMs) : window_ms_(window_ms) {}
 
+  struct Line {
+    std::string level;  // as admitted ("warn", "error")
+    std::string text;
+  };
+
   // `text` to log now, or nullopt when it repeats a line logged within the window.
-  std::optional<std::string> admit(const std::string& text, int64_t now_ms);
+  std::optional<std::string> admit(const std::string& text, int64_t now_ms,
+                                   const std::string& level = "warn");
   // The summaries of windows that ended with counted repeats (each once), oldest first.
-  std::vector<std::string> due(int64_t now_ms);
+  std::vector<Line> due(int64_t now_ms);
 
  private:
   struct Seen {
     int64_t since_ms = 0;  // when the window opened (the line was logged)
     size_t repeats = 0;    // swallowed since
+    std::string level;
   };
   std::string summary(const std::string& text, const Seen& s) const;
   void forgetOldest();

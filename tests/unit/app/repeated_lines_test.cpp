@@ -13,7 +13,8 @@ TEST(RepeatedLines, TheFirstLineIsLoggedAndRepeatsWithinTheWindowAreCounted) {
   EXPECT_TRUE(r.due(59'999).empty()) << "the window is not over";
   auto lines = r.due(60'000);
   ASSERT_EQ(lines.size(), 1u) << "'another error' did not repeat: no summary for it";
-  EXPECT_EQ(lines[0], "chain unreachable: timeout (repeated 599 more times in the last 60 s)");
+  EXPECT_EQ(lines[0].text, "chain unreachable: timeout (repeated 599 more times in the last 60 s)");
+  EXPECT_EQ(lines[0].level, "warn");
   EXPECT_TRUE(r.due(120'000).empty()) << "each summary once";
   EXPECT_EQ(r.admit("chain unreachable: timeout", 120'001), "chain unreachable: timeout")
       << "after the window, the next occurrence is logged again";
