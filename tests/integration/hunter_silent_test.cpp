@@ -99,6 +99,7 @@ std::string renderPage(const std::string& url, const std::string& screenshot) {
 TEST(NeverSilent, HealthzNamesAStuckClusterWithinStuckAfter) {
   auto d = oneSecondDevnet();
   ASSERT_TRUE(d);
+  const auto accounts = accountsBefore(*d, {devHunter(*d)});
   HunterConfigOptions ho;
   ho.extra_limits = "stuck_after_s = 4\n";  // progress_timeout_s stays 300 s
   std::string cfg = writeHunterConfig(*d, d->dir(), ho);
@@ -159,6 +160,9 @@ TEST(NeverSilent, HealthzNamesAStuckClusterWithinStuckAfter) {
       << svc.log();
   EXPECT_NE(svc.log().find("alpha: ok again (was stuck)"), std::string::npos) << svc.log();
   EXPECT_EQ(svc.terminate(), 0);
+  // The books after the fault: every sn the chain gives to us booked accepted once.
+  reconcile(*d, cfg);
+  EXPECT_GT(expectBooksExact(*d, d->dir() + "/hunter.db", d->clusters()[0].id, accounts), 0u);
 }
 
 TEST(NeverSilent, TheStatusPageShowsAHealthyCluster) {
