@@ -241,11 +241,21 @@ Result<JsonReply> DevnetProcess::post(const std::string& url, const std::string&
 }
 
 Result<json> DevnetProcess::setFault(const json& body) {
-  HUNTER_TRY(JsonReply r, post(admin_url_ + "/fault", body.dump(), std::chrono::seconds(30)));
-  if (r.status != 200) {
-    return makeError("fault", "POST /devnet/fault -> " + std::to_string(r.status) + " " + r.body);
+  // A fault is idempotent: a call that got no answer or a 5xx is made again (seen once under
+  // ASan in CI: the admin server dropped the call while the hunter kept it busy).
+  Error last = makeError("fault", "POST /devnet/fault: not sent");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
+    auto r = post(admin_url_ + "/fault", body.dump(), std::chrono::seconds(30));
+    if (!r.ok()) {
+      last = r.error();
+      continue;
+    }
+    if (r->status == 200) return r->json;
+    last = makeError("fault", "POST /devnet/fault -> " + std::to_string(r->status) + " " + r->body);
+    if (r->status < 500) break;
   }
-  return r.json;
+  return last;
 }
 
 Result<json> DevnetProcess::state() {
