@@ -8,7 +8,9 @@
 #   B   steady state: 1 cluster producing BENCH_RATE msgs/s (default 1000) for BENCH_STEADY_S
 #       seconds (default 20): p50/p99 delay from availability at the workers to fetch, to
 #       submission and to the ACK (the accepted outcome), as seen in the hunter's database.
-#   H   only with BENCH_HUGE=1: A with 1,000,000 messages, for peak RSS.
+#   H   only with BENCH_HUGE=1: A with 1,000,000 messages, for peak RSS; with
+#       BENCH_RETENTION_S=N (default 0: none) the hunter runs with hunter.retention_s = N, and the
+#       database's size on disk is sampled every 10 s ("db_series": [seconds, bytes, accepted]).
 # BENCH_WORK_DIR (default /tmp) holds the scenarios' directories, the hunter's database included
 # (/dev/shm shows what the disk's fsyncs cost). BENCH_KEEP=1 keeps the scenarios' directories (databases, logs) and prints where.
 # BENCH_SCENARIOS (default "A B A10") runs only the ones named; the others are null in the JSON
@@ -204,20 +206,29 @@ state_fold() {
   REPLY=$r
 }
 
-# run_backlog NAME CLUSTERS BACKLOG_PER_CLUSTER: scenario A. Prints one JSON object.
+# db_size DIR: the database on disk (db + wal + shm), in bytes, into REPLY.
+db_size() {
+  REPLY=$(cat "$1"/hunter.db "$1"/hunter.db-wal "$1"/hunter.db-shm 2>/dev/null | wc -c)
+}
+
+# run_backlog NAME CLUSTERS BACKLOG_PER_CLUSTER [RETENTION_S]: scenario A. Prints one JSON object.
 run_backlog() {
-  local name=$1 nclusters=$2 per=$3
+  local name=$1 nclusters=$2 per=$3 retention=${4:-0}
   local total=$((nclusters * per))
   local dir=$work/$name
   mkdir -p "$dir"
   heading "Scenario $name: $nclusters cluster(s) x $per messages backlog"
   write_devnet_cfg "$dir/devnet.toml" "$nclusters" "$per" 0 $((per + 1000))
   start_devnet "$dir"
+  if [ "$retention" -gt 0 ]; then
+    sed -i "s/^\[hunter\]\$/[hunter]\nretention_s = $retention/" "$dir/hunter.toml"
+  fi
   local d_cpu0 t0 h_cpu0
   d_cpu0=$(cpu_s "$devnet_pid")
   t0=$(now_ms)
   start_hunter "$dir"
   local done_ms="" next=0 db_bytes=0 h_cpu d_cpu h_rss d_rss finished=false
+  local series="" sample_ms=$((t0 + 10000))
   # Polled every 0.25 s; the end is the moment the devnet's block took the last message
   # (its per-cluster advanced_ms), not the poll that saw it.
   while :; do
@@ -227,6 +238,11 @@ run_backlog() {
     state_fold next_sn sum
     next=$REPLY
     set_now
+    if [ "$NOW_MS" -ge "$sample_ms" ]; then
+      db_size "$dir"
+      series+="${series:+,}[$(((NOW_MS - t0) / 1000)),$REPLY,$next]"
+      sample_ms=$((sample_ms + 10000))
+    fi
     if [ "$next" -ge "$total" ]; then
       state_fold advanced_ms max
       done_ms=$REPLY
@@ -245,7 +261,22 @@ run_backlog() {
   d_cpu=$(cpu_s "$devnet_pid")
   h_rss=$(hwm_kib "$hunter_pid" 2>/dev/null || echo 0)
   d_rss=$(hwm_kib "$devnet_pid")
-  db_bytes=$(cat "$dir"/hunter.db "$dir"/hunter.db-wal "$dir"/hunter.db-shm 2>/dev/null | wc -c)
+  db_size "$dir"
+  db_bytes=$REPLY
+  if [ "$retention" -gt 0 ]; then
+    # With retention, the hunter keeps running until it has deleted what settled more than
+    # retention_s (plus the audit's minute) ago: the size it levels off at.
+    local until_ms=$((NOW_MS + (retention + 90) * 1000))
+    while set_now && [ "$NOW_MS" -lt "$until_ms" ] && kill -0 "$hunter_pid" 2>/dev/null; do
+      pause 0.25
+      if [ "$NOW_MS" -ge "$sample_ms" ]; then
+        db_size "$dir"
+        series+="${series:+,}[$(((NOW_MS - t0) / 1000)),$REPLY,$next]"
+        sample_ms=$((sample_ms + 10000))
+      fi
+    done
+    h_rss=$(hwm_kib "$hunter_pid" 2>/dev/null || echo "$h_rss")  # the peak, deletions included
+  fi
   stop_pid "$hunter_pid"
   hunter_pid=""
   d_cpu=$(awk -v a="$d_cpu" -v b="$d_cpu0" 'BEGIN { printf "%.3f", a - b }')
@@ -267,7 +298,8 @@ run_backlog() {
   printf '"hunter_peak_rss_kib":%s,"devnet_peak_rss_kib":%s,' "$h_rss" "$d_rss"
   printf '"extrinsics_included":%s,"submissions":%s,"extrinsics_per_message":%s,' \
     "$xts" "$subs" "$(div "$xts" "$next" "%.5f")"
-  printf '"db_bytes":%s,"db_bytes_per_message":%s}\n' "$db_bytes" "$(div "$db_bytes" "$next" "%.1f")"
+  printf '"db_bytes":%s,"db_bytes_per_message":%s,' "$db_bytes" "$(div "$db_bytes" "$next" "%.1f")"
+  printf '"retention_s":%s,"db_series":[%s]}\n' "$retention" "$series"
   echo "  $name: $next accepted in ${wall}s" >&2
 }
 
@@ -376,7 +408,7 @@ if wanted A; then
 fi
 if wanted B; then run_steady B >"$work/B.json"; fi
 if wanted A10; then run_backlog A10 10 "$backlog10" >"$work/A10.json"; fi
-if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 >"$work/H.json"; fi
+if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 "${BENCH_RETENTION_S:-0}" >"$work/H.json"; fi
 heading "Crypto floors, after the scenarios"
 crypto_run after
 hunter_floor_after_ns=$(stage_ns after BM_HunterFloor)

@@ -23,6 +23,7 @@ struct Service::ClusterRuntime {
   bool started = false;
   int64_t retry_at_ms = 0;
   std::string backlog_reason = "moving";  // the reason label of its hunter_backlog_messages
+  size_t pruned_unlogged = 0;             // deleted by retention since its last log line
 };
 
 Service::~Service() = default;
@@ -42,6 +43,9 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   std::unique_ptr<Service> s(new Service());
   if (clusters.empty()) s->idle_reason_ = "idle: shard " + config.shard + " holds no clusters";
   s->cfg_ = config;
+  RetentionPacer::Options pace;
+  pace.every_ms = std::min<int64_t>(pace.every_ms, config.retention_s * 1000);
+  s->pacer_ = RetentionPacer(pace);
   s->sink_ = std::move(sink);
   s->started_ms_ = s->clock_.nowMs();
 
@@ -573,38 +577,46 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
   }
 }
 
-// Retention: once a minute (or once per retention_s, when shorter), each cluster's settled messages
-// older than retention_s are deleted in transactions of kPruneBatch, at most kPruneBatches a minute
-// per cluster so that a large first prune does not hold up the rounds. Only below the audited mark
-// and the chain's next sn: nothing the audit or an ACK may still need.
+// Retention: each cluster's settled messages older than retention_s are deleted in small
+// transactions, paced by RetentionPacer (a pass every minute, or every second while behind, each
+// about 200 ms at most). Only below the audited mark and the chain's next sn: nothing the audit or
+// an ACK may still need. Logged per cluster once a minute while behind, and when caught up.
 void Service::pruneSettled(int64_t now) {
-  constexpr int64_t kPruneEveryMs = 60'000;
-  constexpr size_t kPruneBatch = 1000, kPruneBatches = 20;
-  if (cfg_.retention_s == 0 || now < prune_at_ms_) return;
-  prune_at_ms_ = now + std::min(kPruneEveryMs, cfg_.retention_s * 1000);
+  if (cfg_.retention_s == 0 || !pacer_.due(now)) return;
   const int64_t cutoff = now - cfg_.retention_s * 1000;
-  for (auto& c : clusters_) {
-    auto mark = store_->meta(core::auditedBelowKey(c->cc.id));
-    auto status = store_->clusterStatus(c->cc.id);
-    if (!mark.ok() || !*mark || !status.ok() || !*status) continue;
-    const uint64_t below = std::min(core::metaSn(*mark, 0), (*status)->chain_next_sn);
-    size_t pruned = 0;
-    for (size_t i = 0; i < kPruneBatches; ++i) {
-      auto n = store_->pruneSettled(c->cc.id, below, cutoff, kPruneBatch);
-      if (!n.ok()) {
-        warn(c->cc.name() + ": retention: " + n.error().message);
-        break;
-      }
-      pruned += *n;
-      if (*n < kPruneBatch) break;
-    }
-    if (pruned == 0) continue;
-    metrics_.add("hunter_pruned_messages_total", {{"cluster", c->cc.name()}},
-                 static_cast<double>(pruned));
-    logInfo(c->cc.name() + ": retention: deleted " + std::to_string(pruned) +
-            " settled message(s) older than " + std::to_string(cfg_.retention_s) +
-            " s (their rewards and fees are kept as totals)");
+  std::vector<uint64_t> below;
+  for (const auto& c : clusters_) below.push_back(pruneBelow(c->cc.id));
+  auto pass = pacer_.run(clusters_.size(), clock_, [&](size_t i, size_t max) -> Result<size_t> {
+    if (below[i] == 0) return size_t{0};
+    return store_->pruneSettled(clusters_[i]->cc.id, below[i], cutoff, max);
+  });
+  for (const auto& [i, message] : pass.errors) {
+    warn(clusters_[i]->cc.name() + ": retention: " + message);
   }
+  const bool log_now = !pass.behind || now - pruned_logged_ms_ >= 60'000;
+  if (log_now) pruned_logged_ms_ = now;
+  for (size_t i = 0; i < clusters_.size(); ++i) {
+    auto& c = *clusters_[i];
+    if (pass.pruned[i] > 0) {
+      metrics_.add("hunter_pruned_messages_total", {{"cluster", c.cc.name()}},
+                   static_cast<double>(pass.pruned[i]));
+    }
+    c.pruned_unlogged += pass.pruned[i];
+    if (!log_now || c.pruned_unlogged == 0) continue;
+    logInfo(c.cc.name() + ": retention: deleted " + std::to_string(c.pruned_unlogged) +
+            " settled message(s) older than " + std::to_string(cfg_.retention_s) +
+            " s (their rewards and fees are kept as totals)" +
+            (pass.behind ? "; more to delete, going on" : ""));
+    c.pruned_unlogged = 0;
+  }
+}
+
+// Retention may delete below the lower of the audited mark and the chain's next sn (0: nothing).
+uint64_t Service::pruneBelow(const H256& cluster) {
+  auto mark = store_->meta(core::auditedBelowKey(cluster));
+  auto status = store_->clusterStatus(cluster);
+  if (!mark.ok() || !*mark || !status.ok() || !*status) return 0;
+  return std::min(core::metaSn(*mark, 0), (*status)->chain_next_sn);
 }
 
 void Service::updateAccounts(int64_t now) {

@@ -17,6 +17,7 @@
 #include "hunter/app/health.hpp"
 #include "hunter/app/metrics.hpp"
 #include "hunter/app/repeated_lines.hpp"
+#include "hunter/app/retention_pacer.hpp"
 #include "hunter/core/relay.hpp"
 
 namespace hunter::app {
@@ -93,6 +94,7 @@ class Service {
   void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
   void updateAccounts(int64_t now);
   void pruneSettled(int64_t now);
+  uint64_t pruneBelow(const H256& cluster);
   // Passes a relay event to sink_, a warning or error repeated within a minute only counted.
   void forward(core::RelayEvent e);
   // A warning of the service itself, repeats summarised as forward() does.
@@ -107,9 +109,9 @@ class Service {
   SystemClock clock_;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters_;
   core::EventSink sink_;
-  std::string idle_reason_;
-  int64_t prune_at_ms_ =
-      0;  // next retention pass  // set when the shard holds no clusters: healthy and idle
+  std::string idle_reason_;  // set when the shard holds no clusters: healthy and idle
+  RetentionPacer pacer_;     // when retention deletes, and how much
+  int64_t pruned_logged_ms_ = 0;
   RepeatedLines repeats_;
 
   MetricsRegistry metrics_;
