@@ -6,6 +6,7 @@
 
 #include "hunter/app/keyfile.hpp"
 #include "hunter/app/logging.hpp"
+#include "hunter/app/round_scheduler.hpp"
 #include "hunter/app/status.hpp"
 #include "hunter/crypto/ss58.hpp"
 
@@ -24,6 +25,9 @@ struct Service::ClusterRuntime {
   int64_t retry_at_ms = 0;
   std::string backlog_reason = "moving";  // the reason label of its hunter_backlog_messages
   size_t pruned_unlogged = 0;             // deleted by retention since its last log line
+  // Open submissions: first sn -> (last sn, submitted at ms), for the submission latency
+  // histogram (its round's thread only).
+  std::map<uint64_t, std::pair<uint64_t, int64_t>> sent;
 };
 
 Service::~Service() = default;
@@ -101,9 +105,9 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     rc.lost_after_ms = config.lost_after_s * 1000;
     rc.stuck_after_ms = config.stuck_after_s * 1000;
     Service* svc = s.get();
-    std::string name = cc.name();
-    core::EventSink relaySink = [svc, name](const core::RelayEvent& e) {
-      svc->onEvent(name, e);
+    ClusterRuntime* runtime = rt.get();
+    core::EventSink relaySink = [svc, runtime](const core::RelayEvent& e) {
+      svc->onEvent(*runtime, e);
       svc->forward(e);
     };
     rt->relay = std::make_unique<core::Relay>(rc, *rt->workers, *s->chain_, *s->store_, s->clock_,
@@ -211,32 +215,40 @@ static void sleepInterruptibly(int64_t ms, const std::atomic<bool>& stop) {
   }
 }
 
+// The clusters' rounds run on cfg_.cluster_threads threads (RoundScheduler): a cluster with
+// more work is due again at once, an idle one after poll_interval_ms. This thread keeps the
+// accounts, retention and the summaries of repeated lines.
 void Service::run(const std::atomic<bool>& stop) {
+  RoundScheduler rounds(clusters_.size(), cfg_.cluster_threads,
+                        [this](size_t i) { return clusterRound(*clusters_[i]); });
+  rounds.start();
   while (!stop.load()) {
-    bool progressed = false;
-    int64_t now = clock_.nowMs();
-    for (auto& c : clusters_) {
-      if (stop.load()) break;
-      if (!c->started) {
-        if (now < c->retry_at_ms) continue;
-        auto st = c->relay->start();
-        if (!st.ok()) {
-          c->retry_at_ms = now + 5000;
-          warn(c->cc.name() + ": not started yet: " + st.error().message);
-          continue;
-        }
-        c->started = true;
-        logInfo(c->cc.name() + ": started");
-      }
-      auto st = c->relay->round();
-      afterRound(*c, st, clock_.nowMs());
-      progressed = progressed || st.progressed();
-    }
     updateAccounts(clock_.nowMs());
     pruneSettled(clock_.nowMs());
     summariseRepeats();
-    if (!progressed) sleepInterruptibly(cfg_.poll_interval_ms, stop);
+    sleepInterruptibly(std::min<int64_t>(cfg_.poll_interval_ms, 200), stop);
   }
+  rounds.stop();
+}
+
+// One round of one cluster (started first, when it is not yet); the ms until its next round.
+int64_t Service::clusterRound(ClusterRuntime& c) {
+  constexpr int64_t kStartRetryMs = 5000;
+  const int64_t now = clock_.nowMs();
+  if (!c.started) {
+    if (now < c.retry_at_ms) return c.retry_at_ms - now;
+    auto st = c.relay->start();
+    if (!st.ok()) {
+      c.retry_at_ms = now + kStartRetryMs;
+      warn(c.cc.name() + ": not started yet: " + st.error().message);
+      return kStartRetryMs;
+    }
+    c.started = true;
+    logInfo(c.cc.name() + ": started");
+  }
+  auto st = c.relay->round();
+  afterRound(c, st, clock_.nowMs());
+  return st.progressed() ? 0 : cfg_.poll_interval_ms;
 }
 
 SubmitReport Service::submitOnce(uint64_t max, bool no_wait, int64_t timeout_ms,
@@ -470,10 +482,11 @@ void Service::summariseRepeats() {
   }
 }
 
-void Service::onEvent(const std::string& cluster, const core::RelayEvent& e) {
+void Service::onEvent(ClusterRuntime& c, const core::RelayEvent& e) {
   using K = core::RelayEvent::Kind;
   int64_t now = clock_.nowMs();
-  auto& sent = sent_[cluster];
+  const std::string cluster = c.cc.name();
+  auto& sent = c.sent;
   if (e.kind == K::kSubmitted) {
     double n = static_cast<double>(e.last_sn - e.first_sn + 1);
     metrics_.add("hunter_submitted_messages_total", {{"cluster", cluster}}, n);

@@ -46,7 +46,7 @@ bool taken(const Result<H256>& r) {
 AccountPool::AccountPool(std::vector<crypto::SecretKey> keys) {
   for (auto& k : keys) {
     auto id = crypto::accountId(k.publicKey());
-    accounts_.push_back(Account{k, id, std::nullopt});
+    accounts_.push_back(Account{k, id});
     ids_.push_back(id);
   }
 }
@@ -56,6 +56,7 @@ bool AccountPool::isOurs(const crypto::AccountId32& a) const {
 }
 
 AccountPool::Account& AccountPool::next() {
+  std::lock_guard lock(mu_);
   Account& a = accounts_[cursor_ % accounts_.size()];
   cursor_ = (cursor_ + 1) % accounts_.size();
   return a;
@@ -68,26 +69,46 @@ AccountPool::Account* AccountPool::find(const crypto::AccountId32& id) {
   return nullptr;
 }
 
+std::optional<uint32_t> AccountPool::nextNonce(const crypto::AccountId32& id) const {
+  std::lock_guard lock(mu_);
+  auto it = next_nonce_.find(id);
+  if (it == next_nonce_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AccountPool::setNextNonce(const crypto::AccountId32& id, uint32_t nonce) {
+  std::lock_guard lock(mu_);
+  next_nonce_[id] = nonce;
+}
+
 void AccountPool::invalidate(const crypto::AccountId32& id) {
-  if (auto* a = find(id)) a->next_nonce.reset();
+  std::lock_guard lock(mu_);
+  next_nonce_.erase(id);
 }
 
 void AccountPool::invalidateAll() {
-  for (auto& a : accounts_) a.next_nonce.reset();
+  std::lock_guard lock(mu_);
+  next_nonce_.clear();
 }
 
-void AccountPool::hold(const crypto::AccountId32& id, uint32_t nonce) { held_[id].insert(nonce); }
+void AccountPool::hold(const crypto::AccountId32& id, uint32_t nonce) {
+  std::lock_guard lock(mu_);
+  held_[id].insert(nonce);
+}
 
 void AccountPool::unhold(const crypto::AccountId32& id, uint32_t nonce) {
+  std::lock_guard lock(mu_);
   if (auto it = held_.find(id); it != held_.end()) it->second.erase(nonce);
 }
 
 bool AccountPool::isHeld(const crypto::AccountId32& id, uint32_t nonce) const {
+  std::lock_guard lock(mu_);
   auto it = held_.find(id);
   return it != held_.end() && it->second.count(nonce) > 0;
 }
 
 uint32_t AccountPool::nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const {
+  std::lock_guard lock(mu_);
   auto it = held_.find(id);
   if (it == held_.end() || it->second.empty()) return chain_next;
   return std::max(chain_next, *it->second.rbegin() + 1);
@@ -1672,11 +1693,11 @@ std::optional<u128> Relay::queryFee(const Bytes& xt, size_t messages, int64_t no
 }
 
 Result<uint32_t> Relay::nonceFor(AccountPool::Account& acc) {
-  if (!acc.next_nonce) {
-    HUNTER_TRY(uint32_t n, chain_.accountNextIndex(acc.id));
-    acc.next_nonce = accounts_.nextAfter(acc.id, n);
-  }
-  return *acc.next_nonce;
+  if (auto known = accounts_.nextNonce(acc.id)) return *known;
+  HUNTER_TRY(uint32_t n, chain_.accountNextIndex(acc.id));
+  const uint32_t next = accounts_.nextAfter(acc.id, n);
+  accounts_.setNextNonce(acc.id, next);
+  return next;
 }
 
 void Relay::submit(RoundStats& st, int64_t now) {
@@ -1727,6 +1748,8 @@ void Relay::submit(RoundStats& st, int64_t now) {
       accounts_.unhold(it->second.account, it->second.nonce);
       it = refill_.erase(it);
     }
+    // From here until the transaction is sent or refused, no other relay takes a nonce.
+    auto sequence = accounts_.sequence();
     std::optional<Slot> slot;
     if (auto it = refill_.find(run.front().sn); it != refill_.end()) slot = it->second;
     AccountPool::Account* slotAcc = slot ? accounts_.find(slot->account) : nullptr;
@@ -1783,7 +1806,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     if (taken(r)) {
       checked("updateSubmission",
               store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
-      if (!slotAcc) acc.next_nonce = *nonce + 1;
+      if (!slotAcc) accounts_.setNextNonce(acc.id, *nonce + 1);
       st.submitted_txs++;
       st.submitted_msgs += run.size();
       submitted_total_ += run.size();
@@ -1803,7 +1826,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     }
     if (isTransport(r.error())) {
       // Unknown whether it arrived: keep it as `sending` and re-send the same bytes later.
-      if (!slotAcc) acc.next_nonce = *nonce + 1;
+      if (!slotAcc) accounts_.setNextNonce(acc.id, *nonce + 1);
       submitted_total_ += run.size();
       emit(RelayEvent::Kind::kChain, "warn",
            cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) + ": submit failed (" +

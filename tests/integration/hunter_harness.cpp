@@ -236,11 +236,15 @@ bool poolEmpty(DevnetProcess& d) {
   return p.ok() && p->is_array() && p->empty();
 }
 
-CommandResult reconcile(DevnetProcess& d, const std::string& cfg) {
+CommandResult reconcile(DevnetProcess& d, const std::string& cfg,
+                        const std::vector<std::string>& clusters) {
   bool drained = DevnetProcess::waitUntil([&] { return poolEmpty(d); }, std::chrono::seconds(30));
   EXPECT_TRUE(drained) << "the devnet's pool did not drain";
-  auto r = runHunter({"submit", "--config", cfg, "--cluster", "alpha", "--max", "0"});
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  CommandResult r;
+  for (const auto& cluster : clusters) {
+    r = runHunter({"submit", "--config", cfg, "--cluster", cluster, "--max", "0"});
+    EXPECT_EQ(r.exit_code, 0) << cluster << ": " << r.out << r.err;
+  }
   return r;
 }
 
@@ -250,19 +254,25 @@ std::vector<Account> accountsBefore(DevnetProcess& d, const std::vector<crypto::
   return out;
 }
 
-uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H256& cluster,
-                          const std::vector<Account>& accounts) {
-  auto store = adapters::SqliteStore::open(database);
-  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
-  if (!store.ok()) return 0;
-  auto outs = (*store)->outcomes(cluster);
-  EXPECT_TRUE(outs.ok());
-  if (!outs.ok()) return 0;
-  std::map<uint64_t, std::vector<core::OutcomeRecord>> accepted;
+namespace {
+
+struct BooksTally {
+  uint64_t mine = 0;
+  u128 rewards = 0;
   u128 fees = 0;
+};
+
+// The per-sn half of expectBooksExact for one cluster; the rewards and fees it booked.
+BooksTally checkClusterBooks(DevnetProcess& d, adapters::SqliteStore& store, const H256& cluster,
+                             const std::vector<Account>& accounts) {
+  BooksTally t;
+  auto outs = store.outcomes(cluster);
+  EXPECT_TRUE(outs.ok());
+  if (!outs.ok()) return t;
+  std::map<uint64_t, std::vector<core::OutcomeRecord>> accepted;
   for (auto& o : *outs) {
     if (o.kind != core::OutcomeKind::kAccepted) continue;
-    fees += o.fee;
+    t.fees += o.fee;
     accepted[o.sn].push_back(o);
   }
   auto ours = [&](const crypto::AccountId32& a) {
@@ -271,8 +281,6 @@ uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H
     return false;
   };
   const uint64_t next = chainNextSn(d, cluster);
-  uint64_t mine = 0;
-  u128 rewards = 0;
   for (uint64_t sn = 0; sn < next; ++sn) {
     auto ack = chainAck(d, cluster, sn);
     EXPECT_TRUE(ack.has_value()) << "sn " << sn << " has no ACK";
@@ -281,8 +289,8 @@ uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H
       EXPECT_TRUE(it == accepted.end()) << "sn " << sn << " is booked accepted but not ours";
       continue;
     }
-    mine++;
-    rewards += ack->reward;
+    t.mine++;
+    t.rewards += ack->reward;
     if (it == accepted.end()) {
       ADD_FAILURE() << "sn " << sn << " is ours on chain but not booked accepted";
       continue;
@@ -293,15 +301,37 @@ uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H
     EXPECT_EQ(it->second[0].ack_hash, std::optional<H256>(ack->hash)) << "sn " << sn;
   }
   for (auto& [sn, rows] : accepted) EXPECT_LT(sn, next) << "sn " << sn << " booked, not on chain";
+  return t;
+}
+
+}  // namespace
+
+uint64_t expectBooksExact(DevnetProcess& d, const std::string& database,
+                          const std::vector<H256>& clusters, const std::vector<Account>& accounts) {
+  auto store = adapters::SqliteStore::open(database);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+  if (!store.ok()) return 0;
+  BooksTally all;
+  for (const auto& cluster : clusters) {
+    auto t = checkClusterBooks(d, **store, cluster, accounts);
+    all.mine += t.mine;
+    all.rewards += t.rewards;
+    all.fees += t.fees;
+  }
   u128 before = 0, now = 0;
   for (auto& a : accounts) {
     before += a.free_before;
     now += chainFree(d, a.id);
   }
-  EXPECT_TRUE(now + fees == before + rewards)
-      << "free now " << u128ToString(now) << " + booked fees " << u128ToString(fees)
-      << " != free before " << u128ToString(before) << " + rewards " << u128ToString(rewards);
-  return mine;
+  EXPECT_TRUE(now + all.fees == before + all.rewards)
+      << "free now " << u128ToString(now) << " + booked fees " << u128ToString(all.fees)
+      << " != free before " << u128ToString(before) << " + rewards " << u128ToString(all.rewards);
+  return all.mine;
+}
+
+uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H256& cluster,
+                          const std::vector<Account>& accounts) {
+  return expectBooksExact(d, database, std::vector<H256>{cluster}, accounts);
 }
 
 std::string apiUrlFromLog(const HunterService& svc, std::chrono::milliseconds deadline) {

@@ -90,9 +90,11 @@ u128 dec(const nlohmann::json& v);
 std::string readFile(const std::string& path);
 bool poolEmpty(DevnetProcess& d);
 // After the service stopped: waits for the devnet's pool to drain (what the stopped hunter left
-// there still gets included), then a one-shot `submit --max 0` reads every ACK, so the database
+// there still gets included), then a one-shot `submit --max 0` per cluster reads every ACK, so
+// the database
 // is complete before it is compared with the chain.
-CommandResult reconcile(DevnetProcess& d, const std::string& cfg);
+CommandResult reconcile(DevnetProcess& d, const std::string& cfg,
+                        const std::vector<std::string>& clusters = {"alpha"});
 
 // The books check every fault scenario ends with (after reconcile()): every sn below the chain's
 // next sn whose ACK names one of `accounts` is booked accepted exactly once, with the ACK's hash
@@ -106,6 +108,9 @@ struct Account {
 std::vector<Account> accountsBefore(DevnetProcess& d, const std::vector<crypto::AccountId32>& ids);
 uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H256& cluster,
                           const std::vector<Account>& accounts);
+// The same over several clusters whose fees the same accounts paid.
+uint64_t expectBooksExact(DevnetProcess& d, const std::string& database,
+                          const std::vector<H256>& clusters, const std::vector<Account>& accounts);
 
 // The URL `hunter run` logs as "api listening on http://HOST:PORT" (empty if not in time).
 std::string apiUrlFromLog(const HunterService& svc,

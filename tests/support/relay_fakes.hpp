@@ -208,6 +208,10 @@ struct FakeChain : ChainClient {
   size_t submits = 0;
   size_t largest_submit = 0;       // bytes of the largest extrinsic submitted
   std::vector<std::string> calls;  // "acks" and "submit", in order
+  // When set: answers accountNextIndex (a nonce space shared with other fake chains).
+  std::function<Result<uint32_t>(const crypto::AccountId32&)> next_index;
+  // When set: told of every extrinsic the pool took.
+  std::function<void(const DecodedExtrinsic&)> on_pooled;
 
   Result<ChainParams> params() override {
     if (down) return makeError("unreachable", "chain down");
@@ -259,6 +263,7 @@ struct FakeChain : ChainClient {
   }
   Result<uint32_t> accountNextIndex(const crypto::AccountId32& a) override {
     if (down) return makeError("unreachable", "chain down");
+    if (next_index) return next_index(a);
     return poolNonce(a);
   }
   Result<std::optional<AccountInfo>> account(const crypto::AccountId32& a) override {
@@ -322,6 +327,7 @@ struct FakeChain : ChainClient {
     }
     pool.push_back(*d);
     pool_bytes.push_back(xt);
+    if (on_pooled) on_pooled(*d);
     return txHash(xt);
   }
   // Includes every ready pool transaction, as `hunter` (or its signer).
@@ -372,6 +378,7 @@ struct Harness {
   MemoryStore store;
   FakeClock clock;
   AccountPool accounts;
+  AccountPool* pool = &accounts;  // the relay's; a test may share one among harnesses
   std::vector<RelayEvent> events;
   std::unique_ptr<Relay> relay;
   RelayConfig cfg;
@@ -398,7 +405,7 @@ struct Harness {
   }
   void rebuild() {
     relay = std::make_unique<Relay>(
-        cfg, workers, chain, store, clock, accounts,
+        cfg, workers, chain, store, clock, *pool,
         [this](const RelayEvent& e) { events.push_back(e); }, 42);
   }
   uint64_t count(MsgState s) { return store.countMessages(cluster, {s}).value(); }

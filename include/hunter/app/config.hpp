@@ -40,6 +40,9 @@ struct Config {
   // [limits]
   size_t batch_size = 64;
   size_t max_in_flight = 16;
+  // Threads that run the clusters' rounds (at most one per cluster): a cluster whose round waits
+  // (slow workers, a hanging answer) holds one; the others go on on the rest.
+  size_t cluster_threads = 8;
   size_t max_pending = 8192;
   uint32_t fetch_limit = 1024;
   int64_t request_timeout_ms = 5000;

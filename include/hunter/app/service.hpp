@@ -64,8 +64,9 @@ class Service {
   // Starts every relay (chain parameters, cluster registration, worker handshakes). A relay
   // whose cluster cannot be started now is retried by run().
   Status start();
-  // The service loop until `stop` becomes true. Rounds run back to back while there is work
-  // and wait poll_interval_ms (interruptibly) when a round did nothing.
+  // The service loop until `stop` becomes true. Each cluster's rounds run back to back while it
+  // has work and poll_interval_ms apart when a round did nothing, on limits.cluster_threads
+  // threads, so that a slow cluster delays only itself.
   void run(const std::atomic<bool>& stop);
   // One cluster, one round of submissions, then (unless no_wait) wait for every ACK.
   SubmitReport submitOnce(uint64_t max, bool no_wait, int64_t timeout_ms,
@@ -90,7 +91,8 @@ class Service {
   Service() = default;
   struct ClusterRuntime;
   void describeMetrics();
-  void onEvent(const std::string& cluster, const core::RelayEvent& e);
+  void onEvent(ClusterRuntime& c, const core::RelayEvent& e);
+  int64_t clusterRound(ClusterRuntime& c);
   void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
   void updateAccounts(int64_t now);
   void pruneSettled(int64_t now);
@@ -123,10 +125,7 @@ class Service {
   std::map<std::string, std::string> stuck_;       // per cluster name, when stuck
   std::map<std::string, StalledCluster> stalled_;  // per cluster name, when stalled
   int64_t accounts_at_ms_ = 0;                     // last account refresh (run thread only)
-  // Open submissions per cluster name: first sn -> (last sn, submitted at ms), for the
-  // submission latency histogram (run thread only).
-  std::map<std::string, std::map<uint64_t, std::pair<uint64_t, int64_t>>> sent_;
-  std::unique_ptr<adapters::HttpServer> api_;  // declared last: stopped first
+  std::unique_ptr<adapters::HttpServer> api_;      // declared last: stopped first
 };
 
 }  // namespace hunter::app

@@ -10,14 +10,16 @@
 // is sent, and a stored one is re-sent byte for byte, which the chain answers as already
 // imported or outdated, never as a second inclusion.
 //
-// Not thread-safe: one thread drives all relays of a process (AccountPool is shared). Inside
-// round(), WorkerClient::signAll and lastLatencyMs may be called from other threads (one
-// signAll at a time, while the calling thread may fetch; endpoints() is read meanwhile) and
-// signatures are recovered on verify_threads threads per chunk; ChainClient, Store and Clock
-// are only called from the calling thread.
+// One thread at a time drives a relay; the relays of different clusters may run on different
+// threads at once (the service's RoundScheduler), sharing the AccountPool (thread-safe: one
+// nonce sequence per account) and the ChainClient, Store, Clock and EventSink, which must then
+// be thread-safe. Inside round(), WorkerClient::signAll and lastLatencyMs may be called from
+// other threads (one signAll at a time, while the calling thread may fetch; endpoints() is read
+// meanwhile) and signatures are recovered on verify_threads threads per chunk.
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -65,7 +67,8 @@ struct RelayConfig {
 // "outdated" or "priority too low": the next nonce is then the chain's (system_accountNextIndex,
 // which counts only the pool's ready transactions) or one past the highest nonce this process
 // holds in open submissions, whichever is higher, so that a transaction of ours waiting in the
-// pool is never offered its own nonce again. Shared by every relay of the process.
+// pool is never offered its own nonce again. Shared by every relay of the process, on any
+// thread: thread-safe.
 class AccountPool {
  public:
   explicit AccountPool(std::vector<crypto::SecretKey> keys);
@@ -76,10 +79,12 @@ class AccountPool {
   struct Account {
     crypto::SecretKey key;
     crypto::AccountId32 id;
-    std::optional<uint32_t> next_nonce;  // unknown until read from the chain
   };
   Account& next();  // round robin
   Account* find(const crypto::AccountId32& id);
+  // The nonce to use next, unknown until read from the chain (or after invalidate).
+  std::optional<uint32_t> nextNonce(const crypto::AccountId32& id) const;
+  void setNextNonce(const crypto::AccountId32& id, uint32_t nonce);
   void invalidate(const crypto::AccountId32& id);  // re-read the nonce before the next use
   void invalidateAll();
   // Nonces of open submissions: held while the submission may still be included.
@@ -88,11 +93,18 @@ class AccountPool {
   // The next nonce to use once the chain says `chain_next`: past every held one.
   uint32_t nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const;
   bool isHeld(const crypto::AccountId32& id, uint32_t nonce) const;
+  // Held by a relay from choosing an account and nonce until the transaction on it was sent or
+  // refused, so that relays on several threads use each account's nonces as one sequence and
+  // never sign two transactions on one nonce by mistake.
+  std::unique_lock<std::mutex> sequence() { return std::unique_lock(sequence_mu_); }
 
  private:
-  std::map<crypto::AccountId32, std::set<uint32_t>> held_;
-  std::vector<Account> accounts_;
+  std::vector<Account> accounts_;  // fixed at construction: references to them stay valid
   std::vector<crypto::AccountId32> ids_;
+  std::mutex sequence_mu_;
+  mutable std::mutex mu_;  // guards the members below; every method takes it
+  std::map<crypto::AccountId32, std::set<uint32_t>> held_;
+  std::map<crypto::AccountId32, uint32_t> next_nonce_;
   size_t cursor_ = 0;
 };
 
