@@ -80,14 +80,20 @@ Status parseChain(const Ctx& c, const toml::table& t, Config& cfg) {
 
 Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "hunter.";
-  HUNTER_CHECK(c.checkKeys(t, p,
-                           {"key_files", "key_file", "database", "poll_interval_ms", "era_period",
-                            "tip", "log_level", "log_format", "ca_file", "shard", "retention_s"}));
+  HUNTER_CHECK(c.checkKeys(
+      t, p,
+      {"key_files", "key_file", "database", "poll_interval_ms", "era_period", "tip", "log_level",
+       "log_format", "ca_file", "shard", "retention_s", "max_poll_interval_ms", "idle_after_s"}));
   HUNTER_CHECK(c.readInt(t, p, "retention_s", cfg.retention_s, 0, int64_t{3650} * 86400));
   HUNTER_CHECK(readStringList(c, t, p, "key_files", cfg.key_files, false));
   if (t.get("key_file")) HUNTER_CHECK(readStringList(c, t, p, "key_file", cfg.key_files, false));
   HUNTER_CHECK(c.readString(t, p, "database", cfg.database));
   HUNTER_CHECK(c.readInt(t, p, "poll_interval_ms", cfg.poll_interval_ms, 10, 3'600'000));
+  // Unset, the slow interval is 5 s, or the fast one when that is longer.
+  cfg.max_poll_interval_ms = std::max(cfg.max_poll_interval_ms, cfg.poll_interval_ms);
+  HUNTER_CHECK(c.readInt(t, p, "max_poll_interval_ms", cfg.max_poll_interval_ms,
+                         cfg.poll_interval_ms, 3'600'000));
+  HUNTER_CHECK(c.readInt(t, p, "idle_after_s", cfg.idle_after_s, 0, 86'400));
   HUNTER_CHECK(c.readInt(t, p, "era_period", cfg.era_period, 4, 65536));
   if (const toml::node* n = t.get("era_period")) {
     if ((cfg.era_period & (cfg.era_period - 1)) != 0) {

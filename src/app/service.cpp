@@ -6,11 +6,16 @@
 
 #include "hunter/app/keyfile.hpp"
 #include "hunter/app/logging.hpp"
+#include "hunter/app/poll_backoff.hpp"
 #include "hunter/app/round_scheduler.hpp"
 #include "hunter/app/status.hpp"
 #include "hunter/crypto/ss58.hpp"
 
 namespace hunter::app {
+
+namespace {
+double seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+}  // namespace
 
 int64_t SystemClock::nowMs() {
   using namespace std::chrono;
@@ -28,6 +33,8 @@ struct Service::ClusterRuntime {
   // Open submissions: first sn -> (last sn, submitted at ms), for the submission latency
   // histogram (its round's thread only).
   std::map<uint64_t, std::pair<uint64_t, int64_t>> sent;
+  size_t in_flight = 0;  // open submissions after its last round
+  std::optional<PollBackoff> poll;
 };
 
 Service::~Service() = default;
@@ -247,8 +254,23 @@ int64_t Service::clusterRound(ClusterRuntime& c) {
     logInfo(c.cc.name() + ": started");
   }
   auto st = c.relay->round();
-  afterRound(c, st, clock_.nowMs());
-  return st.progressed() ? 0 : cfg_.poll_interval_ms;
+  const int64_t end = clock_.nowMs();
+  afterRound(c, st, end);
+  if (!c.poll) {
+    c.poll.emplace(cfg_.poll_interval_ms, cfg_.max_poll_interval_ms, cfg_.idle_after_s * 1000);
+  }
+  const int64_t delay = c.poll->after(roundOutcome(c, st), end);
+  metrics_.set("hunter_poll_interval_seconds", {{"cluster", c.cc.name()}}, seconds(delay));
+  return delay;
+}
+
+// Idle: the round moved nothing, and nothing waits at the workers, in the chain's pool or on an
+// answer (a worker or the chain that did not answer is waited for at the fast rate).
+RoundOutcome Service::roundOutcome(const ClusterRuntime& c, const core::RoundStats& st) const {
+  if (st.progressed()) return RoundOutcome::kProgressed;
+  const bool waiting = st.chain_unreachable || st.workers_unreachable || st.stuck ||
+                       c.in_flight > 0 || c.relay->workerNextSn() > c.relay->chainNextSn();
+  return waiting ? RoundOutcome::kWaiting : RoundOutcome::kIdle;
 }
 
 SubmitReport Service::submitOnce(uint64_t max, bool no_wait, int64_t timeout_ms,
@@ -363,8 +385,6 @@ std::string boundedLabel(const std::string& v) {
   return v;
 }
 
-double seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
-
 }  // namespace
 
 void describeServiceMetrics(MetricsRegistry& m) {
@@ -384,6 +404,10 @@ void describeServiceMetrics(MetricsRegistry& m) {
   m.describe("hunter_oldest_pending_age_seconds", T::kGauge,
              "Age of the oldest message not yet final (pending, signed or submitted), per "
              "cluster; 0 when none.");
+  m.describe("hunter_poll_interval_seconds", T::kGauge,
+             "The wait before the cluster's next round: 0 while it has work, "
+             "hunter.poll_interval_ms while work is in progress, backing off up to "
+             "hunter.max_poll_interval_ms when idle for hunter.idle_after_s.");
   m.describe("hunter_pruned_messages_total", T::kCounter,
              "Settled messages deleted by retention (hunter.retention_s), per cluster.");
   m.describe("hunter_store_errors_total", T::kCounter,
@@ -572,6 +596,7 @@ void Service::afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t 
     metrics_.set("hunter_oldest_pending_age_seconds", cl, age);
   }
   if (auto open = store_->openSubmissionHeads(c.cc.id); open.ok()) {
+    c.in_flight = open->size();
     metrics_.set("hunter_submissions_in_flight", cl, static_cast<double>(open->size()));
   }
   for (auto& ws : c.relay->takeWorkerStats()) {

@@ -4,7 +4,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -79,6 +83,51 @@ TEST(Isolation, ASlowClusterDoesNotDelayAHealthyOne) {
   reconcile(*d, cfg, {"alpha", "beta"});
   EXPECT_GT(expectBooksExact(*d, db, {alpha_id, beta_id}, accounts), 0u)
       << "both clusters' books exact, the fees of both paid by one account";
+}
+
+// Adaptive polling: a cluster with a message every 10 s is idle in between. With idle_after_s 1
+// and max_poll_interval_ms 2000 it backs off from 100 ms to 2 s between messages (about 10
+// fetches a message instead of 100) and still relays every message, its first new message
+// bringing it back to the fast rate.
+TEST(AdaptivePolling, AnIdleClusterIsPolledLessOftenAndStillRelaysEveryMessage) {
+  DevnetOptions o;
+  o.block_ms = 1000;
+  o.clusters[0].rate = 0.1;
+  auto d = startDevnet(o);
+  ASSERT_TRUE(d);
+  std::atomic<int> fetches{0};
+  std::vector<std::unique_ptr<adapters::HttpServer>> proxies;
+  HunterConfigOptions ho;
+  ho.extra_hunter = "max_poll_interval_ms = 2000\nidle_after_s = 1\n";
+  std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  std::stringstream text;
+  text << std::ifstream(cfg).rdbuf();
+  std::string toml = text.str();
+  for (const auto& real : d->clusters()[0].workers) {
+    auto proxy = startWorkerProxy(real, [&](const adapters::ServerRequest& req,
+                                            const adapters::HttpReply&, adapters::ServerResponse&) {
+      if (req.path.find("GetClusterMessages") != std::string::npos) ++fetches;
+    });
+    ASSERT_TRUE(proxy.ok()) << proxy.error().message;
+    toml.replace(toml.find(real), real.size(), (*proxy)->baseUrl());
+    proxies.push_back(std::move(*proxy));
+  }
+  std::ofstream(cfg) << toml;
+  const H256 alpha = d->clusters()[0].id;
+  HunterService svc(cfg, d->dir() + "/hunter.log");
+  // The first message (produced at 10 s) relayed; then 20 s more: two messages more.
+  ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, alpha) >= 1; }, 30s))
+      << svc.log();
+  const int before = fetches.load();
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, alpha) >= 3; }, 40s))
+      << svc.log();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int during = fetches.load() - before;
+  EXPECT_LT(during, static_cast<int>(secs * 4))
+      << during << " fetches in " << secs << " s: at 100 ms it would be about " << secs * 10;
+  EXPECT_GT(during, static_cast<int>(secs / 2.5)) << "it polls at least every 2 s";
+  EXPECT_EQ(svc.terminate(), 0);
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct Config {
   std::vector<std::string> key_files;
   std::string database = "hunter.db";
   int64_t poll_interval_ms = 1000;
+  // A cluster with nothing to do for idle_after_s is polled less often, backing off up to this.
+  int64_t max_poll_interval_ms = 5000;
+  int64_t idle_after_s = 60;
   uint64_t era_period = 64;
   u128 tip = 0;
   std::string log_level = "info";    // trace, debug, info, warn, error

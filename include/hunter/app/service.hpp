@@ -16,6 +16,7 @@
 #include "hunter/app/config.hpp"
 #include "hunter/app/health.hpp"
 #include "hunter/app/metrics.hpp"
+#include "hunter/app/poll_backoff.hpp"
 #include "hunter/app/repeated_lines.hpp"
 #include "hunter/app/retention_pacer.hpp"
 #include "hunter/core/relay.hpp"
@@ -93,6 +94,7 @@ class Service {
   void describeMetrics();
   void onEvent(ClusterRuntime& c, const core::RelayEvent& e);
   int64_t clusterRound(ClusterRuntime& c);
+  RoundOutcome roundOutcome(const ClusterRuntime& c, const core::RoundStats& st) const;
   void afterRound(ClusterRuntime& c, const core::RoundStats& st, int64_t now);
   void updateAccounts(int64_t now);
   void pruneSettled(int64_t now);

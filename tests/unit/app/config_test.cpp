@@ -102,6 +102,22 @@ TEST(Config, WrongTypesAndValuesNameTheKey) {
   EXPECT_NE(errorOf("chain = 3\n").find("chain: expected a table"), std::string::npos);
 }
 
+TEST(Config, PollingAndThreadsHaveDefaultsAndBounds) {
+  auto c = parseConfig(kGood, "h.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->max_poll_interval_ms, 5000);
+  EXPECT_EQ(c->idle_after_s, 60);
+  EXPECT_EQ(c->cluster_threads, 8u);
+  auto slow = parseConfig("[hunter]\npoll_interval_ms = 8000\n", "h.toml");
+  ASSERT_TRUE(slow.ok()) << slow.error().message;
+  EXPECT_EQ(slow->max_poll_interval_ms, 8000) << "unset, never below the fast interval";
+  EXPECT_NE(errorOf("[hunter]\npoll_interval_ms = 500\nmax_poll_interval_ms = 100\n")
+                .find("h.toml:3: hunter.max_poll_interval_ms: must be between 500 and"),
+            std::string::npos);
+  EXPECT_NE(errorOf("[limits]\ncluster_threads = 0\n").find("limits.cluster_threads"),
+            std::string::npos);
+}
+
 TEST(Config, ClusterMistakes) {
   std::string base = "[[clusters]]\nworkers = [\"http://w\"]\n";
   EXPECT_NE(errorOf(base).find("clusters[0].id: missing"), std::string::npos);
