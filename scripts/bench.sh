@@ -11,6 +11,10 @@
 #   H   only with BENCH_HUGE=1: A with 1,000,000 messages, for peak RSS; with
 #       BENCH_RETENTION_S=N (default 0: none) the hunter runs with hunter.retention_s = N, and the
 #       database's size on disk is sampled every 10 s ("db_series": [seconds, bytes, accepted]).
+#   I   isolation: BENCH_I_CLUSTERS clusters (default 100) x 1 msg/s for BENCH_I_S seconds
+#       (default 60), 500 ms blocks, poll 200 ms, run twice: healthy, then with two of the first
+#       cluster's four workers answering after 3 s. The healthy clusters' p99 delay to submission
+#       with the slow cluster / without (target <= 1.25).
 # BENCH_WORK_DIR (default /tmp) holds the scenarios' directories, the hunter's database included
 # (/dev/shm shows what the disk's fsyncs cost). BENCH_KEEP=1 keeps the scenarios' directories (databases, logs) and prints where.
 # BENCH_SCENARIOS (default "A B A10") runs only the ones named; the others are null in the JSON
@@ -148,7 +152,7 @@ system_floor_before_ns=$system_floor_ns
 
 # ---------------------------------------------------------------- scenario helpers
 # write_devnet_cfg FILE CLUSTERS BACKLOG RATE MAX_PENDING
-write_devnet_cfg() {
+write_devnet_cfg() {  # FILE CLUSTERS BACKLOG RATE MAX_PENDING [FIRST_CLUSTER_TOML]
   {
     printf 'block_ms = %s\nchain_port = 0\nworker_base_port = 0\nhunter_key_out = "dev-hunter.key"\n' "$block_ms"
     printf '\n[chain]\nmax_block_extrinsics = 4096\n'
@@ -156,6 +160,7 @@ write_devnet_cfg() {
       printf '\n[[clusters]]\nalias = "c%s"\nworkers = 4\nthreshold = 3\n' "$i"
       printf 'reward_per_message = "1000000000"\nrate = %s\npayload_size = 256\n' "$4"
       printf 'initial_backlog = %s\nmax_pending = %s\n' "$3" "$5"
+      if [ "$i" = 0 ]; then printf '%b' "${6:-}"; fi
     done
   } >"$1"
 }
@@ -303,6 +308,59 @@ run_backlog() {
   echo "  $name: $next accepted in ${wall}s" >&2
 }
 
+# run_isolation NAME SLOW: scenario I, one half (SLOW 1: c0's workers 2 and 3 answer after 3 s).
+# Prints one JSON object: the delay to submission of every cluster but c0.
+run_isolation() {
+  local name=$1 slow=$2 n=${BENCH_I_CLUSTERS:-100} secs=${BENCH_I_S:-60}
+  local dir=$work/$name faults=""
+  mkdir -p "$dir"
+  heading "Scenario $name: $n clusters x 1 msg/s for ${secs}s$([ "$slow" = 1 ] && echo ', c0 slow')"
+  [ "$slow" = 1 ] && faults='\n[[clusters.faults]]\nindex = 2\nslow_ms = 3000\n[[clusters.faults]]\nindex = 3\nslow_ms = 3000\n'
+  local saved_block=$block_ms saved_poll=$poll_ms
+  block_ms=500
+  poll_ms=200
+  write_devnet_cfg "$dir/devnet.toml" "$n" 0 1 100000 "$faults"
+  start_devnet "$dir"
+  block_ms=$saved_block
+  poll_ms=$saved_poll
+  start_hunter "$dir"
+  local t0 h_cpu0
+  sleep 5  # start-up (every cluster's handshake) is left out
+  h_cpu0=$(cpu_s "$hunter_pid")
+  t0=$(now_ms)
+  pause "$secs"
+  local t1 h_cpu h_rss
+  t1=$(now_ms)
+  h_cpu=$(awk -v a="$(cpu_s "$hunter_pid")" -v b="$h_cpu0" 'BEGIN { printf "%.3f", a - b }')
+  h_rss=$(hwm_kib "$hunter_pid")
+  devnet_state
+  state_fold started_ms max
+  local start=$REPLY
+  sleep 3
+  stop_pid "$hunter_pid"
+  hunter_pid=""
+  stop_pid "$devnet_pid"
+  devnet_pid=""
+  local c0 sn_lo sn_hi
+  c0=$(awk '/^\[\[clusters\]\]/ { c = 1 } c && /^id = / { gsub(/"|0x/, "", $3); print toupper($3); exit }' "$dir/hunter.toml")
+  sn_lo=$(((t0 - start) / 1000))
+  sn_hi=$(((t1 - 3000 - start) / 1000))
+  sqlite3 "$dir/hunter.db" "select min(s.created_ms) - ($start + (m.sn + 1) * 1000.0) from messages m
+      join submissions s on s.cluster = m.cluster and m.sn between s.first_sn and s.last_sn
+      where hex(m.cluster) != '$c0' and m.sn >= $sn_lo and m.sn < $sn_hi
+      group by m.cluster, m.sn;" >"$dir/submit.txt"
+  local msgs xts
+  msgs=$(wc -l <"$dir/submit.txt")
+  xts=$(sqlite3 "$dir/hunter.db" "select count(*) from submissions where hex(cluster) != '$c0'
+      and created_ms between $t0 and $t1;")
+  printf '{"name":"%s","clusters":%s,"slow_cluster":%s,"window_s":%s,"messages":%s,' \
+    "$name" "$n" "$([ "$slow" = 1 ] && echo true || echo false)" "$(((t1 - t0) / 1000))" "$msgs"
+  printf '"submit_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/submit.txt")" \
+    "$(percentile 99 <"$dir/submit.txt")" "$(percentile 100 <"$dir/submit.txt")"
+  printf '"extrinsics_in_window":%s,"hunter_cpu_s":%s,"hunter_peak_rss_kib":%s}\n' "$xts" "$h_cpu" "$h_rss"
+  echo "  $name: $msgs messages of the healthy clusters" >&2
+}
+
 # run_steady NAME: scenario B. Prints one JSON object.
 run_steady() {
   local name=$1
@@ -398,7 +456,7 @@ mkdir -p "$out_dir"
 # Called without a subshell, so that the EXIT trap sees the pids.
 scenarios=" ${BENCH_SCENARIOS:-A B A10} "
 wanted() { [[ "$scenarios" == *" $1 "* ]]; }
-for s in A B A10 H; do echo null >"$work/$s.json"; done
+for s in A B A10 H I0 I1; do echo null >"$work/$s.json"; done
 if wanted A; then
   run_backlog A 1 "$backlog" >"$work/A.json"
   # A third measurement of the floors, right after A (the ratios' scenario): each floor is the
@@ -408,6 +466,10 @@ if wanted A; then
 fi
 if wanted B; then run_steady B >"$work/B.json"; fi
 if wanted A10; then run_backlog A10 10 "$backlog10" >"$work/A10.json"; fi
+if wanted I; then
+  run_isolation I0 0 >"$work/I0.json"
+  run_isolation I1 1 >"$work/I1.json"
+fi
 if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 "${BENCH_RETENTION_S:-0}" >"$work/H.json"; fi
 heading "Crypto floors, after the scenarios"
 crypto_run after
@@ -422,6 +484,8 @@ a_json=$(cat "$work/A.json")
 b_json=$(cat "$work/B.json")
 a10_json=$(cat "$work/A10.json")
 h_json=$(cat "$work/H.json")
+i0_json=$(cat "$work/I0.json")
+i1_json=$(cat "$work/I1.json")
 jget() {  # file key: value of "key":V in a one-line JSON object (first match), else null
   local v
   v=$(grep -o "\"$2\":[^,}]*" "$1" | head -1 | sed 's/^[^:]*://; s/"//g' || true)
@@ -442,6 +506,8 @@ b_p99=$(jget_p "$work/B.json" submit_delay_ms p99)
 h_rss=""
 [ "$h_json" != null ] && h_rss=$(jget "$work/H.json" hunter_peak_rss_kib)
 a10_rss=$(jget "$work/A10.json" hunter_peak_rss_kib)
+i0_p99=$(jget_p "$work/I0.json" submit_delay_ms p99)
+i1_p99=$(jget_p "$work/I1.json" submit_delay_ms p99)
 # hunter CPU per message / its floor (µs / µs); "null" when A was not run.
 known() { [ -n "$1" ] && [ "$1" != null ]; }
 cpu_ratio=null
@@ -461,6 +527,9 @@ m_p99=$(verdict "$b_p99" "$b_p99 <= 50")
 m_rss=null
 [ "$max_rss" -gt 0 ] && m_rss=$(verdict "$max_rss" "$max_rss <= 65536")
 m_xpm=$(verdict "$a_xpm" "$a_xpm <= 1/64")
+iso_ratio=null
+if known "$i0_p99" && known "$i1_p99"; then iso_ratio=$(div "$i1_p99" "$i0_p99" "%.2f"); fi
+m_iso=$(verdict "$iso_ratio" "$iso_ratio <= 1.25")
 
 {
   printf '{\n"date":"%s",\n"machine":{"cores":%s,"cpu":"%s","kernel":"%s"},\n' \
@@ -482,6 +551,7 @@ m_xpm=$(verdict "$a_xpm" "$a_xpm <= 1/64")
     "$hunter_floor_per_core" "$system_floor_per_core"
   printf '"backlog":%s,\n"steady":%s,\n"backlog_10_clusters":%s,\n"backlog_huge":%s,\n' \
     "$a_json" "$b_json" "$a10_json" "$h_json"
+  printf '"isolation_healthy":%s,\n"isolation_slow":%s,\n' "$i0_json" "$i1_json"
   printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s},\n' \
     "$cpu_ratio" "$rate_ratio"
   printf '"targets":{\n'
@@ -490,7 +560,8 @@ m_xpm=$(verdict "$a_xpm" "$a_xpm <= 1/64")
   printf ' "p99_submit_delay_le_50ms":{"value":%s,"met":%s},\n' "$b_p99" "$m_p99"
   printf ' "peak_rss_le_64MiB":{"value_kib":%s,"met":%s,"huge_run":%s},\n' "$max_rss" "$m_rss" \
     "$([ -n "$h_rss" ] && echo true || echo false)"
-  printf ' "extrinsics_per_msg_le_1/64":{"value":%s,"met":%s}\n}\n}\n' "$a_xpm" "$m_xpm"
+  printf ' "extrinsics_per_msg_le_1/64":{"value":%s,"met":%s},\n' "$a_xpm" "$m_xpm"
+  printf ' "isolation_p99_slow_over_healthy_le_1.25":{"value":%s,"met":%s}\n}\n}\n' "$iso_ratio" "$m_iso"
 } >"$out"
 
 # ---------------------------------------------------------------- table
@@ -525,5 +596,6 @@ printf '%-46s %-12s %s\n' "backlog accepted msgs/s >= 0.7 B" "${rate_ratio} B" "
 printf '%-46s %-12s %s\n' "p99 delay to submission <= 50 ms @ ${rate_b}/s" "${b_p99} ms" "$m_p99"
 printf '%-46s %-12s %s\n' "peak RSS <= 64 MiB$([ -z "$h_rss" ] && echo ' (no 1M run)')" "${max_rss} KiB" "$m_rss"
 printf '%-46s %-12s %s\n' "extrinsics/msg <= 1/64 clearing a backlog" "$a_xpm" "$m_xpm"
+printf '%-46s %-12s %s\n' "I: healthy p99 with a slow cluster / without" "$iso_ratio ($i1_p99/$i0_p99 ms)" "$m_iso"
 echo
 echo "wrote $out"
