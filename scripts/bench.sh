@@ -15,6 +15,8 @@
 #       (default 60), 500 ms blocks, poll 200 ms, run twice: healthy, then with two of the first
 #       cluster's four workers answering after 3 s. The healthy clusters' p99 delay to submission
 #       with the slow cluster / without (target <= 1.25).
+#   F   fees: the healthy run of I with fees.max_batch_delay_ms 0, 500 and 2000: extrinsics and
+#       fee per message against the delay to submission.
 # BENCH_WORK_DIR (default /tmp) holds the scenarios' directories, the hunter's database included
 # (/dev/shm shows what the disk's fsyncs cost). BENCH_KEEP=1 keeps the scenarios' directories (databases, logs) and prints where.
 # BENCH_SCENARIOS (default "A B A10") runs only the ones named; the others are null in the JSON
@@ -308,13 +310,16 @@ run_backlog() {
   echo "  $name: $next accepted in ${wall}s" >&2
 }
 
-# run_isolation NAME SLOW: scenario I, one half (SLOW 1: c0's workers 2 and 3 answer after 3 s).
-# Prints one JSON object: the delay to submission of every cluster but c0.
-run_isolation() {
-  local name=$1 slow=$2 n=${BENCH_I_CLUSTERS:-100} secs=${BENCH_I_S:-60}
+# run_clusters NAME SLOW BATCH_DELAY_MS: scenarios I and F, one run of BENCH_I_CLUSTERS clusters
+# (default 100) x 1 msg/s for BENCH_I_S seconds (default 60) at 500 ms blocks and 200 ms polls.
+# SLOW 1: c0's workers 2 and 3 answer after 3 s. BATCH_DELAY_MS: fees.max_batch_delay_ms.
+# Prints one JSON object: the delay to submission of every cluster but c0, and the extrinsics
+# and fees of their messages.
+run_clusters() {
+  local name=$1 slow=$2 batch_delay=$3 n=${BENCH_I_CLUSTERS:-100} secs=${BENCH_I_S:-60}
   local dir=$work/$name faults=""
   mkdir -p "$dir"
-  heading "Scenario $name: $n clusters x 1 msg/s for ${secs}s$([ "$slow" = 1 ] && echo ', c0 slow')"
+  heading "Scenario $name: $n clusters x 1 msg/s for ${secs}s$([ "$slow" = 1 ] && echo ', c0 slow'), max_batch_delay_ms $batch_delay"
   [ "$slow" = 1 ] && faults='\n[[clusters.faults]]\nindex = 2\nslow_ms = 3000\n[[clusters.faults]]\nindex = 3\nslow_ms = 3000\n'
   local saved_block=$block_ms saved_poll=$poll_ms
   block_ms=500
@@ -323,6 +328,7 @@ run_isolation() {
   start_devnet "$dir"
   block_ms=$saved_block
   poll_ms=$saved_poll
+  printf '\n[fees]\nmax_batch_delay_ms = %s\n' "$batch_delay" >>"$dir/hunter.toml"
   start_hunter "$dir"
   local t0 h_cpu0
   sleep 5  # start-up (every cluster's handshake) is left out
@@ -349,15 +355,21 @@ run_isolation() {
       join submissions s on s.cluster = m.cluster and m.sn between s.first_sn and s.last_sn
       where hex(m.cluster) != '$c0' and m.sn >= $sn_lo and m.sn < $sn_hi
       group by m.cluster, m.sn;" >"$dir/submit.txt"
-  local msgs xts
+  local msgs xts fee_per_msg
   msgs=$(wc -l <"$dir/submit.txt")
-  xts=$(sqlite3 "$dir/hunter.db" "select count(*) from submissions where hex(cluster) != '$c0'
-      and created_ms between $t0 and $t1;")
-  printf '{"name":"%s","clusters":%s,"slow_cluster":%s,"window_s":%s,"messages":%s,' \
-    "$name" "$n" "$([ "$slow" = 1 ] && echo true || echo false)" "$(((t1 - t0) / 1000))" "$msgs"
+  # Included extrinsics of the healthy clusters that carried messages of the window, and the
+  # fees booked for those messages (each message's share of its extrinsic's fee).
+  xts=$(sqlite3 "$dir/hunter.db" "select count(distinct o.submission_id) from outcomes o
+      where o.kind = 'accepted' and hex(o.cluster) != '$c0' and o.sn >= $sn_lo and o.sn < $sn_hi;")
+  fee_per_msg=$(sqlite3 "$dir/hunter.db" "select cast(avg(cast(o.fee as real)) as integer)
+      from outcomes o where o.kind = 'accepted' and hex(o.cluster) != '$c0'
+      and o.sn >= $sn_lo and o.sn < $sn_hi;")
+  printf '{"name":"%s","clusters":%s,"slow_cluster":%s,"max_batch_delay_ms":%s,"window_s":%s,"messages":%s,' \
+    "$name" "$n" "$([ "$slow" = 1 ] && echo true || echo false)" "$batch_delay" "$(((t1 - t0) / 1000))" "$msgs"
+  printf '"extrinsics_per_message":%s,"fee_per_message":%s,' "$(div "$xts" "$msgs" "%.3f")" "${fee_per_msg:-null}"
   printf '"submit_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/submit.txt")" \
     "$(percentile 99 <"$dir/submit.txt")" "$(percentile 100 <"$dir/submit.txt")"
-  printf '"extrinsics_in_window":%s,"hunter_cpu_s":%s,"hunter_peak_rss_kib":%s}\n' "$xts" "$h_cpu" "$h_rss"
+  printf '"hunter_cpu_s":%s,"hunter_peak_rss_kib":%s}\n' "$h_cpu" "$h_rss"
   echo "  $name: $msgs messages of the healthy clusters" >&2
 }
 
@@ -456,7 +468,7 @@ mkdir -p "$out_dir"
 # Called without a subshell, so that the EXIT trap sees the pids.
 scenarios=" ${BENCH_SCENARIOS:-A B A10} "
 wanted() { [[ "$scenarios" == *" $1 "* ]]; }
-for s in A B A10 H I0 I1; do echo null >"$work/$s.json"; done
+for s in A B A10 H I0 I1 F0 F500 F2000; do echo null >"$work/$s.json"; done
 if wanted A; then
   run_backlog A 1 "$backlog" >"$work/A.json"
   # A third measurement of the floors, right after A (the ratios' scenario): each floor is the
@@ -467,8 +479,11 @@ fi
 if wanted B; then run_steady B >"$work/B.json"; fi
 if wanted A10; then run_backlog A10 10 "$backlog10" >"$work/A10.json"; fi
 if wanted I; then
-  run_isolation I0 0 >"$work/I0.json"
-  run_isolation I1 1 >"$work/I1.json"
+  run_clusters I0 0 0 >"$work/I0.json"
+  run_clusters I1 1 0 >"$work/I1.json"
+fi
+if wanted F; then
+  for delay in 0 500 2000; do run_clusters "F$delay" 0 "$delay" >"$work/F$delay.json"; done
 fi
 if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 "${BENCH_RETENTION_S:-0}" >"$work/H.json"; fi
 heading "Crypto floors, after the scenarios"
@@ -552,6 +567,8 @@ m_iso=$(verdict "$iso_ratio" "$iso_ratio <= 1.25")
   printf '"backlog":%s,\n"steady":%s,\n"backlog_10_clusters":%s,\n"backlog_huge":%s,\n' \
     "$a_json" "$b_json" "$a10_json" "$h_json"
   printf '"isolation_healthy":%s,\n"isolation_slow":%s,\n' "$i0_json" "$i1_json"
+  printf '"fees_batch_delay":[%s,%s,%s],\n' "$(cat "$work/F0.json")" "$(cat "$work/F500.json")" \
+    "$(cat "$work/F2000.json")"
   printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s},\n' \
     "$cpu_ratio" "$rate_ratio"
   printf '"targets":{\n'
@@ -597,5 +614,11 @@ printf '%-46s %-12s %s\n' "p99 delay to submission <= 50 ms @ ${rate_b}/s" "${b_
 printf '%-46s %-12s %s\n' "peak RSS <= 64 MiB$([ -z "$h_rss" ] && echo ' (no 1M run)')" "${max_rss} KiB" "$m_rss"
 printf '%-46s %-12s %s\n' "extrinsics/msg <= 1/64 clearing a backlog" "$a_xpm" "$m_xpm"
 printf '%-46s %-12s %s\n' "I: healthy p99 with a slow cluster / without" "$iso_ratio ($i1_p99/$i0_p99 ms)" "$m_iso"
+for delay in 0 500 2000; do
+  f=$work/F$delay.json
+  [ "$(cat "$f")" = null ] && continue
+  echo "F max_batch_delay_ms $delay: $(jget "$f" extrinsics_per_message) extrinsics/msg," \
+    "fee/msg $(jget "$f" fee_per_message), submit delay p50/p99 $(jget_p "$f" submit_delay_ms p50)/$(jget_p "$f" submit_delay_ms p99) ms"
+done
 echo
 echo "wrote $out"

@@ -162,6 +162,15 @@ Status parseApi(const Ctx& c, const toml::table& t, Config& cfg) {
   return okStatus();
 }
 
+Status parseFees(const Ctx& c, const toml::table& t, Config& cfg) {
+  const std::string p = "fees.";
+  HUNTER_CHECK(c.checkKeys(t, p, {"min_profit", "max_batch_delay_ms", "min_balance"}));
+  HUNTER_CHECK(c.readI128(t, p, "min_profit", cfg.min_profit));
+  HUNTER_CHECK(c.readInt(t, p, "max_batch_delay_ms", cfg.max_batch_delay_ms, 0, 3'600'000));
+  HUNTER_CHECK(c.readU128(t, p, "min_balance", cfg.min_balance));
+  return okStatus();
+}
+
 Status parseClusters(const Ctx& c, const toml::node& n, Config& cfg) {
   auto* arr = n.as_array();
   if (!arr) return c.err(n.source(), "clusters", "expected an array of tables ([[clusters]])");
@@ -202,7 +211,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& source_na
   HUNTER_TRY(toml::table root, c.parse(text));
   Config cfg;
   cfg.path = source_name;
-  HUNTER_CHECK(c.checkKeys(root, "", {"chain", "hunter", "limits", "api", "clusters"}));
+  HUNTER_CHECK(c.checkKeys(root, "", {"chain", "hunter", "limits", "fees", "api", "clusters"}));
   auto section = [&](const char* name, auto parse) -> Status {
     HUNTER_TRY(const toml::table* t, c.readTable(root, "", name));
     return t ? parse(c, *t, cfg) : okStatus();
@@ -210,6 +219,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& source_na
   HUNTER_CHECK(section("chain", parseChain));
   HUNTER_CHECK(section("hunter", parseHunter));
   HUNTER_CHECK(section("limits", parseLimits));
+  HUNTER_CHECK(section("fees", parseFees));
   HUNTER_CHECK(section("api", parseApi));
   if (const toml::node* n = root.get("clusters")) HUNTER_CHECK(parseClusters(c, *n, cfg));
   return cfg;

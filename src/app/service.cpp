@@ -111,6 +111,9 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     rc.max_message_age_ms = config.max_message_age_s * 1000;
     rc.lost_after_ms = config.lost_after_s * 1000;
     rc.stuck_after_ms = config.stuck_after_s * 1000;
+    rc.min_profit = config.min_profit;
+    rc.max_batch_delay_ms = config.max_batch_delay_ms;
+    rc.min_balance = config.min_balance;
     Service* svc = s.get();
     ClusterRuntime* runtime = rt.get();
     core::EventSink relaySink = [svc, runtime](const core::RelayEvent& e) {
@@ -679,6 +682,7 @@ void Service::updateAccounts(int64_t now) {
     double free = *info ? static_cast<double>((*info)->data.free) : 0;
     metrics_.set("hunter_account_nonce", al, nonce);
     metrics_.set("hunter_account_free_balance", al, free);
+    accounts_->setFree(id, *info ? (*info)->data.free : u128{0});
   }
   auto sums = store_->rewardsSummary(std::nullopt);
   if (!sums.ok()) return;

@@ -135,6 +135,23 @@ Status TomlReader::readU128(const toml::table& tbl, const std::string& prefix, c
   return okStatus();
 }
 
+Status TomlReader::readI128(const toml::table& tbl, const std::string& prefix, const char* key,
+                            std::optional<i128>& out) const {
+  const toml::node* n = tbl.get(key);
+  if (!n) return okStatus();
+  if (n->is_integer()) {
+    out = static_cast<i128>(*n->value<int64_t>());
+    return okStatus();
+  }
+  if (!n->is_string()) {
+    return err(n->source(), prefix + key, "expected an integer or a decimal string");
+  }
+  auto v = i128FromString(*n->value<std::string>(), prefix + key);
+  if (!v.ok()) return err(n->source(), prefix + key, v.error().message);
+  out = *v;
+  return okStatus();
+}
+
 Result<const toml::table*> TomlReader::readTable(const toml::table& tbl, const std::string& prefix,
                                                  const char* key) const {
   const toml::node* n = tbl.get(key);

@@ -107,6 +107,18 @@ bool AccountPool::isHeld(const crypto::AccountId32& id, uint32_t nonce) const {
   return it != held_.end() && it->second.count(nonce) > 0;
 }
 
+void AccountPool::setFree(const crypto::AccountId32& id, u128 free) {
+  std::lock_guard lock(mu_);
+  free_[id] = free;
+}
+
+std::optional<u128> AccountPool::free(const crypto::AccountId32& id) const {
+  std::lock_guard lock(mu_);
+  auto it = free_.find(id);
+  if (it == free_.end()) return std::nullopt;
+  return it->second;
+}
+
 uint32_t AccountPool::nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const {
   std::lock_guard lock(mu_);
   auto it = held_.find(id);
@@ -362,6 +374,7 @@ RoundStats Relay::round() {
   round_started_ms_ = now;
   stuck_detail_.clear();
   reason_ = WaitReason::kMoving;
+  held_reason_.reset();
   // A backlog's round fetches the next messages while the workers sign those it holds: the
   // fetch is the round's largest reply, and done first it left the workers and the hunter's
   // verification threads idle between two rounds. A round with at most one chunk to sign
@@ -1154,6 +1167,10 @@ WaitReason Relay::headReason(int64_t now, std::string& detail) {
     detail = where + ": submitted, waiting for the chain to include it and ACK it";
     return WaitReason::kWaitingAck;
   }
+  if (held_reason_) {
+    detail = where + ": " + held_detail_;
+    return *held_reason_;
+  }
   if (m.ok() && *m && (*m)->next_attempt_ms > now) {
     detail = where + ": next attempt in " +
              std::to_string(((*m)->next_attempt_ms - now + 999) / 1000) +
@@ -1723,16 +1740,24 @@ void Relay::submit(RoundStats& st, int64_t now) {
     if (!ready.ok() || ready->empty()) return;
     std::vector<StoredMessage> run;
     size_t bytes = 0;
+    bool full = false;  // the run cannot grow: batch_size, the byte cap, or submit's end
     for (auto& m : *ready) {
       if (m.sn != next + run.size() || m.next_attempt_ms > now) break;
-      if (m.sn >= cfg_.submit_below_sn) break;
+      if (m.sn >= cfg_.submit_below_sn) {
+        full = true;
+        break;
+      }
       // An extrinsic of large messages stops short of max_extrinsic_bytes (one at least).
       bytes += m.msg.message.payload.size() + m.msg.message.destination.size() +
                m.signatures.size() * 65 + kMessageOverhead;
-      if (!run.empty() && bytes > cfg_.max_extrinsic_bytes) break;
+      if (!run.empty() && bytes > cfg_.max_extrinsic_bytes) {
+        full = true;
+        break;
+      }
       run.push_back(std::move(m));
     }
     if (run.empty()) return;
+    full = full || run.size() >= want;
     for (auto& m : run) {
       auto rules = validateMessageRules(m.msg);
       if (!rules.ok()) {
@@ -1753,7 +1778,11 @@ void Relay::submit(RoundStats& st, int64_t now) {
     std::optional<Slot> slot;
     if (auto it = refill_.find(run.front().sn); it != refill_.end()) slot = it->second;
     AccountPool::Account* slotAcc = slot ? accounts_.find(slot->account) : nullptr;
-    auto& acc = slotAcc ? *slotAcc : accounts_.next();
+    // A released run refills its kept nonce whatever the policy: later nonces wait for it.
+    if (!slotAcc && holdForBatch(run, full, now)) return;
+    AccountPool::Account* chosen = slotAcc ? slotAcc : accountAboveFloor();
+    if (!chosen) return;
+    auto& acc = *chosen;
     auto nonce = slotAcc ? Result<uint32_t>(slot->nonce) : nonceFor(acc);
     if (!nonce.ok()) {
       emit(RelayEvent::Kind::kChain, "warn",
@@ -1788,6 +1817,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     sub.first_sn = run.front().sn;
     sub.last_sn = run.back().sn;
     auto fee = queryFee(xt, run.size(), now);
+    if (!slotAcc && holdUnprofitable(run, full, fee)) return;
     sub.fee = fee.value_or(0) + cfg_.tip;
     sub.fee_known = fee.has_value();
     sub.extrinsic = xt;
@@ -1841,6 +1871,67 @@ void Relay::submit(RoundStats& st, int64_t now) {
     handleSubmitError(sub, acc, r.error(), st, now);
     return;
   }
+}
+
+void Relay::holdHead(WaitReason why, std::string detail) {
+  held_reason_ = why;
+  held_detail_ = std::move(detail);
+}
+
+bool Relay::holdForBatch(const std::vector<StoredMessage>& run, bool full, int64_t now) {
+  if (full || cfg_.max_batch_delay_ms <= 0) return false;
+  const int64_t waited = now - run.front().created_ms;
+  if (waited >= cfg_.max_batch_delay_ms) return false;
+  holdHead(WaitReason::kBatching, std::to_string(run.size()) + " of up to " +
+                                      std::to_string(cfg_.batch_size) + " messages wait " +
+                                      std::to_string(cfg_.max_batch_delay_ms - waited) +
+                                      " ms more for a fuller batch (fees.max_batch_delay_ms " +
+                                      std::to_string(cfg_.max_batch_delay_ms) + ")");
+  return true;
+}
+
+bool Relay::holdUnprofitable(const std::vector<StoredMessage>& run, bool full,
+                             const std::optional<u128>& fee) {
+  if (!cfg_.min_profit || !info_) return false;
+  const std::string batch =
+      snRange(run.front().sn, run.back().sn) + " (" + std::to_string(run.size()) + " message(s))";
+  if (!fee) {
+    holdHead(WaitReason::kUnprofitable,
+             batch + ": the fee could not be estimated (payment_queryInfo), so fees.min_profit " +
+                 "cannot be checked; asked again next round");
+    return true;
+  }
+  const u128 total = *fee + cfg_.tip;
+  const u128 perMessage = total / run.size();
+  const i128 profit = static_cast<i128>(info_->reward_per_message) - static_cast<i128>(perMessage);
+  if (profit >= *cfg_.min_profit) return false;
+  holdHead(WaitReason::kUnprofitable,
+           batch + ": fee " + u128ToString(total) + " (" + u128ToString(perMessage) +
+               " a message) against a reward of " + u128ToString(info_->reward_per_message) +
+               " a message is below fees.min_profit " + i128ToString(*cfg_.min_profit) +
+               (full ? "; a full batch is not enough: not sent" : "; waiting for a fuller batch"));
+  return true;
+}
+
+AccountPool::Account* Relay::accountAboveFloor() {
+  u128 highest = 0;
+  for (size_t i = 0; i < accounts_.size(); ++i) {
+    auto& a = accounts_.next();
+    if (cfg_.min_balance == 0) return &a;
+    auto free = accounts_.free(a.id);
+    if (!free) {  // not read yet: read it now rather than sign on an unknown balance
+      auto info = chain_.account(a.id);
+      if (!info.ok()) continue;
+      free = *info ? (*info)->data.free : u128{0};
+      accounts_.setFree(a.id, *free);
+    }
+    if (*free >= cfg_.min_balance) return &a;
+    highest = std::max(highest, *free);
+  }
+  holdHead(WaitReason::kBalanceFloor, "every account's free balance is below fees.min_balance " +
+                                          u128ToString(cfg_.min_balance) + " (the highest: " +
+                                          u128ToString(highest) + "); top one up");
+  return nullptr;
 }
 
 void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc,

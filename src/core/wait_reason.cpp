@@ -28,8 +28,12 @@ Words wordsOf(WaitReason r) {
       return {"pool_future", "the pool holds the head's transaction for an earlier nonce"};
     case WaitReason::kCannotPay:
       return {"cannot_pay", "the account cannot pay the fee"};
-    case WaitReason::kFeeAboveReward:
-      return {"fee_above_reward", "the fee is above the cluster's reward"};
+    case WaitReason::kUnprofitable:
+      return {"unprofitable", "relaying the head would earn less than fees.min_profit a message"};
+    case WaitReason::kBatching:
+      return {"batching", "the head waits up to fees.max_batch_delay_ms for a fuller batch"};
+    case WaitReason::kBalanceFloor:
+      return {"balance_floor", "every account's free balance is below fees.min_balance"};
     case WaitReason::kRuntimeChanged:
       return {"runtime_changed", "the chain's runtime changed; re-reading it before signing"};
     case WaitReason::kBackingOff:

@@ -113,6 +113,23 @@ Result<u128> u128FromString(std::string_view s, std::string_view what) {
   return v;
 }
 
+std::string i128ToString(i128 v) {
+  if (v >= 0) return u128ToString(static_cast<u128>(v));
+  return "-" + u128ToString(static_cast<u128>(-(v + 1)) + 1);
+}
+
+Result<i128> i128FromString(std::string_view s, std::string_view what) {
+  const bool negative = !s.empty() && s.front() == '-';
+  auto magnitude = u128FromString(negative ? s.substr(1) : s, what);
+  if (!magnitude.ok()) return magnitude.error();
+  const u128 limit = (~static_cast<u128>(0)) >> 1;  // i128 max
+  if (*magnitude > limit + (negative ? 1 : 0)) {
+    return makeError("bad_number", std::string(what) + ": out of range");
+  }
+  if (!negative) return static_cast<i128>(*magnitude);
+  return -static_cast<i128>(*magnitude - 1) - 1;
+}
+
 Result<uint64_t> u64FromString(std::string_view s, std::string_view what) {
   auto v = u128FromString(s, what);
   if (!v.ok()) return v.error();

@@ -40,6 +40,10 @@ struct Config {
   // Settled messages (and their signatures, outcome rows, finished submissions) older than
   // this are deleted in the background, their rewards and fees kept as totals; 0 keeps all.
   int64_t retention_s = 14 * 86400;
+  // [fees] (docs/operations.md "Fees"): unset min_profit = no profit rule; 0 = no delay, no floor.
+  std::optional<i128> min_profit;  // per message: reward − fee ÷ messages at least this
+  int64_t max_batch_delay_ms = 0;  // a batch not full waits up to this for more messages
+  u128 min_balance = 0;            // accounts below this free balance sign nothing new
   // [limits]
   size_t batch_size = 64;
   size_t max_in_flight = 16;

@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -61,6 +62,9 @@ class TomlReader {
   // A balance: a non-negative integer or a decimal string (for values above 2^63).
   Status readU128(const toml::table& tbl, const std::string& prefix, const char* key,
                   u128& out) const;
+  // A signed amount: an integer, or a decimal string with an optional '-' (within i128).
+  Status readI128(const toml::table& tbl, const std::string& prefix, const char* key,
+                  std::optional<i128>& out) const;
 
   // The table under `key`: nullptr when absent, an error when it is not a table.
   Result<const toml::table*> readTable(const toml::table& tbl, const std::string& prefix,

@@ -60,6 +60,13 @@ struct RelayConfig {
   int64_t worker_info_refresh_ms = 10'000;
   uint64_t max_submit = UINT64_MAX;  // stop submitting after this many messages (`submit --max`)
   uint64_t submit_below_sn = UINT64_MAX;  // never submit sns at or above this (`submit`)
+  // Fee policy (docs/operations.md "Fees"). A batch whose reward_per_message − fee ÷ messages is
+  // below min_profit is not sent (unset: no rule); a batch not yet full waits until its oldest
+  // message is max_batch_delay_ms old; an account whose free balance is below min_balance is not
+  // used for new transactions (0: no floor).
+  std::optional<i128> min_profit;
+  int64_t max_batch_delay_ms = 0;
+  u128 min_balance = 0;
 };
 
 // The hunter's accounts, used evenly (round robin), each with its own nonce sequence. The nonce
@@ -93,6 +100,9 @@ class AccountPool {
   // The next nonce to use once the chain says `chain_next`: past every held one.
   uint32_t nextAfter(const crypto::AccountId32& id, uint32_t chain_next) const;
   bool isHeld(const crypto::AccountId32& id, uint32_t nonce) const;
+  // The account's free balance as last read from the chain (the service reads it every 10 s).
+  void setFree(const crypto::AccountId32& id, u128 free);
+  std::optional<u128> free(const crypto::AccountId32& id) const;
   // Held by a relay from choosing an account and nonce until the transaction on it was sent or
   // refused, so that relays on several threads use each account's nonces as one sequence and
   // never sign two transactions on one nonce by mistake.
@@ -105,6 +115,7 @@ class AccountPool {
   mutable std::mutex mu_;  // guards the members below; every method takes it
   std::map<crypto::AccountId32, std::set<uint32_t>> held_;
   std::map<crypto::AccountId32, uint32_t> next_nonce_;
+  std::map<crypto::AccountId32, u128> free_;
   size_t cursor_ = 0;
 };
 
@@ -237,6 +248,14 @@ class Relay {
   void gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
               const std::function<void()>& meanwhile = {});
   void submit(RoundStats& st, int64_t now);
+  // Fee policy: true (and the head's reason set) when `run` is held back.
+  bool holdForBatch(const std::vector<StoredMessage>& run, bool full, int64_t now);
+  bool holdUnprofitable(const std::vector<StoredMessage>& run, bool full,
+                        const std::optional<u128>& fee);
+  // The next account (round robin) whose free balance is not below min_balance; else nullptr,
+  // with the head held (balance_floor).
+  AccountPool::Account* accountAboveFloor();
+  void holdHead(WaitReason why, std::string detail);
   void expire(RoundStats& st, int64_t now);
   struct RecoverJob {
     const crypto::Signature* signature = nullptr;
@@ -336,6 +355,9 @@ class Relay {
   uint64_t submitted_total_ = 0;
   std::string stuck_detail_;
   WaitReason reason_ = WaitReason::kMoving;
+  // Set by the fee policy when it holds the next run back this round (headReason reports it).
+  std::optional<WaitReason> held_reason_;
+  std::string held_detail_;
   std::string state_ = "ok";
   // The last explicit cause of `stuck`, kept while the head stays where it was.
   uint64_t stuck_at_sn_ = 0;

@@ -17,7 +17,9 @@ enum class WaitReason : uint8_t {
   kChainUnreachable,   // no chain endpoint answers
   kPoolFuture,         // the pool holds the transaction for an earlier nonce of its account
   kCannotPay,          // the account's free balance is below fee + tip
-  kFeeAboveReward,     // relaying would cost more than the cluster's reward
+  kUnprofitable,       // the best batch at hand earns less than fees.min_profit per message
+  kBatching,           // a batch not yet full waits up to fees.max_batch_delay_ms for more
+  kBalanceFloor,       // every account's free balance is below fees.min_balance
   kRuntimeChanged,     // the chain's runtime version changed: re-reading before signing again
   kBackingOff,         // an error put the head on hold until a retry time
   kDead,               // the head failed for longer than the dead threshold
@@ -26,22 +28,13 @@ enum class WaitReason : uint8_t {
   kBreaksRules,        // the head message breaks the chain's rules and can never be accepted
 };
 
-inline constexpr WaitReason kAllWaitReasons[] = {WaitReason::kMoving,
-                                                 WaitReason::kWaitingAck,
-                                                 WaitReason::kShortOfSignatures,
-                                                 WaitReason::kWorkersDisagree,
-                                                 WaitReason::kNoWorkerReachable,
-                                                 WaitReason::kSourceBehind,
-                                                 WaitReason::kChainUnreachable,
-                                                 WaitReason::kPoolFuture,
-                                                 WaitReason::kCannotPay,
-                                                 WaitReason::kFeeAboveReward,
-                                                 WaitReason::kRuntimeChanged,
-                                                 WaitReason::kBackingOff,
-                                                 WaitReason::kDead,
-                                                 WaitReason::kStoreFailed,
-                                                 WaitReason::kUnknownCluster,
-                                                 WaitReason::kBreaksRules};
+inline constexpr WaitReason kAllWaitReasons[] = {
+    WaitReason::kMoving,           WaitReason::kWaitingAck,        WaitReason::kShortOfSignatures,
+    WaitReason::kWorkersDisagree,  WaitReason::kNoWorkerReachable, WaitReason::kSourceBehind,
+    WaitReason::kChainUnreachable, WaitReason::kPoolFuture,        WaitReason::kCannotPay,
+    WaitReason::kUnprofitable,     WaitReason::kBatching,          WaitReason::kBalanceFloor,
+    WaitReason::kRuntimeChanged,   WaitReason::kBackingOff,        WaitReason::kDead,
+    WaitReason::kStoreFailed,      WaitReason::kUnknownCluster,    WaitReason::kBreaksRules};
 
 // "waiting_ack", "short_of_signatures", ...: the metric label and the JSON value.
 std::string_view label(WaitReason r);

@@ -19,6 +19,7 @@ using H256 = FixedBytes<32>;
 using H128 = FixedBytes<16>;
 
 __extension__ typedef unsigned __int128 u128;
+__extension__ typedef __int128 i128;
 
 // Lower-case hex with 0x prefix.
 std::string toHex(ByteSpan data);
@@ -68,5 +69,8 @@ inline Bytes toBytes(std::string_view s) { return Bytes(s.begin(), s.end()); }
 std::string u128ToString(u128 v);
 Result<u128> u128FromString(std::string_view s, std::string_view what = "number");
 Result<uint64_t> u64FromString(std::string_view s, std::string_view what = "number");
+// Signed: an optional '-' and decimal digits, within i128.
+std::string i128ToString(i128 v);
+Result<i128> i128FromString(std::string_view s, std::string_view what = "number");
 
 }  // namespace hunter
