@@ -310,6 +310,11 @@ run_backlog() {
   echo "  $name: $next accepted in ${wall}s" >&2
 }
 
+# rpc_requests API: the hunter's chain requests so far (hunter_rpc_requests_total), or 0.
+rpc_requests() {
+  curl -fsS "$1/metrics" 2>/dev/null | awk '/^hunter_rpc_requests_total/ { n += $NF } END { print n + 0 }'
+}
+
 # run_clusters NAME SLOW BATCH_DELAY_MS: scenarios I and F, one run of BENCH_I_CLUSTERS clusters
 # (default 100) x 1 msg/s for BENCH_I_S seconds (default 60) at 500 ms blocks and 200 ms polls.
 # SLOW 1: c0's workers 2 and 3 answer after 3 s. BATCH_DELAY_MS: fees.max_batch_delay_ms.
@@ -332,11 +337,15 @@ run_clusters() {
   start_hunter "$dir"
   local t0 h_cpu0
   sleep 5  # start-up (every cluster's handshake) is left out
+  local api rpc0 rpc1
+  api=$(grep -o 'api listening on http://[0-9.:]*' "$dir/hunter.log" | head -1 | sed 's/.* on //')
+  rpc0=$(rpc_requests "$api")
   h_cpu0=$(cpu_s "$hunter_pid")
   t0=$(now_ms)
   pause "$secs"
   local t1 h_cpu h_rss
   t1=$(now_ms)
+  rpc1=$(rpc_requests "$api")
   h_cpu=$(awk -v a="$(cpu_s "$hunter_pid")" -v b="$h_cpu0" 'BEGIN { printf "%.3f", a - b }')
   h_rss=$(hwm_kib "$hunter_pid")
   devnet_state
@@ -369,6 +378,7 @@ run_clusters() {
   printf '"extrinsics_per_message":%s,"fee_per_message":%s,' "$(div "$xts" "$msgs" "%.3f")" "${fee_per_msg:-null}"
   printf '"submit_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/submit.txt")" \
     "$(percentile 99 <"$dir/submit.txt")" "$(percentile 100 <"$dir/submit.txt")"
+  printf '"chain_rpc_requests_per_s":%s,' "$(div "$((rpc1 - rpc0))" "$(((t1 - t0) / 1000))" "%.1f")"
   printf '"hunter_cpu_s":%s,"hunter_peak_rss_kib":%s}\n' "$h_cpu" "$h_rss"
   echo "  $name: $msgs messages of the healthy clusters" >&2
 }

@@ -509,7 +509,8 @@ JsonRpcChainClient::JsonRpcChainClient(std::vector<std::string> endpoints,
     : endpoints_(std::move(endpoints)),
       options_(std::move(options)),
       state_(endpoints_.size()),
-      stats_(endpoints_.size()) {
+      stats_(endpoints_.size()),
+      shared_head_([this](const std::vector<H256>& clusters) { return heads(clusters); }) {
   options_.acks_chunk = std::max<size_t>(options_.acks_chunk, 1);
   http_.setCaFile(options_.ca_file);
   for (size_t i = 0; i < endpoints_.size(); ++i) stats_[i].url = redactUrl(endpoints_[i]);
@@ -572,22 +573,44 @@ Result<core::BlockRef> JsonRpcChainClient::bestBlock() {
 // chain_getHeader, the Queues entry and pha_clusterMqNextSn in one batch request (the relay
 // reads them every round), then chain_getBlockHash for the header's number.
 Result<core::ChainHead> JsonRpcChainClient::head(const H256& cluster) {
-  const std::vector<std::string> methods = {"chain_getHeader", "state_getStorage",
-                                            "pha_clusterMqNextSn"};
-  const std::vector<json> params = {json::array(), json::array({toHex(core::queuesKey(cluster))}),
-                                    json::array({toHex(cluster)})};
-  HUNTER_TRY(auto answer, Impl::batchOf(*this, "chain head batch", methods, params));
-  const size_t i = answer.first;
-  auto& r = answer.second;
-  core::ChainHead h;
-  HUNTER_TRY(auto q, Impl::storageOf(*this, Impl::Got{i, std::move(r[1])}, &core::decodeQueueState,
-                                     "Queues"));
-  h.queue = q.value_or(core::QueueState{});
-  HUNTER_TRY(u128 n, Impl::number(*this, methods[2], i, r[2], std::numeric_limits<uint64_t>::max(),
-                                  "next sn"));
-  h.next_sn = static_cast<uint64_t>(n);
-  HUNTER_TRY(h.best, Impl::bestFromHeader(*this, Impl::Got{i, std::move(r[0])}));
-  return h;
+  return shared_head_.head(cluster);
+}
+
+std::vector<Result<core::ChainHead>> JsonRpcChainClient::heads(const std::vector<H256>& clusters) {
+  std::vector<std::string> methods = {"chain_getHeader"};
+  std::vector<json> params = {json::array()};
+  for (const auto& cluster : clusters) {
+    methods.insert(methods.end(), {"state_getStorage", "pha_clusterMqNextSn"});
+    params.push_back(json::array({toHex(core::queuesKey(cluster))}));
+    params.push_back(json::array({toHex(cluster)}));
+  }
+  auto answer = Impl::batchOf(*this, "chain head batch", methods, params);
+  if (!answer.ok()) return std::vector<Result<core::ChainHead>>(clusters.size(), answer.error());
+  const size_t i = answer->first;
+  auto& r = answer->second;
+  auto best = Impl::bestFromHeader(*this, Impl::Got{i, std::move(r[0])});
+  if (!best.ok()) return std::vector<Result<core::ChainHead>>(clusters.size(), best.error());
+  std::vector<Result<core::ChainHead>> out;
+  for (size_t k = 0; k < clusters.size(); ++k) {
+    auto q = Impl::storageOf(*this, Impl::Got{i, std::move(r[1 + 2 * k])}, &core::decodeQueueState,
+                             "Queues");
+    auto n = Impl::number(*this, methods[2 + 2 * k], i, r[2 + 2 * k],
+                          std::numeric_limits<uint64_t>::max(), "next sn");
+    if (!q.ok()) {
+      out.emplace_back(q.error());
+      continue;
+    }
+    if (!n.ok()) {
+      out.emplace_back(n.error());
+      continue;
+    }
+    core::ChainHead h;
+    h.best = *best;
+    h.queue = q->value_or(core::QueueState{});
+    h.next_sn = static_cast<uint64_t>(*n);
+    out.emplace_back(std::move(h));
+  }
+  return out;
 }
 
 Result<H256> JsonRpcChainClient::blockHash(uint32_t number) {

@@ -444,6 +444,8 @@ void describeServiceMetrics(MetricsRegistry& m) {
              "Fees paid by the account for recorded outcomes, in planck (from the database).");
   m.describe("hunter_account_rewards_total", T::kCounter,
              "Rewards of the account's accepted messages, in planck (from the database).");
+  m.describe("hunter_rpc_requests_total", T::kCounter,
+             "HTTP requests sent to the chain endpoint (a JSON-RPC batch counts once).");
   m.describe("hunter_rpc_errors_total", T::kCounter,
              "Chain JSON-RPC failures (transport, error objects, bad responses) per endpoint and "
              "method.");
@@ -662,6 +664,8 @@ uint64_t Service::pruneBelow(const H256& cluster) {
 
 void Service::updateAccounts(int64_t now) {
   for (const auto& ep : chain_->stats().endpoints) {
+    metrics_.set("hunter_rpc_requests_total", {{"endpoint", ep.url}},
+                 static_cast<double>(ep.requests));
     for (const auto& [method, count] : ep.errors_by_method) {
       metrics_.set("hunter_rpc_errors_total", {{"endpoint", ep.url}, {"method", method}},
                    static_cast<double>(count));

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "hunter/adapters/http.hpp"
+#include "hunter/adapters/shared_chain_head.hpp"
 #include "hunter/core/ports.hpp"
 
 namespace hunter::adapters {
@@ -81,7 +82,12 @@ class JsonRpcChainClient : public core::ChainClient {
   Result<std::optional<core::ClusterInfo>> clusterInfo(const H256& cluster) override;
   Result<core::QueueState> queue(const H256& cluster) override;
   Result<uint64_t> nextSn(const H256& cluster) override;
-  Result<core::ChainHead> head(const H256& cluster) override;  // one batch + chain_getBlockHash
+  // The heads of every cluster that asks while another read is on the wire go out together
+  // (SharedChainHead): one batch + chain_getBlockHash for all of them.
+  Result<core::ChainHead> head(const H256& cluster) override;
+  // One JSON-RPC batch: chain_getHeader once, then each cluster's Queues entry and
+  // pha_clusterMqNextSn; then chain_getBlockHash of the best number. One result per cluster.
+  std::vector<Result<core::ChainHead>> heads(const std::vector<H256>& clusters);
   // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage [key, at]).
   Result<std::vector<std::optional<core::AckRecord>>> acks(
       const H256& cluster, const std::vector<uint64_t>& sns,
@@ -128,6 +134,7 @@ class JsonRpcChainClient : public core::ChainClient {
   std::vector<ChainEndpointStats> stats_;
   size_t current_ = 0;
   std::optional<H256> genesis_;  // pinned
+  SharedChainHead shared_head_;
 };
 
 }  // namespace hunter::adapters
