@@ -1,6 +1,8 @@
 // The shared chain head: calls that overlap a read on the wire go out together in one read.
 #include "hunter/adapters/shared_chain_head.hpp"
 
+#include "support/wait_for.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -21,14 +23,7 @@ H256 clusterNo(uint8_t n) {
   return h;
 }
 
-bool waitFor(const std::function<bool()>& done) {
-  const auto until = std::chrono::steady_clock::now() + 10s;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using testing::waitFor;
 
 // A chain whose next sn for a cluster is its first byte; the first read waits until released.
 struct FakeHeads {

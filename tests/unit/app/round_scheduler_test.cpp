@@ -2,6 +2,8 @@
 // turns. Rounds are fakes; waits poll with a deadline.
 #include "hunter/app/round_scheduler.hpp"
 
+#include "support/wait_for.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,14 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using testing::waitFor;
 
 // A round that blocks until released, as a cluster whose workers do not answer.
 struct Gate {
