@@ -218,6 +218,15 @@ db_size() {
   REPLY=$(cat "$1"/hunter.db "$1"/hunter.db-wal "$1"/hunter.db-shm 2>/dev/null | wc -c)
 }
 
+# sample_db DIR: every 10 s (when NOW_MS passed sample_ms), appends [seconds since t0, the
+# database's bytes, messages accepted so far ($next)] to $series. Uses run_backlog's locals.
+sample_db() {
+  [ "$NOW_MS" -ge "$sample_ms" ] || return 0
+  db_size "$1"
+  series+="${series:+,}[$(((NOW_MS - t0) / 1000)),$REPLY,$next]"
+  sample_ms=$((sample_ms + 10000))
+}
+
 # run_backlog NAME CLUSTERS BACKLOG_PER_CLUSTER [RETENTION_S]: scenario A. Prints one JSON object.
 run_backlog() {
   local name=$1 nclusters=$2 per=$3 retention=${4:-0}
@@ -245,11 +254,7 @@ run_backlog() {
     state_fold next_sn sum
     next=$REPLY
     set_now
-    if [ "$NOW_MS" -ge "$sample_ms" ]; then
-      db_size "$dir"
-      series+="${series:+,}[$(((NOW_MS - t0) / 1000)),$REPLY,$next]"
-      sample_ms=$((sample_ms + 10000))
-    fi
+    sample_db "$dir"
     if [ "$next" -ge "$total" ]; then
       state_fold advanced_ms max
       done_ms=$REPLY
@@ -276,11 +281,7 @@ run_backlog() {
     local until_ms=$((NOW_MS + (retention + 90) * 1000))
     while set_now && [ "$NOW_MS" -lt "$until_ms" ] && kill -0 "$hunter_pid" 2>/dev/null; do
       pause 0.25
-      if [ "$NOW_MS" -ge "$sample_ms" ]; then
-        db_size "$dir"
-        series+="${series:+,}[$(((NOW_MS - t0) / 1000)),$REPLY,$next]"
-        sample_ms=$((sample_ms + 10000))
-      fi
+      sample_db "$dir"
     done
     h_rss=$(hwm_kib "$hunter_pid" 2>/dev/null || echo "$h_rss")  # the peak, deletions included
   fi

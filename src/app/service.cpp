@@ -33,8 +33,8 @@ struct Service::ClusterRuntime {
   // Open submissions: first sn -> (last sn, submitted at ms), for the submission latency
   // histogram (its round's thread only).
   std::map<uint64_t, std::pair<uint64_t, int64_t>> sent;
-  size_t in_flight = 0;  // open submissions after its last round
-  std::optional<PollBackoff> poll;
+  size_t in_flight = 0;             // open submissions after its last round
+  std::optional<PollBackoff> poll;  // set in create()
 };
 
 Service::~Service() = default;
@@ -120,6 +120,8 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
       svc->onEvent(*runtime, e);
       svc->forward(e);
     };
+    rt->poll.emplace(config.poll_interval_ms, config.max_poll_interval_ms,
+                     config.idle_after_s * 1000);
     rt->relay = std::make_unique<core::Relay>(rc, *rt->workers, *s->chain_, *s->store_, s->clock_,
                                               *s->accounts_, relaySink, seed++);
     s->clusters_.push_back(std::move(rt));
@@ -259,9 +261,6 @@ int64_t Service::clusterRound(ClusterRuntime& c) {
   auto st = c.relay->round();
   const int64_t end = clock_.nowMs();
   afterRound(c, st, end);
-  if (!c.poll) {
-    c.poll.emplace(cfg_.poll_interval_ms, cfg_.max_poll_interval_ms, cfg_.idle_after_s * 1000);
-  }
   const int64_t delay = c.poll->after(roundOutcome(c, st), end);
   metrics_.set("hunter_poll_interval_seconds", {{"cluster", c.cc.name()}}, seconds(delay));
   return delay;
