@@ -26,6 +26,7 @@ void expectHeldBack(const std::string& reward, const std::string& fees, const st
   HunterConfigOptions ho;
   ho.api_toml = "[api]\nlisten = \"127.0.0.1:0\"\n\n[fees]\n" + fees;
   const std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  const auto accounts = accountsBefore(*d, {devHunter(*d)});
   HunterService svc(cfg, d->dir() + "/hunter.log");
   const std::string api = apiUrlFromLog(svc);
   ASSERT_FALSE(api.empty()) << svc.log();
@@ -44,6 +45,8 @@ void expectHeldBack(const std::string& reward, const std::string& fees, const st
   EXPECT_EQ(chainNextSn(*d, d->clusters()[0].id), 0u) << "nothing was relayed";
   EXPECT_TRUE(poolEmpty(*d)) << "nothing was sent";
   EXPECT_EQ(svc.terminate(), 0);
+  // The books: nothing booked, and the account paid no fee.
+  EXPECT_EQ(expectBooksExact(*d, d->dir() + "/hunter.db", d->clusters()[0].id, accounts), 0u);
 }
 
 TEST(Fees, AClusterWhoseRewardIsBelowTheFeeIsNotRelayedAtALoss) {

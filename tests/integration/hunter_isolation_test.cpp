@@ -114,6 +114,7 @@ TEST(AdaptivePolling, AnIdleClusterIsPolledLessOftenAndStillRelaysEveryMessage) 
   }
   std::ofstream(cfg) << toml;
   const H256 alpha = d->clusters()[0].id;
+  const auto accounts = accountsBefore(*d, {devHunter(*d)});
   HunterService svc(cfg, d->dir() + "/hunter.log");
   // The first message (produced at 10 s) relayed; then 20 s more: two messages more.
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, alpha) >= 1; }, 30s))
@@ -128,6 +129,8 @@ TEST(AdaptivePolling, AnIdleClusterIsPolledLessOftenAndStillRelaysEveryMessage) 
       << during << " fetches in " << secs << " s: at 100 ms it would be about " << secs * 10;
   EXPECT_GT(during, static_cast<int>(secs / 2.5)) << "it polls at least every 2 s";
   EXPECT_EQ(svc.terminate(), 0);
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", alpha, accounts), 3u);
 }
 
 }  // namespace
