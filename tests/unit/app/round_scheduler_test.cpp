@@ -55,15 +55,14 @@ TEST(RoundScheduler, AHangingTaskDoesNotDelayTheOthers) {
   s.stop();
 }
 
-TEST(RoundScheduler, NoTaskRunsOnTwoThreadsAtOnceAndAllTakeTurns) {
+TEST(RoundScheduler, NoTaskRunsOnTwoThreadsAtOnce) {
   constexpr size_t kTasks = 5;
-  std::vector<std::atomic<int>> inside(kTasks), rounds(kTasks);
+  std::vector<std::atomic<int>> inside(kTasks);
   std::atomic<int> overlaps{0}, total{0};
   RoundScheduler s(kTasks, 4, [&](size_t i) -> int64_t {
     if (++inside[i] > 1) ++overlaps;
     std::this_thread::yield();
     --inside[i];
-    ++rounds[i];
     ++total;
     return 0;  // more work at once
   });
@@ -71,12 +70,28 @@ TEST(RoundScheduler, NoTaskRunsOnTwoThreadsAtOnceAndAllTakeTurns) {
   ASSERT_TRUE(waitFor([&] { return total.load() >= 5000; }, 20s));
   s.stop();
   EXPECT_EQ(overlaps.load(), 0);
+}
+
+// Tasks that are all due take turns: the one due longest goes first. (On one thread, so that a
+// thread the machine pauses in the middle of a round, holding its task, cannot skew the count.)
+TEST(RoundScheduler, TasksThatAreAllDueTakeTurns) {
+  constexpr size_t kTasks = 5;
+  std::vector<std::atomic<int>> rounds(kTasks);
+  std::atomic<int> total{0};
+  RoundScheduler s(kTasks, 1, [&](size_t i) -> int64_t {
+    ++rounds[i];
+    ++total;
+    return 0;
+  });
+  s.start();
+  ASSERT_TRUE(waitFor([&] { return total.load() >= 5000; }, 20s));
+  s.stop();
   int lo = rounds[0], hi = rounds[0];
   for (auto& r : rounds) {
     lo = std::min(lo, r.load());
     hi = std::max(hi, r.load());
   }
-  EXPECT_GE(lo * 2, hi) << "turns are fair: fewest " << lo << ", most " << hi;
+  EXPECT_LE(hi - lo, 1) << "turns are fair: fewest " << lo << ", most " << hi;
 }
 
 TEST(RoundScheduler, ATaskComesBackAfterTheDelayItAsksFor) {
