@@ -480,6 +480,30 @@ struct JsonRpcChainClient::Impl {
     HUNTER_TRY(Got g, call(c, "state_getStorage", json::array({toHex(key)})));
     return storageOf(c, g, decode, what);
   }
+  // (specVersion, transactionVersion) of a state_getRuntimeVersion answer.
+  static Result<std::pair<uint32_t, uint32_t>> runtimeOf(JsonRpcChainClient& c, const Got& v) {
+    const std::string m = "state_getRuntimeVersion";
+    const u128 max32 = std::numeric_limits<uint32_t>::max();
+    HUNTER_TRY(const json* spec, field(c, m, v, "specVersion"));
+    HUNTER_TRY(const json* tx, field(c, m, v, "transactionVersion"));
+    HUNTER_TRY(u128 s, number(c, m, v.endpoint, *spec, max32, "specVersion"));
+    HUNTER_TRY(u128 t, number(c, m, v.endpoint, *tx, max32, "transactionVersion"));
+    return std::make_pair(static_cast<uint32_t>(s), static_cast<uint32_t>(t));
+  }
+
+  // The block `at` from its header (chain_getHeader [at]); null: the node does not know it.
+  static Result<core::BlockRef> blockAt(JsonRpcChainClient& c, const Got& header, const H256& at) {
+    if (header.v.is_null()) {
+      return makeError("not_found", "chain " + redactUrl(c.endpoints_[header.endpoint]) +
+                                        ": no block " + toHex(at) +
+                                        " (its best block a moment ago)");
+    }
+    HUNTER_TRY(const json* num, field(c, "chain_getHeader", header, "number"));
+    HUNTER_TRY(u128 n, number(c, "chain_getHeader", header.endpoint, *num,
+                              std::numeric_limits<uint32_t>::max(), "number"));
+    return core::BlockRef{static_cast<uint32_t>(n), at};
+  }
+
   // The best block from a chain_getHeader result: its number, and its hash by number.
   static Result<core::BlockRef> bestFromHeader(JsonRpcChainClient& c, const Got& header) {
     const std::string m = "chain_getHeader";
@@ -510,7 +534,11 @@ JsonRpcChainClient::JsonRpcChainClient(std::vector<std::string> endpoints,
       options_(std::move(options)),
       state_(endpoints_.size()),
       stats_(endpoints_.size()),
-      shared_head_([this](const std::vector<H256>& clusters) { return heads(clusters); }) {
+      view_(ChainView::Reads{[this] { return bestHash(); },
+                             [this](const H256& at, const std::vector<H256>& clusters) {
+                               return headsAt(at, clusters);
+                             }},
+            options_.head_check_ms, [this] { return Impl::now(*this); }) {
   options_.acks_chunk = std::max<size_t>(options_.acks_chunk, 1);
   http_.setCaFile(options_.ca_file);
   for (size_t i = 0; i < endpoints_.size(); ++i) stats_[i].url = redactUrl(endpoints_[i]);
@@ -550,18 +578,13 @@ void JsonRpcChainClient::pinGenesis(const H256& g) {
 }
 
 Result<core::ChainParams> JsonRpcChainClient::params() {
-  const u128 max32 = std::numeric_limits<uint32_t>::max();
   core::ChainParams p;
   HUNTER_TRY(Impl::Got genesis, Impl::call(*this, "chain_getBlockHash", json::array({0})));
   HUNTER_TRY(p.genesis_hash, Impl::hash(*this, "chain_getBlockHash", genesis));
-  const std::string m = "state_getRuntimeVersion";
-  HUNTER_TRY(Impl::Got v, Impl::call(*this, m, json::array()));
-  HUNTER_TRY(const json* spec, Impl::field(*this, m, v, "specVersion"));
-  HUNTER_TRY(const json* tx, Impl::field(*this, m, v, "transactionVersion"));
-  HUNTER_TRY(u128 s, Impl::number(*this, m, v.endpoint, *spec, max32, "specVersion"));
-  HUNTER_TRY(u128 t, Impl::number(*this, m, v.endpoint, *tx, max32, "transactionVersion"));
-  p.spec_version = static_cast<uint32_t>(s);
-  p.transaction_version = static_cast<uint32_t>(t);
+  HUNTER_TRY(Impl::Got v, Impl::call(*this, "state_getRuntimeVersion", json::array()));
+  HUNTER_TRY(auto runtime, Impl::runtimeOf(*this, v));
+  p.spec_version = runtime.first;
+  p.transaction_version = runtime.second;
   return p;
 }
 
@@ -570,31 +593,39 @@ Result<core::BlockRef> JsonRpcChainClient::bestBlock() {
   return Impl::bestFromHeader(*this, header);
 }
 
-// chain_getHeader, the Queues entry and pha_clusterMqNextSn in one batch request (the relay
-// reads them every round), then chain_getBlockHash for the header's number.
 Result<core::ChainHead> JsonRpcChainClient::head(const H256& cluster) {
-  return shared_head_.head(cluster);
+  return view_.head(cluster);
 }
 
-std::vector<Result<core::ChainHead>> JsonRpcChainClient::heads(const std::vector<H256>& clusters) {
-  std::vector<std::string> methods = {"chain_getHeader"};
-  std::vector<json> params = {json::array()};
+Result<H256> JsonRpcChainClient::bestHash() {
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, "chain_getBlockHash", json::array()));
+  return Impl::hash(*this, "chain_getBlockHash", g);
+}
+
+std::vector<Result<core::ChainHead>> JsonRpcChainClient::headsAt(
+    const H256& at, const std::vector<H256>& clusters) {
+  using Heads = std::vector<Result<core::ChainHead>>;
+  const std::string atHex = toHex(at);
+  std::vector<std::string> methods = {"chain_getHeader", "state_getRuntimeVersion"};
+  std::vector<json> params = {json::array({atHex}), json::array({atHex})};
   for (const auto& cluster : clusters) {
     methods.insert(methods.end(), {"state_getStorage", "pha_clusterMqNextSn"});
-    params.push_back(json::array({toHex(core::queuesKey(cluster))}));
+    params.push_back(json::array({toHex(core::queuesKey(cluster)), atHex}));
     params.push_back(json::array({toHex(cluster)}));
   }
   auto answer = Impl::batchOf(*this, "chain head batch", methods, params);
-  if (!answer.ok()) return std::vector<Result<core::ChainHead>>(clusters.size(), answer.error());
+  if (!answer.ok()) return Heads(clusters.size(), answer.error());
   const size_t i = answer->first;
   auto& r = answer->second;
-  auto best = Impl::bestFromHeader(*this, Impl::Got{i, std::move(r[0])});
-  if (!best.ok()) return std::vector<Result<core::ChainHead>>(clusters.size(), best.error());
-  std::vector<Result<core::ChainHead>> out;
+  auto best = Impl::blockAt(*this, Impl::Got{i, std::move(r[0])}, at);
+  if (!best.ok()) return Heads(clusters.size(), best.error());
+  auto runtime = Impl::runtimeOf(*this, Impl::Got{i, std::move(r[1])});
+  if (!runtime.ok()) return Heads(clusters.size(), runtime.error());
+  Heads out;
   for (size_t k = 0; k < clusters.size(); ++k) {
-    auto q = Impl::storageOf(*this, Impl::Got{i, std::move(r[1 + 2 * k])}, &core::decodeQueueState,
+    auto q = Impl::storageOf(*this, Impl::Got{i, std::move(r[2 + 2 * k])}, &core::decodeQueueState,
                              "Queues");
-    auto n = Impl::number(*this, methods[2 + 2 * k], i, r[2 + 2 * k],
+    auto n = Impl::number(*this, methods[3 + 2 * k], i, r[3 + 2 * k],
                           std::numeric_limits<uint64_t>::max(), "next sn");
     if (!q.ok()) {
       out.emplace_back(q.error());
@@ -608,6 +639,8 @@ std::vector<Result<core::ChainHead>> JsonRpcChainClient::heads(const std::vector
     h.best = *best;
     h.queue = q->value_or(core::QueueState{});
     h.next_sn = static_cast<uint64_t>(*n);
+    h.spec_version = runtime->first;
+    h.transaction_version = runtime->second;
     out.emplace_back(std::move(h));
   }
   return out;

@@ -1,43 +1,113 @@
-#include "hunter/adapters/shared_chain_head.hpp"
+#include "hunter/adapters/chain_view.hpp"
 
 namespace hunter::adapters {
 
-// The first caller that finds no read on the wire sends its batch, with every call that joined
-// it meanwhile; the others wait until their batch is done (or until the wire is free and their
-// batch is not sent yet, when one of them sends it).
-Result<core::ChainHead> SharedChainHead::head(const H256& cluster) {
+ChainView::ChainView(Reads reads, int64_t check_ms, std::function<int64_t()> now_ms)
+    : reads_(std::move(reads)), check_ms_(check_ms), now_ms_(std::move(now_ms)) {}
+
+void ChainView::watch(const std::vector<H256>& clusters) {
+  std::lock_guard lock(mu_);
+  known_.insert(clusters.begin(), clusters.end());
+}
+
+// A call is served from the view when the best block was confirmed less than check_ms ago and
+// the cluster has an entry read at it; otherwise one caller refreshes the view while the others
+// wait for that refresh, then look again. A refresh whose check failed fails those who waited.
+Result<core::ChainHead> ChainView::head(const H256& cluster) {
   std::unique_lock lock(mu_);
-  if (!open_) open_ = std::make_shared<Batch>();
-  std::shared_ptr<Batch> batch = open_;
-  const size_t index = batch->clusters.size();
-  batch->clusters.push_back(cluster);
-  cv_.wait(lock, [&] { return batch->done || !busy_; });
-  if (!batch->done) {
-    busy_ = true;
-    open_.reset();  // later calls collect into the next batch
-    const std::vector<H256> clusters = batch->clusters;
-    lock.unlock();
-    auto results = read_(clusters);
-    lock.lock();
-    results.resize(clusters.size(),
-                   makeError("bad_response", "chain head: no answer for this cluster"));
-    batch->results = std::move(results);
-    batch->done = true;
-    busy_ = false;
-    ++reads_;
-    cv_.notify_all();
+  known_.insert(cluster);
+  for (;;) {
+    if (auto hit = cached(cluster, now_ms_())) return *hit;
+    if (!busy_) break;
+    const uint64_t seen = refreshes_;
+    ++waiting_;
+    cv_.wait(lock, [&] { return refreshes_ != seen; });
+    --waiting_;
+    if (failed_) return *failed_;
   }
-  return batch->results[index];
+  refresh(lock);
+  if (failed_) return *failed_;
+  auto it = heads_.find(cluster);
+  if (it == heads_.end())
+    return makeError("bad_response", "chain head: no answer for this cluster");
+  if (auto hit = cached(cluster, now_ms_())) return *hit;
+  return it->second.head;  // read just now, yet check_ms passed meanwhile
 }
 
-uint64_t SharedChainHead::reads() const {
-  std::lock_guard lock(mu_);
-  return reads_;
+std::optional<Result<core::ChainHead>> ChainView::cached(const H256& cluster, int64_t now) const {
+  if (!confirmed(now)) return std::nullopt;
+  auto it = heads_.find(cluster);
+  if (it == heads_.end()) return std::nullopt;
+  if (!it->second.head.ok()) return it->second.head;
+  core::ChainHead h = *it->second.head;
+  h.age_ms = std::max<int64_t>(0, now - it->second.read_ms);
+  return Result<core::ChainHead>(std::move(h));
 }
 
-size_t SharedChainHead::waiting() const {
+bool ChainView::confirmed(int64_t now) const {
+  return best_.has_value() && now - checked_ms_ < check_ms_;
+}
+
+std::vector<H256> ChainView::unread() const {
+  std::vector<H256> out;
+  for (const auto& c : known_) {
+    auto it = heads_.find(c);
+    if (it == heads_.end() || !it->second.head.ok()) out.push_back(c);
+  }
+  return out;
+}
+
+// Checks the best block (one request) unless it was confirmed less than check_ms ago; reads
+// every known cluster at a new block, or only those not read yet (or whose read failed) at the
+// same one. Called with the lock held; unlocks it while on the wire.
+void ChainView::refresh(std::unique_lock<std::mutex>& lock) {
+  busy_ = true;
+  const int64_t now = now_ms_();
+  const bool check = !confirmed(now);
+  const std::optional<H256> had = best_;
+  const std::vector<H256> all(known_.begin(), known_.end());
+  const std::vector<H256> missing = unread();
+  lock.unlock();
+  Result<H256> best = check ? reads_.best_hash() : Result<H256>(*had);
+  std::vector<H256> toRead;
+  if (best.ok()) toRead = (had && *had == *best) ? missing : all;
+  std::vector<Result<core::ChainHead>> got;
+  if (!toRead.empty()) {
+    got = reads_.at_block(*best, toRead);
+    got.resize(toRead.size(), makeError("bad_response", "chain head: no answer for this cluster"));
+  }
+  lock.lock();
+  if (check) ++checks_;
+  if (!toRead.empty()) ++block_reads_;
+  failed_.reset();
+  if (!best.ok()) {
+    failed_ = best.error();
+  } else {
+    if (!best_ || *best_ != *best) heads_.clear();
+    best_ = *best;
+    if (check) checked_ms_ = now;
+    for (size_t k = 0; k < toRead.size(); ++k) {
+      heads_.insert_or_assign(toRead[k], Entry{got[k], now});
+    }
+  }
+  busy_ = false;
+  ++refreshes_;
+  cv_.notify_all();
+}
+
+uint64_t ChainView::checks() const {
   std::lock_guard lock(mu_);
-  return open_ ? open_->clusters.size() : 0;
+  return checks_;
+}
+
+uint64_t ChainView::blockReads() const {
+  std::lock_guard lock(mu_);
+  return block_reads_;
+}
+
+size_t ChainView::waiting() const {
+  std::lock_guard lock(mu_);
+  return waiting_;
 }
 
 }  // namespace hunter::adapters

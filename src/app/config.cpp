@@ -73,8 +73,9 @@ Status readStringList(const Ctx& c, const toml::table& tbl, const std::string& p
 }
 
 Status parseChain(const Ctx& c, const toml::table& t, Config& cfg) {
-  HUNTER_CHECK(c.checkKeys(t, "chain.", {"endpoints"}));
+  HUNTER_CHECK(c.checkKeys(t, "chain.", {"endpoints", "head_check_ms"}));
   HUNTER_CHECK(readStringList(c, t, "chain.", "endpoints", cfg.chain_endpoints, true));
+  HUNTER_CHECK(c.readInt(t, "chain.", "head_check_ms", cfg.head_check_ms, 10, 60'000));
   return okStatus();
 }
 

@@ -84,8 +84,13 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   copt.timeout = std::chrono::milliseconds(config.request_timeout_ms);
   copt.max_response = config.max_response_bytes;
   copt.ca_file = config.ca_file;
+  copt.head_check_ms = config.head_check_ms;
   s->chain_ = std::make_unique<adapters::JsonRpcChainClient>(config.chain_endpoints, copt);
   HUNTER_CHECK(s->checkChainIdentity());
+
+  std::vector<H256> ids;
+  for (const auto& cc : clusters) ids.push_back(cc.id);
+  s->chain_->watch(ids);
 
   uint64_t seed = static_cast<uint64_t>(s->clock_.nowMs());
   for (const auto& cc : clusters) {

@@ -10,8 +10,11 @@ constexpr const char* kMsgStates[] = {"pending",    "signed",   "submitted", "ac
                                       "superseded", "diverged", "dead"};
 constexpr const char* kSubStates[] = {"sending", "in_pool", "included", "rejected", "lost"};
 constexpr const char* kOutcomes[] = {"accepted", "superseded", "diverged", "rejected", "dead"};
+constexpr const char* kClusterStates[] = {"ok", "stuck", "dead", "chain_unreachable",
+                                          "unknown_cluster"};
 }  // namespace
 
+const char* toString(ClusterState s) { return kClusterStates[static_cast<int>(s)]; }
 const char* toString(MsgState s) { return kMsgStates[static_cast<int>(s)]; }
 const char* toString(SubmissionStatus s) { return kSubStates[static_cast<int>(s)]; }
 const char* toString(OutcomeKind k) { return kOutcomes[static_cast<int>(k)]; }

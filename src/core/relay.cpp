@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "hunter/core/chain_answer.hpp"
+#include "hunter/core/sign_ahead.hpp"
 #include "hunter/core/worker_answer.hpp"
 #include "hunter/crypto/ss58.hpp"
 #include "hunter/util/parallel.hpp"
@@ -196,26 +197,27 @@ void Relay::markWorkerDirty(size_t i) { wstate_[i].dirty = true; }
 // goes between moving and waiting_ack every block, a stuck one between its cause and backing_off.
 void Relay::announceState(int64_t now) {
   constexpr int64_t kReminderMs = 5 * 60'000;
-  const bool ok = state_ == "ok";
+  const bool ok = state_ == ClusterState::kOk;
   const bool changed = state_ != announced_state_;
   if (!changed) {
-    if (!ok && state_ != "dead" && now >= remind_at_ms_) {
+    if (!ok && state_ != ClusterState::kDead && now >= remind_at_ms_) {
       remind_at_ms_ = now + kReminderMs;
       emit(RelayEvent::Kind::kStuck, "warn",
-           cfg_.name + ": still " + state_ + " (" + std::string(label(reason_)) +
+           cfg_.name + ": still " + toString(state_) + " (" + std::string(label(reason_)) +
                "): " + status_detail_);
     }
     return;
   }
-  const std::string was = announced_state_;
+  const std::string was = toString(announced_state_);
   announced_state_ = state_;
   remind_at_ms_ = now + kReminderMs;
   if (ok) {
     emit(RelayEvent::Kind::kStuck, "info", cfg_.name + ": ok again (was " + was + ")");
     return;
   }
-  emit(RelayEvent::Kind::kStuck, state_ == "dead" ? "error" : "warn",
-       cfg_.name + ": " + state_ + " (" + std::string(label(reason_)) + "): " + status_detail_);
+  emit(RelayEvent::Kind::kStuck, state_ == ClusterState::kDead ? "error" : "warn",
+       cfg_.name + ": " + toString(state_) + " (" + std::string(label(reason_)) +
+           "): " + status_detail_);
 }
 
 void Relay::stuckBecause(WaitReason r, std::string detail, bool first) {
@@ -224,7 +226,7 @@ void Relay::stuckBecause(WaitReason r, std::string detail, bool first) {
   stuck_detail_ = std::move(detail);
 }
 
-void Relay::setStatus(const std::string& state, WaitReason reason, const std::string& detail,
+void Relay::setStatus(ClusterState state, WaitReason reason, const std::string& detail,
                       int64_t now) {
   reason_ = reason;
   state_ = state;
@@ -232,7 +234,7 @@ void Relay::setStatus(const std::string& state, WaitReason reason, const std::st
   announceState(now);
   ClusterStatusRecord s;
   s.cluster = cfg_.cluster;
-  s.state = state;
+  s.state = toString(state);
   s.reason = reason;
   s.detail = detail;
   s.chain_next_sn = queue_.next_sn;
@@ -308,10 +310,29 @@ Status Relay::refreshChain(int64_t now) {
     info_at_ms_ = now;
   }
   HUNTER_TRY(auto head, chain_.head(cfg_.cluster));
+  followRuntime(head);
+  chain_read_ms_ = now - head.age_ms;
   best_ = head.best;
   queue_ = head.queue;
   chain_next_ = std::max(head.next_sn, queue_.next_sn);
   return okStatus();
+}
+
+// A head that carries the runtime version shows an upgrade as soon as its block is read: from
+// then on extrinsics are signed for the new version (one signed for the old one is refused).
+void Relay::followRuntime(const ChainHead& head) {
+  if (head.spec_version == 0 || !params_) return;
+  if (head.spec_version == params_->spec_version &&
+      head.transaction_version == params_->transaction_version) {
+    return;
+  }
+  emit(RelayEvent::Kind::kChain, "info",
+       "runtime upgraded at block " + std::to_string(head.best.number) + ": spec_version " +
+           std::to_string(params_->spec_version) + " -> " + std::to_string(head.spec_version) +
+           ", transaction_version " + std::to_string(params_->transaction_version) + " -> " +
+           std::to_string(head.transaction_version));
+  params_->spec_version = head.spec_version;
+  params_->transaction_version = head.transaction_version;
 }
 
 void Relay::handshake(int64_t now) {
@@ -355,36 +376,56 @@ void Relay::handshake(int64_t now) {
   }
 }
 
+// One round, in stages: the chain view, the workers' greetings, fetch and gather (settling ACKs
+// and open submissions on the way), expiry, submission, then the state the round leaves.
 RoundStats Relay::round() {
   RoundStats st;
-  int64_t now = clock_.nowMs();
+  const int64_t now = clock_.nowMs();
+  if (!viewChain(st, now)) return st;
+  greetWorkers(now);
+  const bool acksLast = fetchAndSign(st, now);
+  expire(st, now);
+  submit(st, now);
+  if (acksLast) resolveAcks(st, now);
+  saveAuditMark(now);
+  reportState(st, now);
+  flushRoundState();
+  return st;
+}
+
+// The chain view this round works from; false (and the state says why) when there is none.
+bool Relay::viewChain(RoundStats& st, int64_t now) {
   auto chainOk = refreshChain(now);
-  if (!chainOk.ok()) {
-    st.chain_unreachable = true;
-    const bool unknown = chainOk.error().code == "unknown_cluster";
-    setStatus(unknown ? "unknown_cluster" : "chain_unreachable",
-              unknown ? WaitReason::kUnknownCluster : WaitReason::kChainUnreachable,
-              chainOk.error().message, now);
-    flushRoundState();
-    return st;
-  }
+  if (chainOk.ok()) return true;
+  st.chain_unreachable = true;
+  const bool unknown = chainOk.error().code == "unknown_cluster";
+  setStatus(unknown ? ClusterState::kUnknownCluster : ClusterState::kChainUnreachable,
+            unknown ? WaitReason::kUnknownCluster : WaitReason::kChainUnreachable,
+            chainOk.error().message, now);
+  flushRoundState();
+  return false;
+}
+
+void Relay::greetWorkers(int64_t now) {
   if (first_round_ms_ == 0) first_round_ms_ = now;
   handshake(now);
   refreshWorkerClaims(now);
-  round_started_ms_ = now;
   stuck_detail_.clear();
   reason_ = WaitReason::kMoving;
   held_reason_.reset();
-  // A backlog's round fetches the next messages while the workers sign those it holds: the
-  // fetch is the round's largest reply, and done first it left the workers and the hunter's
-  // verification threads idle between two rounds. A round with at most one chunk to sign
-  // fetches first, so that a new message is signed in the round that fetched it.
-  // ACKs and open submissions concern sns the chain has taken or that are submitted, never the
-  // pending ones gather signs, so a backlog's round also runs them while the workers sign
-  // (expire may settle pending ones, so it waits). A round of one chunk reads the ACKs after
-  // its submission when they can wait (acksCanWait): they would only delay it, by a chain read
-  // and the outcomes' write, and that was the steady state's p99 delay to submission.
-  // (A round that does not fetch first has more than one chunk, so gather runs `meanwhile`.)
+}
+
+// A backlog's round fetches the next messages while the workers sign those it holds: the fetch
+// is the round's largest reply, and done first it left the workers and the hunter's
+// verification threads idle between two rounds. A round with at most one chunk to sign fetches
+// first, so that a new message is signed in the round that fetched it.
+// ACKs and open submissions concern sns the chain has taken or that are submitted, never the
+// pending ones gather signs, so a backlog's round also runs them while the workers sign (expire
+// may settle pending ones, so it waits). A round of one chunk reads the ACKs after its
+// submission when they can wait (acksCanWait, then true): they would only delay it, by a chain
+// read and the outcomes' write, and that was the steady state's p99 delay to submission.
+// (A round that does not fetch first has more than one chunk, so gather runs `meanwhile`.)
+bool Relay::fetchAndSign(RoundStats& st, int64_t now) {
   auto ask = toSign(now);
   if (ask.size() <= std::max<size_t>(1, cfg_.sign_chunk)) {
     fetch(st, now);
@@ -397,43 +438,42 @@ RoundStats Relay::round() {
     checkSubmissions(st, now);
     settled = true;
   });
-  const bool acksLast = !settled && acksCanWait();
-  if (!settled) {
-    if (!acksLast) resolveAcks(st, now);
-    checkSubmissions(st, now);
-  }
-  expire(st, now);
-  submit(st, now);
-  if (acksLast) resolveAcks(st, now);
-  saveAuditMark(now);
+  if (settled) return false;
+  const bool acksLast = acksCanWait();
+  if (!acksLast) resolveAcks(st, now);
+  checkSubmissions(st, now);
+  return acksLast;
+}
+
+// The state the round leaves: dead, stuck (now, or still at the same head), or what the head
+// waits for.
+void Relay::reportState(RoundStats& st, int64_t now) {
   if (head_moved_ms_ == 0 || queue_.next_sn != head_seen_sn_ || workerNextSn() <= queue_.next_sn) {
     head_seen_sn_ = queue_.next_sn;
     head_moved_ms_ = now;
   }
   if (head_dead_since_ms_ != 0) {
     st.stuck = true;
-    setStatus("dead", WaitReason::kDead,
+    setStatus(ClusterState::kDead, WaitReason::kDead,
               dead_detail_ + (stuck_detail_.empty() ? "" : "; now: " + stuck_detail_), now);
   } else if (!stuck_detail_.empty()) {
     st.stuck = true;
     stuck_at_sn_ = queue_.next_sn;
     stuck_because_ = reason_;
     stuck_why_ = stuck_detail_;
-    setStatus("stuck", reason_, stuck_detail_, now);
-  } else if (state_ == "stuck" && stuck_at_sn_ == queue_.next_sn &&
+    setStatus(ClusterState::kStuck, reason_, stuck_detail_, now);
+  } else if (state_ == ClusterState::kStuck && stuck_at_sn_ == queue_.next_sn &&
              workerNextSn() > queue_.next_sn && !stuck_why_.empty()) {
     // A round that did not ask for the head (it backs off) has not unstuck it.
     st.stuck = true;
-    setStatus("stuck", stuck_because_, stuck_why_, now);
+    setStatus(ClusterState::kStuck, stuck_because_, stuck_why_, now);
   } else {
     std::string detail;
     WaitReason why = headReason(now, detail);
     st.stuck = stalled(now);
     stuck_why_.clear();
-    setStatus(st.stuck ? "stuck" : "ok", why, detail, now);
+    setStatus(st.stuck ? ClusterState::kStuck : ClusterState::kOk, why, detail, now);
   }
-  flushRoundState();
-  return st;
 }
 
 // Messages the chain has moved past get their outcome from Acks[cluster][sn].
@@ -859,11 +899,11 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
 }
 
 // A submission the pool does not show as ready (pha_clusterMqNextSn has not passed its first
-// sn), stored before this round read the chain: it waits for a nonce or an sn before it, or
-// the pool dropped it. Its exact bytes go again once a block: the pool answers "already
+// sn), stored before the chain view this round used was read: it waits for a nonce or an sn before
+// it, or the pool dropped it. Its exact bytes go again once a block: the pool answers "already
 // imported" while it holds them, and takes them back if it had dropped them.
 bool Relay::rebroadcast(const SubmissionRecord& sub, int64_t now) {
-  if (sub.first_sn < chain_next_ || sub.updated_ms >= round_started_ms_) return true;
+  if (sub.first_sn < chain_next_ || sub.updated_ms >= chain_read_ms_) return true;
   auto& at = rebroadcast_at_[sub.id];
   if (at >= best_.number) return true;
   at = best_.number;
@@ -1335,285 +1375,235 @@ std::vector<StoredMessage> Relay::toSign(int64_t now) {
   return ask;
 }
 
+// Only `threshold` workers first (each extra one costs a signature there and a recovery here);
+// the others only for the items that lack a quorum after that. Every probe_interval_ms the first
+// chunk goes to every worker, so that one that failed (and went to the back) is seen again when
+// it recovers, and its answers stay on record.
+Relay::SignTargets Relay::signTargets(int64_t now) {
+  SignTargets t;
+  t.order = signOrder();
+  const uint32_t threshold = info_->threshold;
+  const size_t nFirst =
+      threshold == 0 ? t.order.size() : std::min<size_t>(threshold, t.order.size());
+  t.primary.assign(t.order.begin(), t.order.begin() + static_cast<long>(nFirst));
+  if (next_probe_ms_ == 0) next_probe_ms_ = now + cfg_.probe_interval_ms;
+  const bool probe = cfg_.probe_interval_ms > 0 && nFirst < t.order.size() && now >= next_probe_ms_;
+  if (probe) next_probe_ms_ = now + cfg_.probe_interval_ms;
+  t.first = probe ? t.order : t.primary;
+  return t;
+}
+
+// Asked beyond the threshold (the probe), the call waits for `threshold` answers and a grace as
+// long again, not for the slowest worker. Uses only workers_: may run on a SignAhead thread.
+Relay::SignedChunk Relay::signChunk(const std::vector<size_t>& targets,
+                                    const std::vector<SignItem>& items) {
+  SignedChunk out;
+  const uint32_t threshold = info_->threshold;
+  const size_t enough = threshold > 0 && targets.size() > threshold ? threshold : SIZE_MAX;
+  out.responses = workers_.signAll(targets, cfg_.cluster, items, enough);
+  for (size_t w : targets) out.latency_ms.push_back(workers_.lastLatencyMs(w));
+  return out;
+}
+
+// Every signature of the answers recovered (the expensive part, on the verification threads).
+// Reads only what does not change during a gathering: may run on a SignAhead thread.
+void Relay::recoverChunk(const std::vector<size_t>& targets, const VoteCount& votes,
+                         SignedChunk& chunk) const {
+  for (size_t t = 0; t < targets.size() && t < chunk.responses.size(); ++t) {
+    if (!chunk.responses[t].ok()) continue;
+    for (const auto& r : chunk.responses[t]->results) {
+      auto k = votes.indexOf(r.sn);
+      if (!k || !r.signature) continue;
+      chunk.jobs.push_back(RecoverJob{&*r.signature, &votes.item(*k).hash, std::nullopt});
+    }
+  }
+  recoverAll(chunk.jobs);
+}
+
+// The answers of `targets` to the items `which`, counted: the votes, each worker's record and
+// sign statistics, and the audit trail of what was not a valid signature.
+void Relay::tallyChunk(VoteCount& votes, const std::vector<size_t>& targets,
+                       const std::vector<size_t>& which, const SignedChunk& chunk,
+                       std::vector<SignatureRecord>& audit, int64_t now) {
+  votes.asked(which, targets.size());
+  size_t job = 0;
+  for (size_t t = 0; t < targets.size(); ++t) {
+    const size_t w = targets[t];
+    auto& ws = sign_stats_[workerName(w)];
+    ws.worker = workerName(w);
+    ws.sign_requests++;
+    if (t >= chunk.responses.size() || !chunk.responses[t].ok()) {
+      tallyFailure(votes, w, which,
+                   t < chunk.responses.size() ? chunk.responses[t].error()
+                                              : makeError("bad_response", "no answer"));
+      continue;
+    }
+    const double ms = t < chunk.latency_ms.size() ? chunk.latency_ms[t] : 0;
+    tallyAnswer(votes, w, which, *chunk.responses[t], chunk.jobs, job, ms, audit, now);
+  }
+}
+
+void Relay::tallyFailure(VoteCount& votes, size_t w, const std::vector<size_t>& which,
+                         const Error& e) {
+  auto& rec = wstate_[w].rec;
+  rec.errors++;
+  rec.last_error = e.message;  // names the worker and the method once
+  votes.failed(which, workerName(w), e.code);
+  if (workerFailureOf(e) == WorkerFailure::kStopped) rec.refused += which.size();
+  wstate_[w].sign_ok = false;
+  markWorkerDirty(w);
+}
+
+// One worker's answer: each item's verdict, then the worker's record (it stays first in the
+// sign order only with every item validly signed).
+void Relay::tallyAnswer(VoteCount& votes, size_t w, const std::vector<size_t>& which,
+                        const SignResponse& answer, const std::vector<RecoverJob>& jobs,
+                        size_t& job, double latency_ms, std::vector<SignatureRecord>& audit,
+                        int64_t now) {
+  auto& rec = wstate_[w].rec;
+  auto& ws = sign_stats_[workerName(w)];
+  rec.last_seen_ms = now;
+  if (latency_ms > 0) {
+    ws.latencies_ms.push_back(latency_ms);
+    rec.latency_ms_ewma =
+        rec.latency_ms_ewma == 0 ? latency_ms : 0.8 * rec.latency_ms_ewma + 0.2 * latency_ms;
+  }
+  uint64_t valid = 0, invalid = 0, refused = 0;
+  for (const auto& r : answer.results) {
+    auto k = votes.indexOf(r.sn);
+    if (!k) continue;
+    SignatureRecord a;
+    VoteCount::Verdict verdict =
+        r.signature ? votes.signature(*k, workerName(w), jobs[job++].signer, *r.signature, a)
+                    : votes.refusal(*k, workerName(w), r, a);
+    switch (verdict) {
+      case VoteCount::Verdict::kValid:
+        valid++;
+        continue;
+      case VoteCount::Verdict::kInvalid:
+        invalid++;
+        break;
+      case VoteCount::Verdict::kRefused:
+        refused++;
+        ws.refusals[a.code]++;
+        break;
+    }
+    audit.push_back(std::move(a));
+  }
+  wstate_[w].sign_ok = invalid == 0 && refused == 0 && valid >= which.size();
+  ws.valid += valid;
+  ws.invalid += invalid;
+  rec.signatures_valid += valid;
+  rec.signatures_invalid += invalid;
+  rec.refused += refused;
+  if (invalid > 0) {
+    rec.last_error = std::to_string(invalid) + " invalid signature(s)";
+    emit(RelayEvent::Kind::kWorker, "warn",
+         "worker " + workerName(w) + " gave " + std::to_string(invalid) +
+             " invalid signature(s) for cluster " + cfg_.name);
+  }
+  markWorkerDirty(w);
+}
+
+// Settles the items `which` after their answers: signed (with the first `threshold` distinct
+// signatures), retried later (soon when the workers only do not have it yet), or the sign that
+// our source diverged: then false, and the messages from there on are dropped and fetched again.
+bool Relay::settleChunk(const VoteCount& votes, const std::vector<size_t>& which,
+                        const std::vector<StoredMessage>& ask, std::vector<SignatureRecord>& audit,
+                        RoundStats& st, int64_t now) {
+  std::vector<Store::SignedUpdate> done;
+  std::vector<Store::RetryUpdate> retries;
+  std::optional<std::pair<uint64_t, std::string>> diverged;  // sn, a worker with the other hash
+  for (size_t k : which) {
+    if (votes.hasQuorum(k)) {
+      done.push_back(Store::SignedUpdate{ask[k].sn, votes.quorum(k)});
+      continue;
+    }
+    if (auto to = votes.divergedTo(k); to && !diverged) diverged.emplace(ask[k].sn, *to);
+    const bool notYet = votes.onlyNotYet(k);
+    const uint32_t attempts = ask[k].attempts + 1;
+    retries.push_back(Store::RetryUpdate{ask[k].sn, MsgState::kPending, attempts,
+                                         now + (notYet ? cfg_.backoff_base_ms : backoff(attempts)),
+                                         votes.why(k)});
+    if (!notYet && ask[k].sn == queue_.next_sn) {
+      stuckBecause(votes.othersClaimAnotherHash(k) ? WaitReason::kWorkersDisagree
+                                                   : WaitReason::kShortOfSignatures,
+                   "fewer than threshold workers agree: " + votes.why(k));
+    }
+  }
+  if (!done.empty()) {
+    auto s = store_.markSigned(cfg_.cluster, done, audit, now);
+    if (!s.ok()) {
+      storeFailed(s.error());
+      return false;
+    }
+    st.signed_now += done.size();
+  } else if (!audit.empty()) {
+    checked("recordSignatureAnswers", store_.recordSignatureAnswers(audit));
+  }
+  audit.clear();
+  if (!retries.empty()) checked("setRetry", store_.setRetry(cfg_.cluster, retries, now));
+  if (!diverged) return true;
+  sourceDiverged(diverged->first, diverged->second);
+  return false;
+}
+
+// The message we hold at `sn` is one nobody else will sign: our source diverged. Its record says
+// so, the messages from `sn` on are dropped, and `to` (a worker with the others' hash) becomes
+// the source.
+void Relay::sourceDiverged(uint64_t sn, const std::string& to) {
+  auto m = store_.message(cfg_.cluster, sn);
+  std::string source = m.ok() && *m ? (*m)->source : std::string();
+  for (size_t i = 0; i < wstate_.size(); ++i) {
+    if (workerName(i) == source) {
+      wstate_[i].rec.divergences++;
+      wstate_[i].rec.diverged_sn = sn;
+      if (m.ok() && *m) wstate_[i].rec.diverged_hash = (*m)->hash;
+      wstate_[i].rec.last_error =
+          "diverged at sn " + std::to_string(sn) + ": its message is signed by nobody";
+      markWorkerDirty(i);
+    }
+    if (workerName(i) == to) source_ = i;
+  }
+  checked("dropFrom", store_.dropFrom(cfg_.cluster, sn));
+  emit(RelayEvent::Kind::kWorker, "warn",
+       "worker " + source + " diverged at sn " + std::to_string(sn) + " of cluster " + cfg_.name +
+           "; refetching from " + to);
+  stuck_detail_.clear();
+  reason_ = WaitReason::kMoving;
+}
+
+namespace {
+
+std::vector<SignItem> itemsOf(const VoteCount& votes, const std::vector<size_t>& which) {
+  std::vector<SignItem> items;
+  items.reserve(which.size());
+  for (size_t k : which) items.push_back(votes.item(k));
+  return items;
+}
+
+std::vector<size_t> othersThan(const std::vector<size_t>& order,
+                               const std::vector<size_t>& targets) {
+  std::vector<size_t> rest;
+  for (size_t w : order) {
+    if (std::find(targets.begin(), targets.end(), w) == targets.end()) rest.push_back(w);
+  }
+  return rest;
+}
+
+}  // namespace
+
+// A large backlog goes in chunks, pipelined (SignAhead): while the workers sign chunk i + 2 and
+// chunk i + 1 is recovered here, this thread counts and stores chunk i and submits what is
+// ready, so that the workers, the chain and the hunter overlap.
 void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
                    const std::function<void()>& meanwhile) {
   if (!info_ || ask.empty()) return;
-
-  const auto& registered = info_->workers;
-  auto isRegistered = [&](const crypto::PublicKey& pk) {
-    return std::find(registered.begin(), registered.end(), pk) != registered.end();
-  };
-  uint32_t threshold = info_->threshold;
-  struct Votes {
-    std::vector<std::pair<crypto::PublicKey, crypto::Signature>> valid;  // distinct signers
-    std::map<H256, std::vector<std::string>> other;  // hash -> workers that claim it
-    std::vector<std::string> signers;                // endpoints that gave valid signatures
-    size_t unknown = 0;
-    size_t asked = 0;                 // workers asked for it
-    size_t answered = 0;              // workers that answered for it
-    std::vector<std::string> failed;  // "endpoint (error code)": whose request for it failed
-  };
-  std::vector<Votes> votes(ask.size());
-  std::vector<SignatureRecord> answers;
-  std::map<uint64_t, size_t> index;
-  for (size_t i = 0; i < ask.size(); ++i) index[ask[i].sn] = i;
-
-  auto itemsOf = [&](const std::vector<size_t>& which) {
-    std::vector<SignItem> items;
-    items.reserve(which.size());
-    for (size_t k : which) items.push_back(SignItem{ask[k].sn, ask[k].hash});
-    return items;
-  };
-  // One SignClusterMessages per target, then every signature of the answers recovered (the
-  // expensive part, on the verification threads). Uses only workers_ and read-only state, so
-  // both may run on another thread (sign: one at a time, see signAsync).
-  struct Signed {
-    std::vector<Result<SignResponse>> responses;
-    std::vector<RecoverJob> jobs;    // in answer order; only `signer` is used afterwards
-    std::vector<double> latency_ms;  // per target, read right after the call
-  };
-  // Asked beyond the threshold (the probe), the round waits for `threshold` answers and a grace
-  // as long again, not for the slowest worker.
-  auto sign = [this, threshold](const std::vector<size_t>& targets,
-                                const std::vector<SignItem>& items) {
-    Signed out;
-    const size_t enough = threshold > 0 && targets.size() > threshold ? threshold : SIZE_MAX;
-    out.responses = workers_.signAll(targets, cfg_.cluster, items, enough);
-    for (size_t w : targets) out.latency_ms.push_back(workers_.lastLatencyMs(w));
-    return out;
-  };
-  auto recover = [this, &index, &ask](const std::vector<size_t>& targets, Signed& out) {
-    for (size_t t = 0; t < targets.size() && t < out.responses.size(); ++t) {
-      if (!out.responses[t].ok()) continue;
-      for (const auto& r : out.responses[t]->results) {
-        auto it = index.find(r.sn);
-        if (it == index.end() || !r.signature) continue;
-        out.jobs.push_back(RecoverJob{&*r.signature, &ask[it->second].hash, std::nullopt});
-      }
-    }
-    recoverAll(out.jobs);
-  };
-  auto signAndRecover = [&](const std::vector<size_t>& targets,
-                            const std::vector<SignItem>& items) {
-    Signed out = sign(targets, items);
-    recover(targets, out);
-    return out;
-  };
-  // Tallies the answers of `targets` to the items `which` (indices into ask).
-  auto tally = [&](const std::vector<size_t>& targets, const std::vector<size_t>& which,
-                   const Signed& sgn) {
-    const auto& responses = sgn.responses;
-    const auto& jobs = sgn.jobs;
-    for (size_t k : which) votes[k].asked += targets.size();
-    size_t job = 0;
-
-    for (size_t t = 0; t < targets.size(); ++t) {
-      size_t w = targets[t];
-      auto& rec = wstate_[w].rec;
-      auto& ws = sign_stats_[workerName(w)];
-      ws.worker = workerName(w);
-      ws.sign_requests++;
-      if (t >= responses.size() || !responses[t].ok()) {
-        const Error err =
-            t < responses.size() ? responses[t].error() : makeError("bad_response", "no answer");
-        rec.errors++;
-        rec.last_error = err.message;  // names the worker and the method once
-        for (size_t k : which) votes[k].failed.push_back(workerName(w) + " (" + err.code + ")");
-        if (workerFailureOf(err) == WorkerFailure::kStopped) rec.refused += which.size();
-        wstate_[w].sign_ok = false;
-        markWorkerDirty(w);
-        continue;
-      }
-      const auto& resp = responses[t];
-      rec.last_seen_ms = now;
-      if (double ms = t < sgn.latency_ms.size() ? sgn.latency_ms[t] : 0; ms > 0) {
-        ws.latencies_ms.push_back(ms);
-        rec.latency_ms_ewma = rec.latency_ms_ewma == 0 ? ms : 0.8 * rec.latency_ms_ewma + 0.2 * ms;
-      }
-      uint64_t valid = 0, invalid = 0, refused = 0;
-      for (const auto& r : resp->results) {
-        auto it = index.find(r.sn);
-        if (it == index.end()) continue;
-        size_t k = it->second;
-        const auto& m = ask[k];
-        SignatureRecord a;
-        a.cluster = cfg_.cluster;
-        a.sn = m.sn;
-        a.hash = m.hash;
-        a.worker = workerName(w);
-        votes[k].answered++;
-        if (r.signature) {
-          const auto& signer = jobs[job++].signer;
-          if (!signer) {
-            a.code = toString(SignatureFault::kUnrecoverable);
-            invalid++;
-          } else if (!isRegistered(*signer)) {
-            // A signature over another hash recovers to a random key.
-            a.code = toString(SignatureFault::kNotRegistered);
-            invalid++;
-          } else {
-            auto& v = votes[k].valid;
-            bool dup = std::any_of(v.begin(), v.end(), [&](auto& p) { return p.first == *signer; });
-            a.valid = true;
-            valid++;
-            if (!dup) {
-              v.emplace_back(*signer, *r.signature);
-              votes[k].signers.push_back(a.worker);
-            }
-          }
-        } else {
-          a.code = r.code.empty() ? "refused" : r.code;
-          a.local_hash = r.local_hash;
-          refused++;
-          ws.refusals[a.code]++;
-          switch (itemRefusalOf(r.code)) {
-            case ItemRefusal::kDiverged:
-              if (r.local_hash) votes[k].other[*r.local_hash].push_back(a.worker);
-              break;
-            case ItemRefusal::kUnknownSn:
-              votes[k].unknown++;
-              break;
-            case ItemRefusal::kOther:
-              break;
-          }
-        }
-        if (!a.valid) answers.push_back(a);
-      }
-      wstate_[w].sign_ok = invalid == 0 && refused == 0 && valid >= which.size();
-      ws.valid += valid;
-      ws.invalid += invalid;
-      rec.signatures_valid += valid;
-      rec.signatures_invalid += invalid;
-      rec.refused += refused;
-      if (invalid > 0) {
-        rec.last_error = std::to_string(invalid) + " invalid signature(s)";
-        emit(RelayEvent::Kind::kWorker, "warn",
-             "worker " + workerName(w) + " gave " + std::to_string(invalid) +
-                 " invalid signature(s) for cluster " + cfg_.name);
-      }
-      markWorkerDirty(w);
-    }
-  };
-
-  // Settles the items `which` after their answers: signed, retried later, or the sign that our
-  // source diverged (then false: the messages from there on are dropped and fetched again).
-  auto decide = [&](const std::vector<size_t>& which, RoundStats& st) -> bool {
-    std::vector<Store::SignedUpdate> done;
-    std::vector<Store::RetryUpdate> retries;
-    std::optional<uint64_t> divergedAt;
-    std::string divergedHashWorkers;
-    for (size_t k : which) {
-      auto& v = votes[k];
-      if (threshold > 0 && v.valid.size() >= threshold) {
-        Store::SignedUpdate u;
-        u.sn = ask[k].sn;
-        for (size_t i = 0; i < threshold; ++i) u.signatures.push_back(v.valid[i].second);
-        done.push_back(std::move(u));
-        continue;
-      }
-      // No quorum for our hash. Does another hash have one? Then our source diverged.
-      const std::pair<const H256, std::vector<std::string>>* best = nullptr;
-      for (auto& entry : v.other) {
-        if (!best || entry.second.size() > best->second.size()) best = &entry;
-      }
-      if (best && best->second.size() >= threshold && !divergedAt) {
-        divergedAt = ask[k].sn;
-        divergedHashWorkers = best->second.front();
-      }
-      std::ostringstream why;
-      why << "sn " << ask[k].sn << ": " << v.valid.size() << " of " << threshold
-          << " signatures for " << shortHex(ask[k].hash);
-      if (!v.signers.empty()) {
-        why << " (";
-        for (size_t i = 0; i < v.signers.size(); ++i) why << (i ? ", " : "") << v.signers[i];
-        why << ")";
-      }
-      for (auto& [h, ws] : v.other) {
-        why << "; " << shortHex(h) << " claimed by ";
-        for (size_t i = 0; i < ws.size(); ++i) why << (i ? ", " : "") << ws[i];
-      }
-      if (v.unknown) why << "; " << v.unknown << " worker(s) do not have it yet";
-      size_t silent = v.asked - std::min(v.asked, v.answered);
-      if (!v.failed.empty()) {
-        why << "; no answer from ";
-        for (size_t i = 0; i < v.failed.size(); ++i) why << (i ? ", " : "") << v.failed[i];
-      }
-      if (silent > v.failed.size()) {
-        why << "; " << silent - v.failed.size() << " worker(s) left it unanswered";
-      }
-      bool onlyNotYet = v.other.empty() && v.unknown > 0 && silent == 0;
-      uint32_t attempts = ask[k].attempts + 1;
-      Store::RetryUpdate r{ask[k].sn, MsgState::kPending, attempts,
-                           now + (onlyNotYet ? cfg_.backoff_base_ms : backoff(attempts)),
-                           why.str()};
-      retries.push_back(r);
-      if (!onlyNotYet && ask[k].sn == queue_.next_sn) {
-        stuckBecause(
-            v.other.empty() ? WaitReason::kShortOfSignatures : WaitReason::kWorkersDisagree,
-            "fewer than threshold workers agree: " + why.str());
-      }
-    }
-    if (!done.empty()) {
-      auto s = store_.markSigned(cfg_.cluster, done, answers, now);
-      if (!s.ok()) {
-        storeFailed(s.error());
-        return false;
-      }
-      st.signed_now += done.size();
-    } else if (!answers.empty()) {
-      checked("recordSignatureAnswers", store_.recordSignatureAnswers(answers));
-    }
-    answers.clear();
-    if (!retries.empty()) checked("setRetry", store_.setRetry(cfg_.cluster, retries, now));
-    if (!divergedAt) return true;
-
-    // The message we hold at this sn is one nobody else will sign: our source diverged.
-    auto m = store_.message(cfg_.cluster, *divergedAt);
-    std::string source = m.ok() && *m ? (*m)->source : std::string();
-    for (size_t i = 0; i < wstate_.size(); ++i) {
-      if (workerName(i) == source) {
-        wstate_[i].rec.divergences++;
-        wstate_[i].rec.diverged_sn = *divergedAt;
-        if (m.ok() && *m) wstate_[i].rec.diverged_hash = (*m)->hash;
-        wstate_[i].rec.last_error =
-            "diverged at sn " + std::to_string(*divergedAt) + ": its message is signed by nobody";
-        markWorkerDirty(i);
-      }
-      if (workerName(i) == divergedHashWorkers) source_ = i;
-    }
-    checked("dropFrom", store_.dropFrom(cfg_.cluster, *divergedAt));
-    emit(RelayEvent::Kind::kWorker, "warn",
-         "worker " + source + " diverged at sn " + std::to_string(*divergedAt) + " of cluster " +
-             cfg_.name + "; refetching from " + divergedHashWorkers);
-    stuck_detail_.clear();
-    reason_ = WaitReason::kMoving;
-    return false;
-  };
-
-  // Only `threshold` workers first (each extra one costs a signature there and a recovery
-  // here); the others only for the items that lack a quorum after that. Every
-  // probe_interval_ms the first chunk goes to every worker, so that one that failed (and
-  // went to the back) is seen again when it recovers, and its answers stay on record.
-  std::vector<size_t> order = signOrder();
-  size_t nFirst = threshold == 0 ? order.size() : std::min<size_t>(threshold, order.size());
-  const std::vector<size_t> primary(order.begin(), order.begin() + static_cast<long>(nFirst));
-  if (next_probe_ms_ == 0) next_probe_ms_ = now + cfg_.probe_interval_ms;
-  bool probe = cfg_.probe_interval_ms > 0 && nFirst < order.size() && now >= next_probe_ms_;
-  if (probe) next_probe_ms_ = now + cfg_.probe_interval_ms;
-  const std::vector<size_t>& firstTargets = probe ? order : primary;
-  auto othersThan = [&](const std::vector<size_t>& targets) {
-    std::vector<size_t> rest;
-    for (size_t w : order) {
-      if (std::find(targets.begin(), targets.end(), w) == targets.end()) rest.push_back(w);
-    }
-    return rest;
-  };
-
-  // A large backlog goes in chunks, pipelined: while the workers sign chunk i + 2 and chunk
-  // i + 1 is recovered here (each on its own thread), this thread stores chunk i and submits
-  // what is ready, so that the workers, the chain and the hunter overlap. A chunk's job signs
-  // only once the job before it has signed (workers_ is used by one thread at a time), so the
-  // workers get the chunks in order.
+  std::vector<SignItem> items;
+  items.reserve(ask.size());
+  for (const auto& m : ask) items.push_back(SignItem{m.sn, m.hash});
+  VoteCount votes(cfg_.cluster, std::move(items), info_->threshold, info_->workers);
+  const SignTargets targets = signTargets(now);
   const size_t chunk = std::max<size_t>(1, cfg_.sign_chunk);
   constexpr size_t kChunksAhead = 2;
   auto rangeOf = [&](size_t begin) {
@@ -1622,74 +1612,32 @@ void Relay::gather(RoundStats& st, int64_t now, std::vector<StoredMessage> ask,
     return which;
   };
   auto targetsOf = [&](size_t begin) -> const std::vector<size_t>& {
-    return begin == 0 ? firstTargets : primary;
+    return begin == 0 ? targets.first : targets.primary;
   };
-  std::shared_future<void> allSigned;     // ready once every job started so far has signed
-  std::deque<std::future<Signed>> ahead;  // the jobs of chunks [begin, launched), in order
-  size_t launched = 0;
-  auto signAsync = [&]() {
-    std::promise<void> signedNow;
-    std::shared_future<void> next = signedNow.get_future().share();
-    try {
-      ahead.push_back(std::async(
-          std::launch::async,
-          [&sign, &recover, &targets = targetsOf(launched), items = itemsOf(rangeOf(launched)),
-           after = allSigned, done = std::move(signedNow)]() mutable {
-            if (after.valid()) after.wait();
-            Signed out;
-            try {
-              out = sign(targets, items);
-            } catch (...) {
-              done.set_value();
-              throw;
-            }
-            done.set_value();
-            recover(targets, out);
-            return out;
-          }));
-    } catch (const std::system_error&) {
-      return false;  // no thread: signed on this one when its turn comes
-    }
-    allSigned = next;
-    launched += chunk;
-    return true;
-  };
-  auto fillAhead = [&] {
-    while (launched < ask.size() && ahead.size() < kChunksAhead && signAsync()) {
-    }
-  };
+  SignAhead<SignedChunk> ahead(
+      ask.size(), chunk,
+      [&](size_t begin) { return signChunk(targetsOf(begin), itemsOf(votes, rangeOf(begin))); },
+      [&](size_t begin, SignedChunk& out) { recoverChunk(targetsOf(begin), votes, out); });
   if (meanwhile && ask.size() > chunk) {
-    fillAhead();
+    ahead.fill(kChunksAhead);
     meanwhile();  // this thread's chain and store work while the first chunks are signed
   }
+  std::vector<SignatureRecord> audit;
   for (size_t begin = 0; begin < ask.size(); begin += chunk) {
-    const std::vector<size_t>& targets = targetsOf(begin);
-    std::vector<size_t> which = rangeOf(begin);
-    Signed responses;
-    if (!ahead.empty()) {
-      responses = ahead.front().get();
-      ahead.pop_front();
-    } else {
-      responses = signAndRecover(targets, itemsOf(which));
-      launched = begin + chunk;
+    const std::vector<size_t> which = rangeOf(begin);
+    SignedChunk got = ahead.take(begin);
+    ahead.fill(kChunksAhead);
+    tallyChunk(votes, targetsOf(begin), which, got, audit, now);
+    const std::vector<size_t> lacking = votes.lacking(which);
+    const std::vector<size_t> rest = othersThan(targets.order, targetsOf(begin));
+    if (!lacking.empty() && !rest.empty()) {
+      ahead.waitSigned();  // the worker client is not shared: after the jobs' signing
+      SignedChunk more = signChunk(rest, itemsOf(votes, lacking));
+      recoverChunk(rest, votes, more);
+      tallyChunk(votes, rest, lacking, more, audit, now);
     }
-    bool last = begin + chunk >= ask.size();
-    fillAhead();
-    tally(targets, which, responses);
-    std::vector<size_t> lacking;
-    for (size_t k : which) {
-      if (votes[k].valid.size() < threshold) lacking.push_back(k);
-    }
-    std::vector<size_t> fallback = othersThan(targets);
-    if (!lacking.empty() && !fallback.empty()) {
-      if (allSigned.valid()) allSigned.wait();  // workers_ is not shared: after the jobs' signing
-      tally(fallback, lacking, signAndRecover(fallback, itemsOf(lacking)));
-    }
-    if (!decide(which, st)) {
-      for (auto& f : ahead) f.wait();
-      return;
-    }
-    if (!last) submit(st, clock_.nowMs());
+    if (!settleChunk(votes, which, ask, audit, st, now)) return;  // ~SignAhead waits for its jobs
+    if (begin + chunk < ask.size()) submit(st, clock_.nowMs());
   }
 }
 

@@ -212,6 +212,19 @@ struct FakeChain : ChainClient {
   std::function<Result<uint32_t>(const crypto::AccountId32&)> next_index;
   // When set: told of every extrinsic the pool took.
   std::function<void(const DecodedExtrinsic&)> on_pooled;
+  bool head_runtime = false;       // head() carries p's runtime version (as JsonRpcChainClient)
+  bool verify_signatures = false;  // submit() refuses a signature not made for p
+  int64_t head_age_ms = 0;         // head() answers from a view read this long ago
+
+  Result<ChainHead> head(const H256& c) override {
+    HUNTER_TRY(auto h, ChainClient::head(c));
+    if (head_runtime) {
+      h.spec_version = p.spec_version;
+      h.transaction_version = p.transaction_version;
+    }
+    h.age_ms = head_age_ms;
+    return h;
+  }
 
   Result<ChainParams> params() override {
     if (down) return makeError("unreachable", "chain down");
@@ -294,6 +307,12 @@ struct FakeChain : ChainClient {
     }
     auto d = decodeExtrinsic(xt);
     if (!d.ok()) return makeError("1001", d.error().message);
+    if (verify_signatures) {
+      const H256 eraHash = h256(static_cast<uint8_t>(d->extra.era.birth(best)));
+      if (!verifyExtrinsicSignature(*d, p, eraHash).ok()) {
+        return makeError("1010", "Transaction has a bad signature");
+      }
+    }
     for (auto& b : expired_bytes) {
       if (b == xt) return makeError("1010", "Transaction has an ancient birth block");
     }

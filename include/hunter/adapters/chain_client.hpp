@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "hunter/adapters/chain_view.hpp"
 #include "hunter/adapters/http.hpp"
-#include "hunter/adapters/shared_chain_head.hpp"
 #include "hunter/core/ports.hpp"
 
 namespace hunter::adapters {
@@ -38,7 +38,8 @@ struct ChainClientOptions {
   size_t max_response = 16u << 20;           // bytes
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{30000};
-  size_t acks_chunk = 512;  // state_getStorage calls per JSON-RPC batch request (min 1)
+  size_t acks_chunk = 512;      // state_getStorage calls per JSON-RPC batch request (min 1)
+  int64_t head_check_ms = 100;  // how often head() may ask whether the best block moved
   // Monotonic clock for the backoff, in ms; empty = std::chrono::steady_clock. For tests.
   std::function<int64_t()> now_ms;
   std::string ca_file;      // CA bundle for https:// endpoints; empty = the system's
@@ -82,12 +83,16 @@ class JsonRpcChainClient : public core::ChainClient {
   Result<std::optional<core::ClusterInfo>> clusterInfo(const H256& cluster) override;
   Result<core::QueueState> queue(const H256& cluster) override;
   Result<uint64_t> nextSn(const H256& cluster) override;
-  // The heads of every cluster that asks while another read is on the wire go out together
-  // (SharedChainHead): one batch + chain_getBlockHash for all of them.
+  // From the ChainView shared by all clusters: chain_getBlockHash (no number) at most every
+  // head_check_ms, and at a new block one headsAt() for every cluster asked for so far.
   Result<core::ChainHead> head(const H256& cluster) override;
-  // One JSON-RPC batch: chain_getHeader once, then each cluster's Queues entry and
-  // pha_clusterMqNextSn; then chain_getBlockHash of the best number. One result per cluster.
-  std::vector<Result<core::ChainHead>> heads(const std::vector<H256>& clusters);
+  // One JSON-RPC batch at block `at`: chain_getHeader and state_getRuntimeVersion once, then each
+  // cluster's Queues entry and pha_clusterMqNextSn. One result per cluster.
+  std::vector<Result<core::ChainHead>> headsAt(const H256& at, const std::vector<H256>& clusters);
+  // chain_getBlockHash with no number: the best block's hash.
+  Result<H256> bestHash();
+  // Clusters the shared view reads at every new block, in its one batch, from the start.
+  void watch(const std::vector<H256>& clusters) { view_.watch(clusters); }
   // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage [key, at]).
   Result<std::vector<std::optional<core::AckRecord>>> acks(
       const H256& cluster, const std::vector<uint64_t>& sns,
@@ -134,7 +139,7 @@ class JsonRpcChainClient : public core::ChainClient {
   std::vector<ChainEndpointStats> stats_;
   size_t current_ = 0;
   std::optional<H256> genesis_;  // pinned
-  SharedChainHead shared_head_;
+  ChainView view_;
 };
 
 }  // namespace hunter::adapters

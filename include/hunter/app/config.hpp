@@ -24,6 +24,7 @@ struct Config {
 
   // [chain]
   std::vector<std::string> chain_endpoints;
+  int64_t head_check_ms = 100;  // how often the shared chain view asks whether a block came
   // [hunter]
   std::vector<std::string> key_files;
   std::string database = "hunter.db";

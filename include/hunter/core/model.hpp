@@ -118,10 +118,14 @@ struct WorkerRecord {
   uint64_t diverged_sn = 0;
 };
 
+// The state a round leaves a cluster in (stored and shown by its name).
+enum class ClusterState { kOk, kStuck, kDead, kChainUnreachable, kUnknownCluster };
+const char* toString(ClusterState s);  // "ok", "stuck", "dead", "chain_unreachable", ...
+
 // A cluster's summary the relay leaves for `status`.
 struct ClusterStatusRecord {
   H256 cluster{};
-  std::string state;   // "ok", "stuck", "dead", "chain_unreachable", "unknown_cluster"
+  std::string state;   // toString(ClusterState)
   std::string detail;  // human text, e.g. competing hashes and who signed each
   uint64_t chain_next_sn = 0;
   uint64_t worker_next_sn = 0;

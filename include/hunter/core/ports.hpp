@@ -84,6 +84,10 @@ struct ChainHead {
   BlockRef best;
   QueueState queue;
   uint64_t next_sn = 0;  // pha_clusterMqNextSn: counts what waits in the pool
+  // The runtime at `best` (spec_version 0: not read with the head).
+  uint32_t spec_version = 0;
+  uint32_t transaction_version = 0;
+  int64_t age_ms = 0;  // how long ago it was read (a view shared by clusters); 0 = just now
 };
 
 // JSON-RPC errors come back as Error{code = "<jsonrpc code>" e.g. "1010", message = the error's

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "hunter/core/ports.hpp"
+#include "hunter/core/vote_count.hpp"
 
 namespace hunter::core {
 
@@ -193,10 +194,10 @@ class Relay {
   // it (docs/operations.md, "Health").
   uint64_t workerNextSn() const;
   // Why the head is not moving, as of the last round (kMoving when it is), the state it puts
-  // the cluster in ("ok", "stuck", "dead", "chain_unreachable", "unknown_cluster") and the
+  // the cluster in and the
   // detail, as `status` shows them.
   WaitReason reason() const { return reason_; }
-  const std::string& state() const { return state_; }
+  ClusterState state() const { return state_; }
   const std::string& statusDetail() const { return status_detail_; }
   // The head has not moved for stuck_after while the workers are ahead, no worker has answered
   // for that long, or the head is dead: the cluster needs an operator (unhealthy).
@@ -234,7 +235,13 @@ class Relay {
     uint32_t nonce = 0;
   };
 
+  // The stages of round(), in order.
+  bool viewChain(RoundStats& st, int64_t now);
+  void greetWorkers(int64_t now);
+  bool fetchAndSign(RoundStats& st, int64_t now);  // true: the ACKs wait until after submit
+  void reportState(RoundStats& st, int64_t now);
   Status refreshChain(int64_t now);
+  void followRuntime(const ChainHead& head);
   void handshake(int64_t now);
   void resolveAcks(RoundStats& st, int64_t now);
   void checkSubmissions(RoundStats& st, int64_t now);
@@ -264,6 +271,33 @@ class Relay {
   };
   void recoverAll(std::vector<RecoverJob>& jobs) const;
   std::vector<size_t> signOrder() const;
+  // The stages of gather(), one chunk of messages at a time.
+  struct SignTargets {
+    std::vector<size_t> order;    // every worker not excluded, best first (signOrder)
+    std::vector<size_t> primary;  // the first `threshold` of them: asked for every chunk
+    std::vector<size_t> first;    // the first chunk's: primary, or all of them when probing
+  };
+  SignTargets signTargets(int64_t now);
+  struct SignedChunk {  // one SignClusterMessages per target, the signatures recovered
+    std::vector<Result<SignResponse>> responses;
+    std::vector<RecoverJob> jobs;    // in answer order; only `signer` is used afterwards
+    std::vector<double> latency_ms;  // per target, read right after the call
+  };
+  SignedChunk signChunk(const std::vector<size_t>& targets, const std::vector<SignItem>& items);
+  void recoverChunk(const std::vector<size_t>& targets, const VoteCount& votes,
+                    SignedChunk& chunk) const;
+  void tallyChunk(VoteCount& votes, const std::vector<size_t>& targets,
+                  const std::vector<size_t>& which, const SignedChunk& chunk,
+                  std::vector<SignatureRecord>& audit, int64_t now);
+  void tallyFailure(VoteCount& votes, size_t w, const std::vector<size_t>& which, const Error& e);
+  void tallyAnswer(VoteCount& votes, size_t w, const std::vector<size_t>& which,
+                   const SignResponse& answer, const std::vector<RecoverJob>& jobs, size_t& job,
+                   double latency_ms, std::vector<SignatureRecord>& audit, int64_t now);
+  // Signed, retried later, or (false) the sign that our source diverged.
+  bool settleChunk(const VoteCount& votes, const std::vector<size_t>& which,
+                   const std::vector<StoredMessage>& ask, std::vector<SignatureRecord>& audit,
+                   RoundStats& st, int64_t now);
+  void sourceDiverged(uint64_t sn, const std::string& to);
   bool resend(SubmissionRecord& sub, int64_t now);
   // What a re-sent submission's answer means; false when the chain could not be reached.
   bool afterResend(const SubmissionRecord& sub, const Result<H256>& answer, int64_t now);
@@ -303,8 +337,7 @@ class Relay {
   // markWorkerDirty only marks a worker's record for that write; an unchanged status is written
   // at most once a second.
   void markWorkerDirty(size_t i);
-  void setStatus(const std::string& state, WaitReason reason, const std::string& detail,
-                 int64_t now);
+  void setStatus(ClusterState state, WaitReason reason, const std::string& detail, int64_t now);
   void flushRoundState();
   void announceState(int64_t now);
   std::string workerName(size_t i) const;
@@ -338,7 +371,7 @@ class Relay {
   size_t source_ = 0;                           // preferred worker to fetch from
   std::map<uint64_t, Slot> refill_;             // by the released run's first sn
   std::map<int64_t, uint32_t> rebroadcast_at_;  // submission id -> block it was last re-sent at
-  int64_t round_started_ms_ = 0;
+  int64_t chain_read_ms_ = 0;  // when the head this round uses was read (a shared view is older)
   uint64_t dead_reported_below_ = 0;  // dead reports were made for the sns below this
   uint64_t dead_head_sn_ = 0;
   int64_t head_dead_since_ms_ = 0;
@@ -358,12 +391,12 @@ class Relay {
   // Set by the fee policy when it holds the next run back this round (headReason reports it).
   std::optional<WaitReason> held_reason_;
   std::string held_detail_;
-  std::string state_ = "ok";
+  ClusterState state_ = ClusterState::kOk;
   // The last explicit cause of `stuck`, kept while the head stays where it was.
   uint64_t stuck_at_sn_ = 0;
   WaitReason stuck_because_ = WaitReason::kMoving;
   std::string stuck_why_;
-  std::string announced_state_ = "ok";
+  ClusterState announced_state_ = ClusterState::kOk;
   int64_t remind_at_ms_ = 0;
   std::string status_detail_;
   std::optional<ClusterStatusRecord> status_to_save_;

@@ -191,17 +191,26 @@ TEST(ChainClientTest, ParamsAndBestBlock) {
   EXPECT_EQ(bodies[0]["params"], json::array({0}));
 }
 
-// The relay's per-round reads (best block, queue, next sn) in one batch request and the block
-// hash; the same values as the single calls, and an item's error names its own method.
-TEST(ChainClientTest, HeadIsOneBatchThenTheBlockHash) {
+// The relay's per-round reads: the best block's hash (chain_getBlockHash, no number), then one
+// batch at that block (header, runtime version, Queues at it, next sn); the same values as the
+// single calls, and an item's error names its own method.
+TEST(ChainClientTest, HeadIsTheBestHashThenOneBatchAtThatBlock) {
   Storage storage;
   const H256 cluster = filled(0xc1);
   const core::QueueState queued{41, filled(0x41)};
   storage.put(core::queuesKey(cluster), core::encode(queued));
   std::atomic<bool> brokenNextSn{false};
+  std::atomic<uint8_t> best{0x26};
   FakeNode node([&](const std::string& m, const json& p) -> json {
-    if (m == "chain_getHeader") return result({{"number", "0x1a"}, {"digest", {}}});
+    if (m == "chain_getBlockHash" && p.empty()) return result(toHex(filled(best)));
     if (m == "chain_getBlockHash" && p.at(0) == 26) return result(toHex(filled(0x26)));
+    if (m == "chain_getHeader") {
+      if (!p.empty() && p.at(0) != toHex(filled(best))) return result(nullptr);
+      return result({{"number", "0x1a"}, {"digest", {}}});
+    }
+    if (m == "state_getRuntimeVersion") {
+      return result({{"specVersion", 1250}, {"transactionVersion", 7}});
+    }
     if (m == "state_getStorage") return result(storage.get(p));
     if (m == "pha_clusterMqNextSn") {
       if (brokenNextSn) return {{"error", {{"code", -32602}, {"message", "bad cluster"}}}};
@@ -210,30 +219,38 @@ TEST(ChainClientTest, HeadIsOneBatchThenTheBlockHash) {
     return {{"error", {{"code", -32601}, {"message", "Method not found"}}}};
   });
   node.setReverseBatches(true);  // matched by id, not position
-  JsonRpcChainClient client({node.url()}, fastOptions());
+  std::atomic<int64_t> now{1000};
+  auto options = fastOptions();
+  options.now_ms = [&] { return now.load(); };
+  JsonRpcChainClient client({node.url()}, options);
 
   auto h = client.head(cluster);
   ASSERT_TRUE(h.ok()) << h.error().message;
-  EXPECT_EQ(node.hits(), 2);  // the batch, then chain_getBlockHash for its number
+  EXPECT_EQ(node.hits(), 2);  // the best hash, then the batch at it
   EXPECT_EQ(h->best.number, 26u);
   EXPECT_EQ(h->best.hash, filled(0x26));
   EXPECT_EQ(h->queue, queued);
   EXPECT_EQ(h->next_sn, 44u);
-  auto batch = node.bodies().at(0);
+  EXPECT_EQ(h->spec_version, 1250u);
+  EXPECT_EQ(h->transaction_version, 7u);
+  auto batch = node.bodies().at(1);
   ASSERT_TRUE(batch.is_array());
-  ASSERT_EQ(batch.size(), 3u);
+  ASSERT_EQ(batch.size(), 4u);
+  const json at = toHex(filled(0x26));
   EXPECT_EQ(batch[0]["method"], "chain_getHeader");
-  EXPECT_EQ(batch[1]["method"], "state_getStorage");
-  EXPECT_EQ(batch[1]["params"][0], toHex(span(core::queuesKey(cluster))));
-  EXPECT_EQ(batch[2]["method"], "pha_clusterMqNextSn");
+  EXPECT_EQ(batch[0]["params"], json::array({at}));
+  EXPECT_EQ(batch[1]["method"], "state_getRuntimeVersion");
+  EXPECT_EQ(batch[2]["method"], "state_getStorage");
+  EXPECT_EQ(batch[2]["params"], json::array({toHex(span(core::queuesKey(cluster))), at}));
+  EXPECT_EQ(batch[3]["method"], "pha_clusterMqNextSn");
 
   // The same values as the calls the default ChainClient::head makes one by one.
-  auto best = client.bestBlock();
+  auto bestBlock = client.bestBlock();
   auto q = client.queue(cluster);
   auto n = client.nextSn(cluster);
-  ASSERT_TRUE(best.ok() && q.ok() && n.ok());
-  EXPECT_EQ(best->number, h->best.number);
-  EXPECT_EQ(best->hash, h->best.hash);
+  ASSERT_TRUE(bestBlock.ok() && q.ok() && n.ok());
+  EXPECT_EQ(bestBlock->number, h->best.number);
+  EXPECT_EQ(bestBlock->hash, h->best.hash);
   EXPECT_EQ(*q, h->queue);
   EXPECT_EQ(*n, h->next_sn);
 
@@ -243,6 +260,8 @@ TEST(ChainClientTest, HeadIsOneBatchThenTheBlockHash) {
   EXPECT_EQ(other->queue, core::QueueState{});
 
   brokenNextSn = true;
+  best = 0x27;  // a new block: read again
+  now += 1000;
   auto failed = client.head(cluster);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().code, "-32602");
@@ -250,11 +269,48 @@ TEST(ChainClientTest, HeadIsOneBatchThenTheBlockHash) {
   brokenNextSn = false;
 
   storage.put(core::queuesKey(cluster), Bytes{1, 2, 3});
+  best = 0x28;
+  now += 1000;
   auto garbled = client.head(cluster);
   ASSERT_FALSE(garbled.ok());
   EXPECT_EQ(garbled.error().code, "bad_response");
   EXPECT_NE(garbled.error().message.find("state_getStorage: Queues"), std::string::npos)
       << garbled.error().message;
+}
+
+// Issue #18: the chain requests do not grow by one per cluster per poll. Fifty clusters polling
+// four times within a block (one call after the other, as an idle service does) cost the best
+// hash and one batch; a check on the same block is one request; a new block is two.
+TEST(ChainClientTest, FiftyClustersPollingWithinABlockCostTwoRequests) {
+  std::atomic<uint8_t> best{0x26};
+  FakeNode node([&](const std::string& m, const json& p) -> json {
+    if (m == "chain_getBlockHash" && p.empty()) return result(toHex(filled(best)));
+    if (m == "chain_getHeader") return result({{"number", "0x1a"}, {"digest", {}}});
+    if (m == "state_getRuntimeVersion") {
+      return result({{"specVersion", 1}, {"transactionVersion", 1}});
+    }
+    if (m == "state_getStorage") return result(nullptr);
+    if (m == "pha_clusterMqNextSn") return result(3);
+    return {{"error", {{"code", -32601}, {"message", "Method not found"}}}};
+  });
+  std::atomic<int64_t> now{1000};
+  auto options = fastOptions();
+  options.now_ms = [&] { return now.load(); };
+  JsonRpcChainClient client({node.url()}, options);
+  std::vector<H256> clusters;
+  for (uint8_t k = 1; k <= 50; ++k) clusters.push_back(filled(k));
+  client.watch(clusters);
+  for (int poll = 0; poll < 4; ++poll) {
+    for (const auto& c : clusters) ASSERT_TRUE(client.head(c).ok());
+  }
+  EXPECT_EQ(node.hits(), 2) << "200 polls of 50 clusters";
+  now += 100;
+  for (const auto& c : clusters) ASSERT_TRUE(client.head(c).ok());
+  EXPECT_EQ(node.hits(), 3) << "the same block: one check";
+  best = 0x27;
+  now += 100;
+  for (const auto& c : clusters) ASSERT_TRUE(client.head(c).ok());
+  EXPECT_EQ(node.hits(), 5) << "a new block: a check and one batch";
 }
 
 TEST(ChainClientTest, AccountIndexFeeNextSnSubmit) {

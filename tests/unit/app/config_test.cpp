@@ -116,6 +116,12 @@ TEST(Config, PollingAndThreadsHaveDefaultsAndBounds) {
             std::string::npos);
   EXPECT_NE(errorOf("[limits]\ncluster_threads = 0\n").find("limits.cluster_threads"),
             std::string::npos);
+  EXPECT_EQ(c->head_check_ms, 100);
+  auto check = parseConfig("[chain]\nhead_check_ms = 1000\n", "h.toml");
+  ASSERT_TRUE(check.ok()) << check.error().message;
+  EXPECT_EQ(check->head_check_ms, 1000);
+  EXPECT_NE(errorOf("[chain]\nhead_check_ms = 5\n").find("chain.head_check_ms: must be between"),
+            std::string::npos);
 }
 
 TEST(Config, ClusterMistakes) {

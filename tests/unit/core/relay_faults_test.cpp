@@ -135,6 +135,31 @@ TEST(RelayFaults, ADroppedTransactionIsRebroadcastAtTheNextBlock) {
   EXPECT_EQ(h.chain.nonces[h.accounts.ids()[0]], 2u);
 }
 
+// The chain view shared by all clusters may be older than the round: a submission stored after
+// it was read cannot show in it, so it is not taken for dropped (and sent again with a warning)
+// until a view read after it still misses it.
+TEST(RelayFaults, ASubmissionNewerThanTheSharedChainViewIsNotTakenForDropped) {
+  Harness h(4, 3, 8);
+  h.cfg.lost_after_ms = 600'000;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.drop_submits = 1;
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  h.chain.include();  // a new block, the first nonce missing
+  h.clock.now += 1000;
+  h.chain.head_age_ms = 1500;  // the view this round gets was read before the submissions
+  h.relay->round();
+  EXPECT_EQ(h.chain.pool.size(), 1u) << "a view older than the submission cannot show it";
+  h.chain.include();
+  h.clock.now += 1000;
+  h.chain.head_age_ms = 0;
+  h.relay->round();  // a view read after the submission still misses it: sent again
+  ASSERT_EQ(h.chain.pool.size(), 2u);
+  h.chain.include();
+  EXPECT_EQ(h.chain.q.next_sn, 8u);
+}
+
 // Three accounts, the first transaction dropped: the others wait in the pool, one for its
 // nonce, all for its sns. Signing the dropped run again on whichever account comes next puts it
 // behind a transaction that waits for it (a deadlock until the era ends); sending its own bytes

@@ -46,6 +46,27 @@ TEST(Relay, HappyPathAcceptsEveryMessageInOrderWithRewardsAndFees) {
   EXPECT_EQ(h.chain.q.next_sn, 10u);
 }
 
+// A runtime upgrade shows in the chain head: the relay signs for the new version from the next
+// extrinsic on, and says so; none is refused for a stale version.
+TEST(Relay, ARuntimeUpgradeInTheHeadIsFollowedWithoutARejection) {
+  Harness h(4, 3, 8);
+  h.chain.head_runtime = true;
+  h.chain.verify_signatures = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(2);
+  ASSERT_EQ(h.chain.q.next_sn, 8u);
+  h.chain.p.spec_version += 1;
+  h.chain.p.transaction_version += 1;
+  h.workers.grow(16);
+  h.settle(3);
+  EXPECT_EQ(h.chain.q.next_sn, 16u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u) << "no extrinsic refused";
+  EXPECT_EQ(h.relay->chainParams()->spec_version, h.chain.p.spec_version);
+  bool said = false;
+  for (auto& e : h.events) said = said || e.text.find("runtime upgraded") != std::string::npos;
+  EXPECT_TRUE(said) << "the upgrade is reported";
+}
+
 TEST(Relay, SingleMessageUsesSyncClusterMessage) {
   Harness h(4, 3, 1);
   ASSERT_TRUE(h.relay->start().ok());
