@@ -49,6 +49,11 @@ struct AccountConfig {
 struct DevnetConfig {
   uint16_t chain_port = 0;
   uint16_t worker_base_port = 0;  // 0: free ports; N: workers on N, N+1, ... in config order
+  // Every worker on one HTTP server, on worker_base_port (0: a free port), under the path
+  // /c<cluster index>/w<worker index>: one listening socket for any number of workers. An
+  // offline worker's path then answers HTTP 503 {"code": "offline"} at once (the port stays
+  // open for the others) instead of refusing connections.
+  bool workers_on_one_port = false;
   uint32_t block_ms = 1000;
   std::string state_dir = ".devnet";              // relative to the working directory
   std::string hunter_key_out = "dev-hunter.key";  // relative to state_dir
