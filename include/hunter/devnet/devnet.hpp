@@ -1,17 +1,22 @@
 #pragma once
 // The hunter-devnet process: a DevChain served as JSON-RPC over HTTP, and per cluster M simulated
-// pRuntime workers (DevCluster), each on its own HTTP server, all on 127.0.0.1.
+// pRuntime workers (DevCluster), each on its own HTTP server or, with workers_on_one_port, all
+// on one HTTP server under a path per worker; all on 127.0.0.1.
 //
 // Endpoints (ports from the config; 0 = a free port):
 //   chain   POST /                 JSON-RPC 2.0 (DevChain::handleRpcBody), with the chain faults
 //   admin   GET  /devnet/state     chain state + per cluster produced sns, workers, faults
 //           POST /devnet/fault     {"worker": {...}} | {"workers": [...]} | {"chain": {...}}
 //           GET  /devnet/endpoints the same JSON as --print-json
-//   worker  POST /prpc/PhactoryAPI.<Method>?json   (docs/protocol.md §3)
+//   worker  POST <base>/prpc/PhactoryAPI.<Method>?json   (docs/protocol.md §3), where <base> is
+//           http://127.0.0.1:PORT (a port per worker) or http://127.0.0.1:PORT/c<C>/w<W> (one
+//           port: C the cluster's index in the config, W the worker's index, both from 0)
 // The admin paths live on the chain's port and ignore the chain faults.
 //
 // Threads: one block timer (produceBlock() every block_ms), one producer (advances every
-// cluster's stream at its rate), and the HTTP servers' pools. stop() ends them all.
+// cluster's stream at its rate), and the HTTP servers' pool, which every server of the process
+// shares (adapters::setServerThreads): the thread count does not grow with the workers.
+// stop() ends them all.
 #include <chrono>
 #include <memory>
 #include <optional>
