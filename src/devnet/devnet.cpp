@@ -105,6 +105,8 @@ struct WorkerSlot {
   std::unique_ptr<adapters::HttpServer> server;
 };
 
+namespace {
+
 // "/c<C>/w<W>/rest" -> {C, W, "/rest"}; nullopt unless C and W are decimal without leading zeros
 // and a '/' or the end follows W. The one-port server's way to find the worker of a request.
 struct WorkerPath {
@@ -128,6 +130,8 @@ std::optional<WorkerPath> parseWorkerPath(std::string_view path) {
   wp.rest = path;
   return wp;
 }
+
+}  // namespace
 
 struct Devnet::Impl {
   DevnetConfig cfg;
