@@ -17,10 +17,15 @@
 #       with the slow cluster / without (target <= 1.25).
 #   F   fees: the healthy run of I with fees.max_batch_delay_ms 0, 500 and 2000: extrinsics and
 #       fee per message against the delay to submission.
+#   W   many clusters at once: BENCH_W_CLUSTERS clusters (default 1000) x 0.5 msg/s for BENCH_W_S
+#       seconds (default 60) after a BENCH_W_WARMUP_S start-up (default 10), the devnet's 4,000
+#       workers on one port (workers_on_one_port), fees.max_batch_delay_ms 0, I's blocks and
+#       polls: p50/p99 delay to submission, hunter CPU per message / its crypto floor, the
+#       hunter's peak RSS, chain RPC requests per second, extrinsics per message.
 # BENCH_WORK_DIR (default /tmp) holds the scenarios' directories, the hunter's database included
 # (/dev/shm shows what the disk's fsyncs cost). BENCH_KEEP=1 keeps the scenarios' directories (databases, logs) and prints where.
-# BENCH_SCENARIOS (default "A B A10") runs only the ones named; the others are null in the JSON
-# and their targets "not measured".
+# BENCH_SCENARIOS (default "A B A10") runs only the ones named (I, F and W only when named); the
+# others are null in the JSON and their targets "not measured".
 # Writes bench/results/latest.json and prints a table. Needs bash, curl, sqlite3, awk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,10 +158,11 @@ hunter_floor_before_ns=$hunter_floor_ns
 system_floor_before_ns=$system_floor_ns
 
 # ---------------------------------------------------------------- scenario helpers
-# write_devnet_cfg FILE CLUSTERS BACKLOG RATE MAX_PENDING
-write_devnet_cfg() {  # FILE CLUSTERS BACKLOG RATE MAX_PENDING [FIRST_CLUSTER_TOML]
+# write_devnet_cfg FILE CLUSTERS BACKLOG RATE MAX_PENDING [FIRST_CLUSTER_TOML] [TOP_LEVEL_TOML]
+write_devnet_cfg() {
   {
     printf 'block_ms = %s\nchain_port = 0\nworker_base_port = 0\nhunter_key_out = "dev-hunter.key"\n' "$block_ms"
+    printf '%b' "${7:-}"
     printf '\n[chain]\nmax_block_extrinsics = 4096\n'
     for i in $(seq 0 $(($2 - 1))); do
       printf '\n[[clusters]]\nalias = "c%s"\nworkers = 4\nthreshold = 3\n' "$i"
@@ -316,28 +322,33 @@ rpc_requests() {
   curl -fsS "$1/metrics" 2>/dev/null | awk '/^hunter_rpc_requests_total/ { n += $NF } END { print n + 0 }'
 }
 
-# run_clusters NAME SLOW BATCH_DELAY_MS: scenarios I and F, one run of BENCH_I_CLUSTERS clusters
-# (default 100) x 1 msg/s for BENCH_I_S seconds (default 60) at 500 ms blocks and 200 ms polls.
-# SLOW 1: c0's workers 2 and 3 answer after 3 s. BATCH_DELAY_MS: fees.max_batch_delay_ms.
-# Prints one JSON object: the delay to submission of every cluster but c0, and the extrinsics
-# and fees of their messages.
+# run_clusters NAME SLOW BATCH_DELAY_MS [CLUSTERS RATE SECONDS ONE_PORT WARMUP_S]: scenarios I, F
+# and W, one run of CLUSTERS clusters (default BENCH_I_CLUSTERS, 100) x RATE msgs/s (default 1)
+# for SECONDS (default BENCH_I_S, 60) after WARMUP_S of start-up (default 5), at 500 ms blocks and
+# 200 ms polls. SLOW 1: c0's workers 2 and 3 answer after 3 s. BATCH_DELAY_MS:
+# fees.max_batch_delay_ms. ONE_PORT 1: the devnet's workers on one port (workers_on_one_port).
+# Prints one JSON object: the delay to submission of every cluster but c0, the extrinsics and
+# fees of their messages, the hunter's CPU per message produced in the window (every cluster's),
+# its peak RSS and its chain requests per second.
 run_clusters() {
-  local name=$1 slow=$2 batch_delay=$3 n=${BENCH_I_CLUSTERS:-100} secs=${BENCH_I_S:-60}
-  local dir=$work/$name faults=""
+  local name=$1 slow=$2 batch_delay=$3 n=${4:-${BENCH_I_CLUSTERS:-100}} rate=${5:-1}
+  local secs=${6:-${BENCH_I_S:-60}} one_port=${7:-0} warmup=${8:-5}
+  local dir=$work/$name faults="" top=""
   mkdir -p "$dir"
-  heading "Scenario $name: $n clusters x 1 msg/s for ${secs}s$([ "$slow" = 1 ] && echo ', c0 slow'), max_batch_delay_ms $batch_delay"
+  heading "Scenario $name: $n clusters x $rate msg/s for ${secs}s$([ "$slow" = 1 ] && echo ', c0 slow')$([ "$one_port" = 1 ] && echo ', workers on one port'), max_batch_delay_ms $batch_delay"
   [ "$slow" = 1 ] && faults='\n[[clusters.faults]]\nindex = 2\nslow_ms = 3000\n[[clusters.faults]]\nindex = 3\nslow_ms = 3000\n'
+  [ "$one_port" = 1 ] && top='workers_on_one_port = true\n'
   local saved_block=$block_ms saved_poll=$poll_ms
   block_ms=500
   poll_ms=200
-  write_devnet_cfg "$dir/devnet.toml" "$n" 0 1 100000 "$faults"
+  write_devnet_cfg "$dir/devnet.toml" "$n" 0 "$rate" 100000 "$faults" "$top"
   start_devnet "$dir"
   block_ms=$saved_block
   poll_ms=$saved_poll
   printf '\n[fees]\nmax_batch_delay_ms = %s\n' "$batch_delay" >>"$dir/hunter.toml"
   start_hunter "$dir"
   local t0 h_cpu0
-  sleep 5  # start-up (every cluster's handshake) is left out
+  sleep "$warmup"  # start-up (every cluster's handshake) is left out
   local api rpc0 rpc1
   api=$(grep -o 'api listening on http://[0-9.:]*' "$dir/hunter.log" | head -1 | sed 's/.* on //')
   rpc0=$(rpc_requests "$api")
@@ -349,19 +360,24 @@ run_clusters() {
   rpc1=$(rpc_requests "$api")
   h_cpu=$(awk -v a="$(cpu_s "$hunter_pid")" -v b="$h_cpu0" 'BEGIN { printf "%.3f", a - b }')
   h_rss=$(hwm_kib "$hunter_pid")
-  devnet_state
-  state_fold started_ms max
-  local start=$REPLY
+  # The producers' start (GET /devnet/state's started_ms): with 1,000 clusters the state is
+  # megabytes, more than devnet_state's 5 s read reliably takes.
+  local start
+  start=$(curl -fsS "$admin/state" | grep -o -m1 '"started_ms":[0-9]*' | cut -d: -f2 || true)
   sleep 3
   stop_pid "$hunter_pid"
   hunter_pid=""
   stop_pid "$devnet_pid"
   devnet_pid=""
-  local c0 sn_lo sn_hi
+  local c0 sn_lo sn_hi produced
   c0=$(awk '/^\[\[clusters\]\]/ { c = 1 } c && /^id = / { gsub(/"|0x/, "", $3); print toupper($3); exit }' "$dir/hunter.toml")
-  sn_lo=$(((t0 - start) / 1000))
-  sn_hi=$(((t1 - 3000 - start) / 1000))
-  sqlite3 "$dir/hunter.db" "select min(s.created_ms) - ($start + (m.sn + 1) * 1000.0) from messages m
+  # sn k of every cluster is available at start + (k + 1) / rate.
+  sn_lo=$(awk -v t="$t0" -v s="$start" -v r="$rate" 'BEGIN { printf "%d", (t - s) * r / 1000 }')
+  sn_hi=$(awk -v t="$t1" -v s="$start" -v r="$rate" 'BEGIN { printf "%d", (t - 3000 - s) * r / 1000 }')
+  # Messages every cluster produced between t0 and t1: what the hunter's CPU was spent on.
+  produced=$(awk -v a="$t0" -v b="$t1" -v s="$start" -v r="$rate" -v n="$n" \
+    'BEGIN { printf "%d", n * (int((b - s) * r / 1000) - int((a - s) * r / 1000)) }')
+  sqlite3 "$dir/hunter.db" "select min(s.created_ms) - ($start + (m.sn + 1) * 1000.0 / $rate) from messages m
       join submissions s on s.cluster = m.cluster and m.sn between s.first_sn and s.last_sn
       where hex(m.cluster) != '$c0' and m.sn >= $sn_lo and m.sn < $sn_hi
       group by m.cluster, m.sn;" >"$dir/submit.txt"
@@ -374,12 +390,15 @@ run_clusters() {
   fee_per_msg=$(sqlite3 "$dir/hunter.db" "select cast(avg(cast(o.fee as real)) as integer)
       from outcomes o where o.kind = 'accepted' and hex(o.cluster) != '$c0'
       and o.sn >= $sn_lo and o.sn < $sn_hi;")
-  printf '{"name":"%s","clusters":%s,"slow_cluster":%s,"max_batch_delay_ms":%s,"window_s":%s,"messages":%s,' \
-    "$name" "$n" "$([ "$slow" = 1 ] && echo true || echo false)" "$batch_delay" "$(((t1 - t0) / 1000))" "$msgs"
+  printf '{"name":"%s","clusters":%s,"rate":%s,"workers_on_one_port":%s,"slow_cluster":%s,"max_batch_delay_ms":%s,"window_s":%s,"messages":%s,' \
+    "$name" "$n" "$rate" "$([ "$one_port" = 1 ] && echo true || echo false)" \
+    "$([ "$slow" = 1 ] && echo true || echo false)" "$batch_delay" "$(((t1 - t0) / 1000))" "$msgs"
   printf '"extrinsics_per_message":%s,"fee_per_message":%s,' "$(div "$xts" "$msgs" "%.3f")" "${fee_per_msg:-null}"
   printf '"submit_delay_ms":{"p50":%s,"p99":%s,"max":%s},' "$(percentile 50 <"$dir/submit.txt")" \
     "$(percentile 99 <"$dir/submit.txt")" "$(percentile 100 <"$dir/submit.txt")"
   printf '"chain_rpc_requests_per_s":%s,' "$(div "$((rpc1 - rpc0))" "$(((t1 - t0) / 1000))" "%.1f")"
+  printf '"produced_in_window":%s,"hunter_cpu_ns_per_message":%s,' "$produced" \
+    "$(awk -v c="$h_cpu" -v m="$produced" 'BEGIN { if (m == 0) print "null"; else printf "%.0f", c * 1e9 / m }')"
   printf '"hunter_cpu_s":%s,"hunter_peak_rss_kib":%s}\n' "$h_cpu" "$h_rss"
   echo "  $name: $msgs messages of the healthy clusters" >&2
 }
@@ -479,7 +498,7 @@ mkdir -p "$out_dir"
 # Called without a subshell, so that the EXIT trap sees the pids.
 scenarios=" ${BENCH_SCENARIOS:-A B A10} "
 wanted() { [[ "$scenarios" == *" $1 "* ]]; }
-for s in A B A10 H I0 I1 F0 F500 F2000; do echo null >"$work/$s.json"; done
+for s in A B A10 H I0 I1 F0 F500 F2000 W; do echo null >"$work/$s.json"; done
 if wanted A; then
   run_backlog A 1 "$backlog" >"$work/A.json"
   # A third measurement of the floors, right after A (the ratios' scenario): each floor is the
@@ -495,6 +514,10 @@ if wanted I; then
 fi
 if wanted F; then
   for delay in 0 500 2000; do run_clusters "F$delay" 0 "$delay" >"$work/F$delay.json"; done
+fi
+if wanted W; then
+  run_clusters W 0 0 "${BENCH_W_CLUSTERS:-1000}" 0.5 "${BENCH_W_S:-60}" 1 "${BENCH_W_WARMUP_S:-10}" \
+    >"$work/W.json"
 fi
 if [ "${BENCH_HUGE:-0}" = 1 ]; then run_backlog H 1 1000000 "${BENCH_RETENTION_S:-0}" >"$work/H.json"; fi
 heading "Crypto floors, after the scenarios"
@@ -541,6 +564,12 @@ rate_ratio=null
 if known "$a_hcpu"; then
   cpu_ratio=$(awk -v c="$a_hcpu" -v f="$hunter_floor_ns" 'BEGIN { printf "%.2f", c * 1000 / f }')
 fi
+# W: the hunter's CPU per message with 1,000 clusters / the same floor.
+w_cpu_ratio=null
+w_cpu_ns=$(jget "$work/W.json" hunter_cpu_ns_per_message)
+if known "$w_cpu_ns"; then
+  w_cpu_ratio=$(awk -v c="$w_cpu_ns" -v f="$hunter_floor_ns" 'BEGIN { printf "%.2f", c / f }')
+fi
 if known "$a_rate"; then
   rate_ratio=$(awk -v r="$a_rate" -v b="$bound_b" 'BEGIN { printf "%.3f", r / b }')
 fi
@@ -580,8 +609,10 @@ m_iso=$(verdict "$iso_ratio" "$iso_ratio <= 1.25")
   printf '"isolation_healthy":%s,\n"isolation_slow":%s,\n' "$i0_json" "$i1_json"
   printf '"fees_batch_delay":[%s,%s,%s],\n' "$(cat "$work/F0.json")" "$(cat "$work/F500.json")" \
     "$(cat "$work/F2000.json")"
-  printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s},\n' \
+  printf '"many_clusters_one_port":%s,\n' "$(cat "$work/W.json")"
+  printf '"ratios":{"hunter_cpu_per_msg_over_floor":%s,"accepted_rate_over_B":%s,' \
     "$cpu_ratio" "$rate_ratio"
+  printf '"many_clusters_hunter_cpu_per_msg_over_floor":%s},\n' "$w_cpu_ratio"
   printf '"targets":{\n'
   printf ' "hunter_cpu_le_1.5x_floor":{"value":%s,"met":%s},\n' "$cpu_ratio" "$m_cpu"
   printf ' "backlog_rate_ge_0.7B":{"value":%s,"met":%s},\n' "$rate_ratio" "$m_rate"
@@ -631,5 +662,12 @@ for delay in 0 500 2000; do
   echo "F max_batch_delay_ms $delay: $(jget "$f" extrinsics_per_message) extrinsics/msg," \
     "fee/msg $(jget "$f" fee_per_message), submit delay p50/p99 $(jget_p "$f" submit_delay_ms p50)/$(jget_p "$f" submit_delay_ms p99) ms"
 done
+if [ "$(cat "$work/W.json")" != null ]; then
+  f=$work/W.json
+  echo "W $(jget "$f" clusters) clusters x $(jget "$f" rate) msg/s, workers on one port:" \
+    "submit delay p50/p99 $(jget_p "$f" submit_delay_ms p50)/$(jget_p "$f" submit_delay_ms p99) ms," \
+    "hunter CPU/msg ${w_cpu_ratio}x floor, peak RSS $(jget "$f" hunter_peak_rss_kib) KiB," \
+    "$(jget "$f" chain_rpc_requests_per_s) chain requests/s, $(jget "$f" extrinsics_per_message) extrinsics/msg"
+fi
 echo
 echo "wrote $out"

@@ -1,5 +1,6 @@
-// The hunter-devnet process wiring: chain and worker HTTP servers, block and producer threads,
-// admin endpoints, dev hunter key, signal handling.
+// The hunter-devnet process wiring: chain and worker HTTP servers (a server per worker, or one
+// for all of them with workers_on_one_port), block and producer threads, admin endpoints, dev
+// hunter key, signal handling.
 #include "hunter/devnet/devnet.hpp"
 
 #include "hunter/app/keyfile.hpp"
@@ -14,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <condition_variable>
 #include <cstring>
@@ -99,8 +101,37 @@ struct WorkerSlot {
   std::string url;
   std::atomic<bool> offline{false};
   std::atomic<int> inflight{0};  // requests being answered (GET /devnet/state shows it)
-  std::unique_ptr<adapters::HttpServer> server;  // guarded by Impl::servers_mu; null = offline
+  // Guarded by Impl::servers_mu; null = offline, or every worker on Impl::workers_server.
+  std::unique_ptr<adapters::HttpServer> server;
 };
+
+namespace {
+
+// "/c<C>/w<W>/rest" -> {C, W, "/rest"}; nullopt unless C and W are decimal without leading zeros
+// and a '/' or the end follows W. The one-port server's way to find the worker of a request.
+struct WorkerPath {
+  size_t cluster = 0;
+  size_t worker = 0;
+  std::string_view rest;
+};
+std::optional<WorkerPath> parseWorkerPath(std::string_view path) {
+  auto number = [&path](char tag, size_t& out) {
+    if (path.size() < 3 || path[0] != '/' || path[1] != tag) return false;
+    const char* first = path.data() + 2;
+    const char* end = path.data() + path.size();
+    auto [ptr, ec] = std::from_chars(first, end, out);
+    if (ec != std::errc() || (*first == '0' && ptr - first > 1)) return false;
+    path.remove_prefix(static_cast<size_t>(ptr - path.data()));
+    return true;
+  };
+  WorkerPath wp;
+  if (!number('c', wp.cluster) || !number('w', wp.worker)) return std::nullopt;
+  if (!path.empty() && path[0] != '/') return std::nullopt;
+  wp.rest = path;
+  return wp;
+}
+
+}  // namespace
 
 struct Devnet::Impl {
   DevnetConfig cfg;
@@ -113,6 +144,9 @@ struct Devnet::Impl {
 
   std::mutex servers_mu;
   std::unique_ptr<adapters::HttpServer> chain_server;
+  // workers_on_one_port: the one server of every worker (set before any request can come, reset
+  // only by stop()).
+  std::unique_ptr<adapters::HttpServer> workers_server;
 
   std::mutex mu;  // guards stopping and unavailable_until
   std::condition_variable cv;
@@ -166,19 +200,42 @@ struct Devnet::Impl {
     chain->setFaults(f);
   }
 
-  adapters::ServerResponse workerHandle(WorkerSlot& slot, const adapters::ServerRequest& req) {
+  adapters::ServerResponse workerHandle(WorkerSlot& slot, std::string_view path,
+                                        const std::string& body) {
     struct Count {
       std::atomic<int>& n;
       explicit Count(std::atomic<int>& c) : n(c) { ++n; }
       ~Count() { --n; }
     } count(slot.inflight);
     DevWorker& w = slot.cluster->worker(slot.index);
-    WorkerReply rep = w.handlePath(req.path, req.body);
+    WorkerReply rep = w.handlePath(path, body);
     if (rep.delay.count() > 0) sleepFor(rep.delay, [&slot] { return slot.offline.load(); });
     adapters::ServerResponse out;
     out.status = rep.status;
     out.body = std::move(rep.body);
     return out;
+  }
+
+  // The one-port server: the path names the worker. An offline worker cannot refuse connections
+  // on a port the others share, so its path answers 503 "offline" at once.
+  adapters::ServerResponse sharedWorkerHandle(const adapters::ServerRequest& req) {
+    adapters::ServerResponse out;
+    auto wp = parseWorkerPath(req.path);
+    if (!wp || wp->cluster >= slots.size() || wp->worker >= slots[wp->cluster].size()) {
+      out.status = 404;
+      out.body = json{{"error", "no worker at " + req.path + " (expected /c<cluster>/w<worker>/" +
+                                    "prpc/PhactoryAPI.<Method>)"},
+                      {"code", "not_found"}}
+                     .dump();
+      return out;
+    }
+    WorkerSlot& slot = *slots[wp->cluster][wp->worker];
+    if (slot.offline) {
+      out.status = 503;
+      out.body = R"({"error":"worker offline","code":"offline"})";
+      return out;
+    }
+    return workerHandle(slot, wp->rest, req.body);
   }
 
   adapters::ServerResponse chainHandle(const adapters::ServerRequest& req, Devnet& self) {
@@ -243,7 +300,9 @@ struct Devnet::Impl {
   Status startWorkerServer(WorkerSlot& slot) {
     auto server = adapters::HttpServer::start(
         kHost, slot.port,
-        [this, &slot](const adapters::ServerRequest& r) { return workerHandle(slot, r); },
+        [this, &slot](const adapters::ServerRequest& r) {
+          return workerHandle(slot, r.path, r.body);
+        },
         kWorkerMaxBody);
     if (!server.ok()) return server.error();
     slot.port = (*server)->port();
@@ -252,13 +311,16 @@ struct Devnet::Impl {
     return okStatus();
   }
 
-  // Brings a worker's HTTP server down or up to match its offline fault.
+  // Brings a worker's HTTP server down or up to match its offline fault. On the one-port server
+  // only the flag changes (sharedWorkerHandle reads it).
   Status syncOffline(WorkerSlot& slot, bool offline) {
     std::unique_ptr<adapters::HttpServer> old;
     {
       std::lock_guard lock(servers_mu);
       slot.offline = offline;
-      if (offline) {
+      if (cfg.workers_on_one_port) {
+        // nothing to start or stop
+      } else if (offline) {
         old = std::move(slot.server);
       } else if (!slot.server && !stopped) {
         HUNTER_CHECK(startWorkerServer(slot));
@@ -266,6 +328,66 @@ struct Devnet::Impl {
     }
     cv.notify_all();  // wakes this worker's slow replies
     if (old) old->stop();
+    return okStatus();
+  }
+
+  // A server per worker: on worker_base_port, +1, ... in config order, or free ports.
+  Status startWorkerServers() {
+    uint32_t next_port = cfg.worker_base_port;
+    size_t total_workers = 0;
+    for (const auto& c : clusters) total_workers += c->workerCount();
+    if (next_port != 0 && next_port + total_workers > 65536) {
+      return makeError("config", "worker_base_port " + std::to_string(next_port) +
+                                     " leaves no room for " + std::to_string(total_workers) +
+                                     " workers");
+    }
+    for (size_t ci = 0; ci < clusters.size(); ++ci) {
+      slots.emplace_back();
+      for (size_t i = 0; i < clusters[ci]->workerCount(); ++i) {
+        auto slot = std::make_unique<WorkerSlot>();
+        slot->cluster = clusters[ci].get();
+        slot->cluster_index = ci;
+        slot->index = i;
+        slot->port = cfg.worker_base_port == 0 ? 0 : static_cast<uint16_t>(next_port++);
+        auto st = startWorkerServer(*slot);
+        if (!st.ok()) {
+          return st.error().context("worker " + cfg.clusters[ci].alias + "/" + std::to_string(i));
+        }
+        if (clusters[ci]->worker(i).faults().offline) HUNTER_CHECK(syncOffline(*slot, true));
+        slots.back().push_back(std::move(slot));
+      }
+    }
+    return okStatus();
+  }
+
+  // workers_on_one_port: one server for every worker, on worker_base_port or a free port. Every
+  // slot exists before the server can call sharedWorkerHandle, which reads `slots` without a
+  // lock (they never change after this).
+  Status startWorkersOnOnePort() {
+    for (size_t ci = 0; ci < clusters.size(); ++ci) {
+      slots.emplace_back();
+      for (size_t i = 0; i < clusters[ci]->workerCount(); ++i) {
+        auto slot = std::make_unique<WorkerSlot>();
+        slot->cluster = clusters[ci].get();
+        slot->cluster_index = ci;
+        slot->index = i;
+        slot->offline = clusters[ci]->worker(i).faults().offline;
+        slots.back().push_back(std::move(slot));
+      }
+    }
+    auto server = adapters::HttpServer::start(
+        kHost, cfg.worker_base_port,
+        [this](const adapters::ServerRequest& r) { return sharedWorkerHandle(r); }, kWorkerMaxBody);
+    if (!server.ok()) return server.error().context("workers' server");
+    for (auto& cs : slots) {
+      for (auto& s : cs) {
+        s->port = (*server)->port();
+        s->url = (*server)->baseUrl() + "/c" + std::to_string(s->cluster_index) + "/w" +
+                 std::to_string(s->index);
+      }
+    }
+    std::lock_guard lock(servers_mu);
+    workers_server = std::move(server).value();
     return okStatus();
   }
 
@@ -520,31 +642,11 @@ Result<std::unique_ptr<Devnet>> Devnet::start(DevnetConfig config) {
   d.produceAll();
 
   // Servers: the workers first, so that the admin endpoints never see a half-built devnet.
-  uint32_t next_port = cfg.worker_base_port;
-  size_t total_workers = 0;
-  for (const auto& c : d.clusters) total_workers += c->workerCount();
-  if (next_port != 0 && next_port + total_workers > 65536) {
-    return makeError("config", "worker_base_port " + std::to_string(next_port) +
-                                   " leaves no room for " + std::to_string(total_workers) +
-                                   " workers");
+  if (cfg.workers_on_one_port) {
+    HUNTER_CHECK(d.startWorkersOnOnePort());
+  } else {
+    HUNTER_CHECK(d.startWorkerServers());
   }
-  for (size_t ci = 0; ci < d.clusters.size(); ++ci) {
-    d.slots.emplace_back();
-    for (size_t i = 0; i < d.clusters[ci]->workerCount(); ++i) {
-      auto slot = std::make_unique<WorkerSlot>();
-      slot->cluster = d.clusters[ci].get();
-      slot->cluster_index = ci;
-      slot->index = i;
-      slot->port = cfg.worker_base_port == 0 ? 0 : static_cast<uint16_t>(next_port++);
-      auto st = d.startWorkerServer(*slot);
-      if (!st.ok()) {
-        return st.error().context("worker " + cfg.clusters[ci].alias + "/" + std::to_string(i));
-      }
-      if (d.clusters[ci]->worker(i).faults().offline) HUNTER_CHECK(d.syncOffline(*slot, true));
-      d.slots.back().push_back(std::move(slot));
-    }
-  }
-
   {
     Devnet* raw = self.get();
     auto server = adapters::HttpServer::start(
@@ -577,6 +679,7 @@ void Devnet::stop() {
         if (s->server) servers.push_back(std::move(s->server));
       }
     }
+    if (d.workers_server) servers.push_back(std::move(d.workers_server));
     if (d.chain_server) servers.push_back(std::move(d.chain_server));
   }
   for (auto& s : servers) s->stop();

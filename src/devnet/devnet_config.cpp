@@ -113,13 +113,14 @@ Result<DevnetConfig> parseDevnetConfig(std::string_view text, const std::string&
   Ctx c{source};
   HUNTER_TRY(toml::table root, c.parse(text));
   DevnetConfig cfg;
-  HUNTER_CHECK(
-      c.checkKeys(root, "",
-                  {"block_ms", "chain_port", "worker_base_port", "state_dir", "hunter_key_out",
-                   "hunter_free", "chain", "fees", "chain_faults", "clusters", "accounts"}));
+  HUNTER_CHECK(c.checkKeys(
+      root, "",
+      {"block_ms", "chain_port", "worker_base_port", "workers_on_one_port", "state_dir",
+       "hunter_key_out", "hunter_free", "chain", "fees", "chain_faults", "clusters", "accounts"}));
   HUNTER_CHECK(c.readInt(root, "", "block_ms", cfg.block_ms, 10, 3'600'000));
   HUNTER_CHECK(c.readInt(root, "", "chain_port", cfg.chain_port, 0, 65535));
   HUNTER_CHECK(c.readInt(root, "", "worker_base_port", cfg.worker_base_port, 0, 65535));
+  HUNTER_CHECK(c.readBool(root, "", "workers_on_one_port", cfg.workers_on_one_port));
   HUNTER_CHECK(c.readString(root, "", "state_dir", cfg.state_dir));
   HUNTER_CHECK(c.readString(root, "", "hunter_key_out", cfg.hunter_key_out));
   if (cfg.hunter_key_out.empty()) {

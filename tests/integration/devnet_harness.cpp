@@ -89,13 +89,19 @@ Result<std::unique_ptr<DevnetProcess>> DevnetProcess::start(const DevnetOptions&
   // Everything the child needs is built before fork(): after it, only async-signal-safe calls.
   const char* bin = HUNTER_DEVNET_BIN;
   std::string dir = p->dir_;
-  char* argv[] = {const_cast<char*>(bin),
-                  const_cast<char*>("--config"),
-                  config.data(),
-                  const_cast<char*>("--state-dir"),
-                  dir.data(),
-                  const_cast<char*>("--print-json"),
-                  nullptr};
+  if (options.hunter_config_out) p->hunter_config_out_ = p->dir_ + "/devnet-hunter.toml";
+  std::string config_out = p->hunter_config_out_;
+  std::vector<char*> argv = {const_cast<char*>(bin),
+                             const_cast<char*>("--config"),
+                             config.data(),
+                             const_cast<char*>("--state-dir"),
+                             dir.data(),
+                             const_cast<char*>("--print-json")};
+  if (!config_out.empty()) {
+    argv.push_back(const_cast<char*>("--hunter-config-out"));
+    argv.push_back(config_out.data());
+  }
+  argv.push_back(nullptr);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -114,7 +120,7 @@ Result<std::unique_ptr<DevnetProcess>> DevnetProcess::start(const DevnetOptions&
     if (logfd >= 0) ::dup2(logfd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execv(bin, argv);
+    ::execv(bin, argv.data());
     ::_exit(127);
   }
   ::close(fds[1]);

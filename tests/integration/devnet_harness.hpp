@@ -47,6 +47,8 @@ struct DevnetOptions {
   // Another devnet's directory to run in (its key file, so the same genesis): this devnet
   // leaves it in place when it stops. Empty: a fresh temporary directory of its own.
   std::string state_dir;
+  // Also pass --hunter-config-out <dir>/devnet-hunter.toml (DevnetProcess::hunterConfigOut()).
+  bool hunter_config_out = false;
 };
 
 struct DevnetClusterInfo {
@@ -81,6 +83,8 @@ class DevnetProcess {
   const std::string& hunterKeyPath() const { return hunter_key_; }
   Result<crypto::SecretKey> hunterKey() const;
   const std::string& dir() const { return dir_; }
+  // Where --hunter-config-out wrote (DevnetOptions::hunter_config_out), else empty.
+  const std::string& hunterConfigOut() const { return hunter_config_out_; }
   pid_t pid() const { return pid_; }
 
   // POST /devnet/fault; an error unless HTTP 200. Thread-safe.
@@ -122,6 +126,7 @@ class DevnetProcess {
   std::string chain_url_;
   std::string admin_url_;
   std::string hunter_key_;
+  std::string hunter_config_out_;
   std::vector<DevnetClusterInfo> clusters_;
   std::mutex http_mu_;
   std::unique_ptr<adapters::HttpClient> http_;

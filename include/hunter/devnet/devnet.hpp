@@ -1,17 +1,22 @@
 #pragma once
 // The hunter-devnet process: a DevChain served as JSON-RPC over HTTP, and per cluster M simulated
-// pRuntime workers (DevCluster), each on its own HTTP server, all on 127.0.0.1.
+// pRuntime workers (DevCluster), each on its own HTTP server or, with workers_on_one_port, all
+// on one HTTP server under a path per worker; all on 127.0.0.1.
 //
 // Endpoints (ports from the config; 0 = a free port):
 //   chain   POST /                 JSON-RPC 2.0 (DevChain::handleRpcBody), with the chain faults
 //   admin   GET  /devnet/state     chain state + per cluster produced sns, workers, faults
 //           POST /devnet/fault     {"worker": {...}} | {"workers": [...]} | {"chain": {...}}
 //           GET  /devnet/endpoints the same JSON as --print-json
-//   worker  POST /prpc/PhactoryAPI.<Method>?json   (docs/protocol.md §3)
+//   worker  POST <base>/prpc/PhactoryAPI.<Method>?json   (docs/protocol.md §3), where <base> is
+//           http://127.0.0.1:PORT (a port per worker) or http://127.0.0.1:PORT/c<C>/w<W> (one
+//           port: C the cluster's index in the config, W the worker's index, both from 0)
 // The admin paths live on the chain's port and ignore the chain faults.
 //
 // Threads: one block timer (produceBlock() every block_ms), one producer (advances every
-// cluster's stream at its rate), and the HTTP servers' pools. stop() ends them all.
+// cluster's stream at its rate), and the HTTP servers' pool, which every server of the process
+// shares (adapters::setServerThreads): the thread count does not grow with the workers.
+// stop() ends them all.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -49,6 +54,11 @@ struct AccountConfig {
 struct DevnetConfig {
   uint16_t chain_port = 0;
   uint16_t worker_base_port = 0;  // 0: free ports; N: workers on N, N+1, ... in config order
+  // Every worker on one HTTP server, on worker_base_port (0: a free port), under the path
+  // /c<cluster index>/w<worker index>: one listening socket for any number of workers. An
+  // offline worker's path then answers HTTP 503 {"code": "offline"} at once (the port stays
+  // open for the others) instead of refusing connections.
+  bool workers_on_one_port = false;
   uint32_t block_ms = 1000;
   std::string state_dir = ".devnet";              // relative to the working directory
   std::string hunter_key_out = "dev-hunter.key";  // relative to state_dir

@@ -147,6 +147,30 @@ TEST(WorkerClientTest, InfoParsesAndIgnoresUnknownFields) {
   EXPECT_EQ(client.lastLatency(7).count(), 0);
 }
 
+// Several workers behind one host:port, each under its own path (hunter-devnet's
+// workers_on_one_port): the method goes after the endpoint's path, a trailing slash dropped.
+TEST(WorkerClientTest, AnEndpointWithAPathKeepsItBeforeTheMethod) {
+  auto k = key(1);
+  auto run = makeRun(0, 3);
+  FakeWorker w([&](const ServerRequest& r, FakeWorker&) {
+    if (r.path.find("GetClusterInfo") != std::string::npos) return ok(infoJson(k.publicKey()));
+    return ok(messagesJson(run, 3));
+  });
+  HttpWorkerClient client({w.url() + "/c12/w3/", w.url() + "/c0/w1"}, fastOptions());
+  EXPECT_EQ(client.endpoints()[0], w.url() + "/c12/w3");
+  EXPECT_EQ(client.endpoints()[1], w.url() + "/c0/w1");
+  ASSERT_TRUE(client.info(0).ok());
+  auto got = client.fetch(1, clusterId(), 0, 16);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->messages.size(), 3u);
+  auto reqs = w.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].path, "/c12/w3/prpc/PhactoryAPI.GetClusterInfo");
+  EXPECT_EQ(reqs[0].query, "json");
+  EXPECT_EQ(reqs[1].path, "/c0/w1/prpc/PhactoryAPI.GetClusterMessages");
+  EXPECT_EQ(reqs[1].query, "json");
+}
+
 TEST(WorkerClientTest, InfoVersionAndProtocolChecks) {
   auto k = key(2);
   std::mutex mu;

@@ -132,6 +132,19 @@ TEST(DevnetConfig, ErrorsNameTheKeyAndLine) {
   EXPECT_NE(e.find("t.toml:1"), std::string::npos) << e;
 }
 
+// workers_on_one_port: off unless asked for, so every existing config keeps a port per worker.
+TEST(DevnetConfig, WorkersOnOnePortIsATopLevelBooleanOffByDefault) {
+  auto cfg = parse("");
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_FALSE(cfg->workers_on_one_port);
+  cfg = parse("workers_on_one_port = true\nworker_base_port = 8100\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_TRUE(cfg->workers_on_one_port);
+  EXPECT_EQ(cfg->worker_base_port, 8100);
+  std::string e = errorOf("workers_on_one_port = 1\n");
+  EXPECT_NE(e.find("t.toml:1: workers_on_one_port"), std::string::npos) << e;
+}
+
 // The devnet and hunter read their files with one reader: the same checks, the same words.
 TEST(DevnetConfig, ReadsFilesWithHuntersReader) {
   std::string missing = testing::TempDir() + "/no-such-devnet.toml";
