@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 #include "chain_impl.hpp"
 #include "hunter/crypto/hash.hpp"
@@ -84,12 +85,12 @@ Impl::Impl(ChainConfig c) : config(std::move(c)), rng(config.fault_seed) {
   auto valid = DevChain::validateConfig(config);
   if (!valid.ok()) throw std::invalid_argument("devnet chain config: " + valid.error().message);
 
-  // Genesis: the state root commits to the whole genesis config, so two devnets with different
-  // configs never share a genesis hash (and never accept each other's signed extrinsics).
+  // Genesis: the state root commits to the genesis config, so two devnets with different
+  // configs never share a genesis hash (and never accept each other's signed extrinsics). The
+  // runtime versions are not part of it: a runtime upgrade keeps the chain's genesis.
   codec::Encoder g;
   g.raw(toBytes("phala-cluster-devnet"));
   g.bytes(toBytes(config.chain_name));
-  g.u32(config.spec_version).u32(config.transaction_version);
   g.u128v(config.base_fee).u128v(config.byte_fee);
   g.compact(config.clusters.size());
   for (const auto& gc : config.clusters) {
@@ -118,6 +119,30 @@ Impl::Impl(ChainConfig c) : config(std::move(c)), rng(config.fault_seed) {
   params.spec_version = config.spec_version;
   params.transaction_version = config.transaction_version;
   params.genesis_hash = genesis.hash;
+  runtimes[0] = {config.spec_version, config.transaction_version};
+}
+
+// The upgrade the block `number` enacts, if any: the scheduled one, else the configured one.
+void Impl::enactUpgrade(uint32_t number) {
+  std::optional<std::pair<uint32_t, uint32_t>> v = std::exchange(pending_upgrade, std::nullopt);
+  if (!v && config.upgrade_at_block != 0 && config.upgrade_at_block == number) {
+    v = std::make_pair(config.upgrade_spec_version, config.upgrade_transaction_version);
+  }
+  if (!v) return;
+  runtimes[number] = *v;
+  params.spec_version = v->first;
+  params.transaction_version = v->second;
+  // Revalidated against the new runtime, whatever waits signed for the old one is invalid.
+  std::vector<uint64_t> stale;
+  for (const auto& [id, tx] : txs) {
+    if (tx.spec_version != v->first || tx.transaction_version != v->second) stale.push_back(id);
+  }
+  for (uint64_t id : stale) drop(id, kBadSignature);
+}
+
+std::pair<uint32_t, uint32_t> Impl::runtimeAtLocked(uint64_t number) const {
+  auto it = runtimes.upper_bound(static_cast<uint32_t>(std::min<uint64_t>(number, UINT32_MAX)));
+  return std::prev(it)->second;  // runtimes[0] exists
 }
 
 u128 Impl::feeFor(size_t len) const {
@@ -243,6 +268,10 @@ std::optional<TxError> Impl::validate(const Prepared& p, uint64_t& death) const 
 
 std::optional<std::string> Impl::recheck(const PoolTx& tx, uint64_t block) const {
   if (block >= tx.death) return std::string(kAncientBirth);
+  if (tx.spec_version != params.spec_version ||
+      tx.transaction_version != params.transaction_version) {
+    return std::string(kBadSignature);  // signed for a runtime the chain has left
+  }
   auto cl = clusters.find(tx.cluster);
   if (cl == clusters.end()) return customError(core::CustomError::kUnknownCluster);
   auto pred = predecessorHash(tx.cluster, tx.first_sn);
@@ -327,6 +356,8 @@ SubmitResult Impl::submitLocked(Prepared p) {
     tx.signers.push_back(std::move(s));
   }
   tx.death = death;
+  tx.spec_version = params.spec_version;
+  tx.transaction_version = params.transaction_version;
   tx.bytes = std::move(p.bytes);
   const uint64_t id = tx.id;
   by_hash[tx.hash] = id;
@@ -523,6 +554,7 @@ std::vector<AckEvent> Impl::produceLocked() {
 
   for (uint64_t id : included) remove(id);
   for (const auto& [id, reason] : drops) drop(id, reason);
+  enactUpgrade(number);
   rebuildReadiness(static_cast<uint64_t>(number) + 1);
   return events;
 }
@@ -533,6 +565,9 @@ nlohmann::json Impl::stateJson() const {
   j["best"] = best();
   j["best_hash"] = toHex(headers.back().hash);
   j["genesis_hash"] = toHex(params.genesis_hash);
+  j["runtime"] = {{"spec_version", params.spec_version},
+                  {"transaction_version", params.transaction_version},
+                  {"enacted_at", runtimes.rbegin()->first}};
   j["pool"] = txs.size();
   j["pool_ready"] = ready.size();
   j["pool_waiting"] = txs.size() - ready.size();
@@ -645,7 +680,20 @@ uint32_t DevChain::bestNumber() const {
 
 H256 DevChain::genesisHash() const { return impl_->params.genesis_hash; }  // immutable
 
-core::ChainParams DevChain::params() const { return impl_->params; }  // immutable
+core::ChainParams DevChain::params() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->params;
+}
+
+void DevChain::scheduleUpgrade(uint32_t spec_version, uint32_t transaction_version) {
+  std::lock_guard lock(impl_->mu);
+  impl_->pending_upgrade = std::make_pair(spec_version, transaction_version);
+}
+
+std::pair<uint32_t, uint32_t> DevChain::runtimeAt(uint64_t number) const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->runtimeAtLocked(number);
+}
 
 std::optional<Bytes> DevChain::storage(const Bytes& key) const {
   std::lock_guard lock(impl_->mu);

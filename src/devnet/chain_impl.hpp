@@ -71,7 +71,9 @@ struct PoolTx {
   std::vector<H256> state_roots;
   std::vector<std::vector<crypto::PublicKey>> signers;  // recovered, per item
   uint64_t death = UINT64_MAX;                          // first block it is invalid in
-  uint64_t ready_seq = 0;                               // 0 = waiting
+  uint32_t spec_version = 0;  // the runtime it was signed (and validated) for
+  uint32_t transaction_version = 0;
+  uint64_t ready_seq = 0;  // 0 = waiting
 };
 
 struct Account {
@@ -109,7 +111,10 @@ struct Impl {
   explicit Impl(ChainConfig c);
 
   ChainConfig config;
-  core::ChainParams params;
+  core::ChainParams params;  // genesis hash, and the runtime of the best block
+  // Runtime versions (spec, transaction) by the block that enacted them (0: genesis).
+  std::map<uint32_t, std::pair<uint32_t, uint32_t>> runtimes;
+  std::optional<std::pair<uint32_t, uint32_t>> pending_upgrade;  // enacted by the next block
   ChainFaults faults;
 
   mutable std::mutex mu;
@@ -143,6 +148,8 @@ struct Impl {
   std::mt19937_64 rng;
 
   uint32_t best() const { return headers.back().number; }
+  std::pair<uint32_t, uint32_t> runtimeAtLocked(uint64_t number) const;
+  void enactUpgrade(uint32_t number);  // at the block `number` just made
   u128 feeFor(size_t len) const;
   uint32_t accountNonce(const crypto::AccountId32& a) const;
   uint32_t nonceCursor(const crypto::AccountId32& a) const;

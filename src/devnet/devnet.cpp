@@ -508,9 +508,14 @@ struct Devnet::Impl {
 
   Result<json> applyChainFault(const json& req) {
     if (!req.is_object()) return makeError("bad_request", "chain: expected an object");
-    HUNTER_CHECK(checkFields(req, "chain",
-                             {"clear", "unavailable", "unavailable_ms", "latency_ms", "drop_rate",
-                              "submit_reply_delay_ms", "lag_blocks", "query_info_fails"}));
+    HUNTER_CHECK(
+        checkFields(req, "chain",
+                    {"clear", "unavailable", "unavailable_ms", "latency_ms", "drop_rate",
+                     "submit_reply_delay_ms", "lag_blocks", "query_info_fails", "upgrade"}));
+    std::optional<std::pair<uint32_t, uint32_t>> upgrade;
+    if (auto it = req.find("upgrade"); it != req.end()) {
+      HUNTER_TRY(upgrade, readUpgrade(*it));
+    }
     ChainFaults f = chain->faults();
     std::optional<std::optional<Clock::time_point>> outage;  // set: change the outage
     if (auto it = req.find("clear"); it != req.end()) {
@@ -553,8 +558,30 @@ struct Devnet::Impl {
     chain->setFaults(f);
     if (outage) setUnavailable(*outage);
     cv.notify_all();
-    spdlog::info("fault: chain: {}", chainFaultsJson(chain->faults()).dump());
-    return chainFaultsJson(chain->faults());
+    json out = chainFaultsJson(chain->faults());
+    if (upgrade) {
+      chain->scheduleUpgrade(upgrade->first, upgrade->second);
+      out["upgrade"] = {{"spec_version", upgrade->first},
+                        {"transaction_version", upgrade->second},
+                        {"at_block", chain->bestNumber() + 1}};
+    }
+    spdlog::info("fault: chain: {}", out.dump());
+    return out;
+  }
+
+  // {"spec_version": N, "transaction_version": M}: a runtime upgrade enacted by the next block.
+  static Result<std::pair<uint32_t, uint32_t>> readUpgrade(const json& u) {
+    if (!u.is_object()) return makeError("bad_request", "chain.upgrade: expected an object");
+    HUNTER_CHECK(checkFields(u, "chain.upgrade", {"spec_version", "transaction_version"}));
+    auto spec = u.find("spec_version");
+    auto tx = u.find("transaction_version");
+    if (spec == u.end() || tx == u.end()) {
+      return makeError("bad_request",
+                       "chain.upgrade: spec_version and transaction_version are both required");
+    }
+    HUNTER_TRY(uint64_t s, jsonU64(*spec, "chain.upgrade.spec_version", UINT32_MAX));
+    HUNTER_TRY(uint64_t t, jsonU64(*tx, "chain.upgrade.transaction_version", UINT32_MAX));
+    return std::make_pair(static_cast<uint32_t>(s), static_cast<uint32_t>(t));
   }
 };
 

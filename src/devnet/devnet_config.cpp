@@ -132,14 +132,26 @@ Result<DevnetConfig> parseDevnetConfig(std::string_view text, const std::string&
   HUNTER_TRY(const toml::table* fees, c.readTable(root, "", "fees"));
   HUNTER_TRY(const toml::table* chain_faults, c.readTable(root, "", "chain_faults"));
   if (const toml::table* t = chain) {
-    HUNTER_CHECK(c.checkKeys(
-        *t, "chain.", {"name", "spec_version", "transaction_version", "max_block_extrinsics"}));
+    HUNTER_CHECK(
+        c.checkKeys(*t, "chain.",
+                    {"name", "spec_version", "transaction_version", "max_block_extrinsics",
+                     "upgrade_at_block", "upgrade_spec_version", "upgrade_transaction_version"}));
     HUNTER_CHECK(c.readString(*t, "chain.", "name", cfg.chain.chain_name));
     HUNTER_CHECK(c.readInt(*t, "chain.", "spec_version", cfg.chain.spec_version, 0, UINT32_MAX));
     HUNTER_CHECK(c.readInt(*t, "chain.", "transaction_version", cfg.chain.transaction_version, 0,
                            UINT32_MAX));
     HUNTER_CHECK(c.readInt(*t, "chain.", "max_block_extrinsics", cfg.chain.max_block_extrinsics, 1,
                            1'000'000));
+    HUNTER_CHECK(
+        c.readInt(*t, "chain.", "upgrade_at_block", cfg.chain.upgrade_at_block, 0, UINT32_MAX));
+    HUNTER_CHECK(c.readInt(*t, "chain.", "upgrade_spec_version", cfg.chain.upgrade_spec_version, 0,
+                           UINT32_MAX));
+    HUNTER_CHECK(c.readInt(*t, "chain.", "upgrade_transaction_version",
+                           cfg.chain.upgrade_transaction_version, 0, UINT32_MAX));
+    if (cfg.chain.upgrade_at_block != 0 && cfg.chain.upgrade_spec_version == 0) {
+      return c.err(t->source(), "chain.upgrade_spec_version",
+                   "required with chain.upgrade_at_block");
+    }
   }
   if (const toml::table* t = fees) {
     HUNTER_CHECK(c.checkKeys(*t, "fees.", {"base_fee", "byte_fee"}));

@@ -49,6 +49,10 @@ struct ChainConfig {
   uint32_t ack_retention_blocks = 14400;
   // Seed of the generator behind ChainFaults::drop_rate (the chain reads no clock).
   uint64_t fault_seed = 0x5eed;
+  // A runtime upgrade enacted by this block (0: none) to these versions (see scheduleUpgrade).
+  uint32_t upgrade_at_block = 0;
+  uint32_t upgrade_spec_version = 0;
+  uint32_t upgrade_transaction_version = 0;
 };
 
 // Protocol limits the chain enforces (additions).
@@ -123,7 +127,14 @@ class DevChain {
 
   uint32_t bestNumber() const;
   H256 genesisHash() const;
-  core::ChainParams params() const;
+  core::ChainParams params() const;  // the runtime of the best block: what submissions need
+  // Addition: a runtime upgrade, enacted by the next block, as Substrate enacts set_code: that
+  // block is still executed by the old runtime; state_getRuntimeVersion at it and after it
+  // answers the new versions, and from then on a signed payload must carry them. Transactions
+  // in the pool signed for the old ones are dropped ("bad signature") when it is produced.
+  void scheduleUpgrade(uint32_t spec_version, uint32_t transaction_version);
+  // The runtime versions (spec, transaction) of block `number`.
+  std::pair<uint32_t, uint32_t> runtimeAt(uint64_t number) const;
   std::optional<Bytes> storage(const Bytes& key) const;
   std::optional<core::AckRecord> ack(const H256& cluster, uint64_t sn) const;
   core::QueueState queue(const H256& cluster) const;

@@ -756,6 +756,57 @@ TEST_F(ChainTest, ExpiredMortalTxIsDropped) {
   EXPECT_EQ(statCount("dropped", "Transaction has an ancient birth block"), 1u);
 }
 
+// Issue #19: a runtime upgrade, as Substrate enacts one. The block that enacts it still runs the
+// old runtime (a transaction signed for it is included); from that block on the RPC answers the
+// new versions, a payload signed for the old ones is "bad signature", and what still waits in
+// the pool signed for them is dropped. The genesis hash stays.
+TEST_F(ChainTest, ARuntimeUpgradeTakesEffectFromTheBlockThatEnactsIt) {
+  const H256 genesis = chain().genesisHash();
+  const core::ChainParams before = chain().params();
+  auto msgs = stream(0, 3, {});
+  Bytes first = ext(hunterKey(), callOf({msgs[0]}), 0);
+  Bytes waiting = ext(hunterKey(), callOf({msgs[2]}), 2);  // waits for nonce 1 and sn 1
+  expectAccepted(submit(first), first);
+  expectAccepted(submit(waiting), waiting);
+  chain().scheduleUpgrade(before.spec_version + 1, before.transaction_version + 1);
+  EXPECT_EQ(rpc("state_getRuntimeVersion")["result"]["specVersion"], before.spec_version)
+      << "not before its block";
+  const uint32_t enacted = chain().produceBlock();
+  EXPECT_EQ(chain().queue(kCluster).next_sn, 1u) << "the enacting block runs the old runtime";
+  EXPECT_EQ(chain().genesisHash(), genesis);
+  json v = rpc("state_getRuntimeVersion")["result"];
+  EXPECT_EQ(v["specVersion"], before.spec_version + 1);
+  EXPECT_EQ(v["transactionVersion"], before.transaction_version + 1);
+  json old = rpc("state_getRuntimeVersion", {toHex(*chain().blockHash(enacted - 1))})["result"];
+  EXPECT_EQ(old["specVersion"], before.spec_version) << "a block before keeps its runtime";
+  EXPECT_EQ(chain().poolSize(), 0u) << "signed for the old runtime: dropped";
+  EXPECT_EQ(statCount("dropped", "Transaction has a bad signature"), 1u);
+
+  Bytes stale = ext(hunterKey(), callOf({msgs[1]}), 1, 0, core::Era::immortal(), before);
+  expectInvalid(submit(stale), "Transaction has a bad signature");
+  Bytes fresh = ext(hunterKey(), callOf({msgs[1]}), 1);
+  expectAccepted(submit(fresh), fresh);
+  chain().produceBlock();
+  EXPECT_EQ(chain().queue(kCluster).next_sn, 2u);
+}
+
+// The same upgrade from the configuration, at a chosen block.
+TEST(ChainUpgradeTest, AConfiguredUpgradeIsEnactedAtItsBlock) {
+  ChainConfig c = makeConfig();
+  c.upgrade_at_block = 3;
+  c.upgrade_spec_version = 2000;
+  c.upgrade_transaction_version = 5;
+  DevChain chain(c);
+  chain.produceBlock();
+  chain.produceBlock();
+  EXPECT_EQ(chain.params().spec_version, c.spec_version);
+  chain.produceBlock();
+  EXPECT_EQ(chain.params().spec_version, 2000u);
+  EXPECT_EQ(chain.params().transaction_version, 5u);
+  EXPECT_EQ(chain.runtimeAt(2).first, c.spec_version);
+  EXPECT_EQ(chain.runtimeAt(3).first, 2000u);
+}
+
 TEST_F(ChainTest, MortalTxIncluded) {
   for (int i = 0; i < 70; ++i) chain().produceBlock();
   core::Era era = core::Era::mortal(64, chain().bestNumber());
