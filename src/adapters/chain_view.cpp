@@ -1,5 +1,8 @@
 #include "hunter/adapters/chain_view.hpp"
 
+#include <exception>
+#include <string>
+
 namespace hunter::adapters {
 
 ChainView::ChainView(Reads reads, int64_t check_ms, std::function<int64_t()> now_ms)
@@ -68,14 +71,19 @@ void ChainView::refresh(std::unique_lock<std::mutex>& lock) {
   const std::vector<H256> all(known_.begin(), known_.end());
   const std::vector<H256> missing = unread();
   lock.unlock();
-  Result<H256> best = check ? reads_.best_hash() : Result<H256>(*had);
+  Result<H256> best = makeError("internal", "chain view: no answer");
   std::vector<H256> toRead;
-  if (best.ok()) toRead = (had && *had == *best) ? missing : all;
   std::vector<Result<core::ChainHead>> got;
-  if (!toRead.empty()) {
-    got = reads_.at_block(*best, toRead);
-    got.resize(toRead.size(), makeError("bad_response", "chain head: no answer for this cluster"));
+  try {
+    best = check ? reads_.best_hash() : Result<H256>(*had);
+    if (best.ok()) toRead = (had && *had == *best) ? missing : all;
+    if (!toRead.empty()) got = reads_.at_block(*best, toRead);
+  } catch (const std::exception& e) {  // never leave busy_ set: every cluster would wait
+    best = makeError("internal", std::string("chain view: ") + e.what());
+    toRead.clear();
   }
+  got.resize(toRead.size(), makeError("bad_response", "chain head: no answer for this cluster"));
+  const int64_t answered = now_ms_();
   lock.lock();
   if (check) ++checks_;
   if (!toRead.empty()) ++block_reads_;
@@ -85,7 +93,8 @@ void ChainView::refresh(std::unique_lock<std::mutex>& lock) {
   } else {
     if (!best_ || *best_ != *best) heads_.clear();
     best_ = *best;
-    if (check) checked_ms_ = now;
+    // From the answer, not the question: a read slower than check_ms still serves its waiters.
+    if (check) checked_ms_ = answered;
     for (size_t k = 0; k < toRead.size(); ++k) {
       heads_.insert_or_assign(toRead[k], Entry{got[k], now});
     }

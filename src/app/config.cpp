@@ -223,6 +223,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& source_na
   HUNTER_CHECK(section("fees", parseFees));
   HUNTER_CHECK(section("api", parseApi));
   if (const toml::node* n = root.get("clusters")) HUNTER_CHECK(parseClusters(c, *n, cfg));
+  if (cfg.head_check_ms == 0) cfg.head_check_ms = std::min<int64_t>(100, cfg.poll_interval_ms);
   return cfg;
 }
 

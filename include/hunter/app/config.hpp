@@ -24,7 +24,8 @@ struct Config {
 
   // [chain]
   std::vector<std::string> chain_endpoints;
-  int64_t head_check_ms = 100;  // how often the shared chain view asks whether a block came
+  // How often the shared chain view asks whether a block came; unset: min(100, poll_interval_ms).
+  int64_t head_check_ms = 0;
   // [hunter]
   std::vector<std::string> key_files;
   std::string database = "hunter.db";

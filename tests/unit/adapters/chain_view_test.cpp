@@ -8,7 +8,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace hunter::adapters {
@@ -177,6 +179,49 @@ TEST(ChainView, AShortAnswerIsAnErrorAndIsReadAgain) {
   auto again = view.head(filled(3));
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_EQ(chain.reads.load(), 2);
+}
+
+// A read slower than check_ms (a distant node, a thousand clusters) still serves the calls that
+// waited for it: they do not each check again.
+TEST(ChainView, AReadSlowerThanTheCheckIntervalStillServesItsWaiters) {
+  FakeChainReads chain;
+  chain.gate = true;
+  Clock clock;
+  ChainView view(chain.fns(), 100, clock.fn());
+  std::vector<H256> clusters;
+  for (uint8_t k = 1; k <= 4; ++k) clusters.push_back(filled(k));
+  view.watch(clusters);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (const auto& c : clusters) {
+    threads.emplace_back([&, c] { ok += view.head(c).ok() ? 1 : 0; });
+  }
+  ASSERT_TRUE(waitFor([&] { return chain.reads.load() == 1 && view.waiting() == 3; }));
+  clock.now += 150;  // the read took longer than check_ms
+  chain.open();
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(chain.checks.load(), 1);
+  EXPECT_EQ(chain.reads.load(), 1);
+}
+
+// A read that throws fails its calls; the view is not left busy (every cluster would hang).
+TEST(ChainView, AReadThatThrowsIsAnErrorAndTheViewGoesOn) {
+  bool thrown = false;
+  Clock clock;
+  ChainView view(ChainView::Reads{[&]() -> Result<H256> {
+                                    if (!std::exchange(thrown, true)) throw std::bad_alloc();
+                                    return filled(9);
+                                  },
+                                  [](const H256&, const std::vector<H256>& c) {
+                                    return std::vector<Result<core::ChainHead>>(c.size(),
+                                                                                core::ChainHead{});
+                                  }},
+                 100, clock.fn());
+  auto first = view.head(filled(1));
+  ASSERT_FALSE(first.ok());
+  EXPECT_NE(first.error().message.find("chain view"), std::string::npos);
+  EXPECT_TRUE(view.head(filled(1)).ok());
 }
 
 }  // namespace

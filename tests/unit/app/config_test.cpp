@@ -117,6 +117,9 @@ TEST(Config, PollingAndThreadsHaveDefaultsAndBounds) {
   EXPECT_NE(errorOf("[limits]\ncluster_threads = 0\n").find("limits.cluster_threads"),
             std::string::npos);
   EXPECT_EQ(c->head_check_ms, 100);
+  auto fast = parseConfig("[hunter]\npoll_interval_ms = 20\n", "h.toml");
+  ASSERT_TRUE(fast.ok()) << fast.error().message;
+  EXPECT_EQ(fast->head_check_ms, 20) << "unset: never slower than the poll";
   auto check = parseConfig("[chain]\nhead_check_ms = 1000\n", "h.toml");
   ASSERT_TRUE(check.ok()) << check.error().message;
   EXPECT_EQ(check->head_check_ms, 1000);
