@@ -310,7 +310,7 @@ Status Relay::refreshChain(int64_t now) {
     info_at_ms_ = now;
   }
   HUNTER_TRY(auto head, chain_.head(cfg_.cluster));
-  followRuntime(head);
+  followRuntime(head, now);
   chain_read_ms_ = now - head.age_ms;
   best_ = head.best;
   queue_ = head.queue;
@@ -319,20 +319,29 @@ Status Relay::refreshChain(int64_t now) {
 }
 
 // A head that carries the runtime version shows an upgrade as soon as its block is read: from
-// then on extrinsics are signed for the new version (one signed for the old one is refused).
-void Relay::followRuntime(const ChainHead& head) {
-  if (head.spec_version == 0 || !params_) return;
-  if (head.spec_version == params_->spec_version &&
-      head.transaction_version == params_->transaction_version) {
-    return;
-  }
-  emit(RelayEvent::Kind::kChain, "info",
-       "runtime upgraded at block " + std::to_string(head.best.number) + ": spec_version " +
-           std::to_string(params_->spec_version) + " -> " + std::to_string(head.spec_version) +
-           ", transaction_version " + std::to_string(params_->transaction_version) + " -> " +
-           std::to_string(head.transaction_version));
+// then on extrinsics are signed for the new version (one signed for the old one is refused),
+// and the open submissions signed before are signed again (signedForOldRuntime).
+// Only an increase is followed: a runtime upgrade always raises spec_version, and a head read at
+// an older block than the version in use (the shared view may lag the node a bad signature
+// made us ask) must not take the relay back.
+void Relay::followRuntime(const ChainHead& head, int64_t now) {
+  if (head.spec_version == 0 || !params_ || head.spec_version <= params_->spec_version) return;
+  runtime_change_ =
+      "spec " + std::to_string(params_->spec_version) + " -> " + std::to_string(head.spec_version) +
+      ", tx " + std::to_string(params_->transaction_version) + " -> " +
+      std::to_string(head.transaction_version) + " at block " + std::to_string(head.best.number);
+  runtime_changed_ms_ = now;
+  emit(RelayEvent::Kind::kChain, "info", cfg_.name + ": runtime upgraded: " + runtime_change_);
+  signature_refused_.clear();
   params_->spec_version = head.spec_version;
   params_->transaction_version = head.transaction_version;
+}
+
+// An open submission signed before this relay saw the runtime change, neither included nor
+// shown ready by the pool: the chain dropped it as invalid, and its bytes never go again.
+bool Relay::signedForOldRuntime(const SubmissionRecord& sub) const {
+  return runtime_changed_ms_ != 0 && sub.created_ms < runtime_changed_ms_ &&
+         sub.created_ms < chain_read_ms_ && sub.first_sn >= chain_next_;
 }
 
 void Relay::handshake(int64_t now) {
@@ -413,6 +422,7 @@ void Relay::greetWorkers(int64_t now) {
   stuck_detail_.clear();
   reason_ = WaitReason::kMoving;
   held_reason_.reset();
+  if (!signature_refused_.empty()) stuckBecause(WaitReason::kSignatureRefused, signature_refused_);
 }
 
 // A backlog's round fetches the next messages while the workers sign those it holds: the fetch
@@ -449,6 +459,7 @@ bool Relay::fetchAndSign(RoundStats& st, int64_t now) {
 // waits for.
 void Relay::reportState(RoundStats& st, int64_t now) {
   if (head_moved_ms_ == 0 || queue_.next_sn != head_seen_sn_ || workerNextSn() <= queue_.next_sn) {
+    if (queue_.next_sn != head_seen_sn_) signature_refused_.clear();  // the head went through
     head_seen_sn_ = queue_.next_sn;
     head_moved_ms_ = now;
   }
@@ -881,6 +892,14 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
       }
       continue;
     }
+    if (signedForOldRuntime(sub)) {
+      release(sub, SubmissionStatus::kLost,
+              "signed for the runtime before the upgrade (" + runtime_change_ + ")", now, now);
+      holdHead(WaitReason::kRuntimeChanged,
+               "signing again for the new runtime: " + runtime_change_);
+      st.lost++;
+      continue;
+    }
     if (sub.status == SubmissionStatus::kSending) {
       auto full = store_.submission(sub.id);
       if (!full.ok() || !*full) continue;
@@ -978,6 +997,7 @@ bool Relay::resend(SubmissionRecord& sub, int64_t now) {
 
 bool Relay::afterResend(const SubmissionRecord& sub, const Result<H256>& r, int64_t now) {
   if (taken(r)) {
+    signature_refused_.clear();
     checked("updateSubmission",
             store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
     return true;
@@ -995,11 +1015,21 @@ bool Relay::afterResend(const SubmissionRecord& sub, const Result<H256>& r, int6
       checked("updateSubmission",
               store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
       return true;
+    case Rejection::kBadSignature:
+      // Signed for a runtime left since. The signature is checked before the nonce, so these
+      // bytes may be the ones included: while their nonce shows used, the ACKs decide (as for
+      // "outdated"); otherwise sign again at once.
+      if (auto n = chain_.accountNextIndex(sub.account); n.ok() && *n > sub.nonce) {
+        checked("updateSubmission",
+                store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
+        return true;
+      }
+      retryAt = now;
+      break;
     case Rejection::kAncientBirth:
       retryAt = now;  // its era is over: sign again at once
       break;
     case Rejection::kFuture:
-    case Rejection::kBadSignature:
     case Rejection::kCannotPay:
     case Rejection::kCustom:
     case Rejection::kInvalidOther:
@@ -1782,6 +1812,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     if (slotAcc) refill_.erase(run.front().sn);
     auto r = chain_.submit(xt);
     if (taken(r)) {
+      signature_refused_.clear();
       checked("updateSubmission",
               store_.updateSubmission(sub.id, SubmissionStatus::kInPool, "", now));
       if (!slotAcc) accounts_.setNextNonce(acc.id, *nonce + 1);
@@ -1882,6 +1913,36 @@ AccountPool::Account* Relay::accountAboveFloor() {
   return nullptr;
 }
 
+// A "bad signature": the chain's runtime, asked now, tells an upgrade this relay has not seen
+// yet (then signed again at once for the new versions) from a key or chain mismatch that signing
+// again cannot fix (then said so, and tried again only every backoff_max_ms).
+Relay::BadSignature Relay::whyBadSignature(AccountPool::Account& acc, Store::RetryUpdate& retry,
+                                           int64_t now) {
+  auto fresh = chain_.params();
+  if (!fresh.ok() || !params_) return BadSignature::kChainNotAsked;
+  if (fresh->spec_version < params_->spec_version) return BadSignature::kNodeBehind;
+  if (fresh->spec_version > params_->spec_version) {
+    ChainHead head;
+    head.spec_version = fresh->spec_version;
+    head.transaction_version = fresh->transaction_version;
+    head.best = best_;
+    followRuntime(head, now);
+    signature_refused_.clear();
+    retry.next_attempt_ms = now;
+    return BadSignature::kRuntimeUpgraded;
+  }
+  signature_refused_ = "the chain refuses the signature of account " + crypto::ss58Encode(acc.id) +
+                       " although its runtime (spec " + std::to_string(fresh->spec_version) +
+                       ", tx " + std::to_string(fresh->transaction_version) +
+                       ") is the one signed for: a key or chain mismatch, not an upgrade; tried "
+                       "again every " +
+                       std::to_string(cfg_.backoff_max_ms / 1000) + " s";
+  emit(RelayEvent::Kind::kChain, "error", cfg_.name + ": " + signature_refused_);
+  stuckBecause(WaitReason::kSignatureRefused, signature_refused_, false);
+  retry.next_attempt_ms = now + cfg_.backoff_max_ms;
+  return BadSignature::kKeyOrChainMismatch;
+}
+
 void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc,
                               const Error& err, RoundStats& st, int64_t now) {
   const std::string& data = err.message;
@@ -1911,6 +1972,18 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
       accounts_.invalidate(acc.id);
       break;
     case Rejection::kBadSignature:
+      switch (whyBadSignature(acc, retry, now)) {
+        case BadSignature::kChainNotAsked:
+          params_.reset();  // re-read before the next try
+          break;
+        case BadSignature::kRuntimeUpgraded:
+        case BadSignature::kNodeBehind:
+          report = false;  // signed again (at once, or after a backoff): not an outcome
+          break;
+        case BadSignature::kKeyOrChainMismatch:
+          break;
+      }
+      break;
     case Rejection::kAncientBirth:
       params_.reset();  // runtime upgrade or wrong genesis: re-read before the next try
       break;

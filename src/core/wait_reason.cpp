@@ -35,7 +35,11 @@ Words wordsOf(WaitReason r) {
     case WaitReason::kBalanceFloor:
       return {"balance_floor", "every account's free balance is below fees.min_balance"};
     case WaitReason::kRuntimeChanged:
-      return {"runtime_changed", "the chain's runtime changed; re-reading it before signing"};
+      return {"runtime_changed", "the runtime was upgraded; signing the open submissions again"};
+    case WaitReason::kSignatureRefused:
+      return {"signature_refused",
+              "the chain refuses the hunter's signature with its own runtime: a key or chain "
+              "mismatch"};
     case WaitReason::kBackingOff:
       return {"backing_off", "backing off after an error until the next attempt"};
     case WaitReason::kDead:

@@ -376,6 +376,15 @@ struct FakeChain : ChainClient {
     }
     return n;
   }
+  // A block that enacts a runtime upgrade: signatures must carry the new versions from now on,
+  // and the pool drops what was signed for the old ones (nothing is included).
+  void upgradeRuntime() {
+    best++;
+    p.spec_version++;
+    p.transaction_version++;
+    pool.clear();
+    pool_bytes.clear();
+  }
   // Every pool transaction's era ends: the pool drops them, and their bytes are refused from now.
   void expireAll() {
     for (auto& b : pool_bytes) expired_bytes.push_back(b);

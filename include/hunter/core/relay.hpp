@@ -241,7 +241,10 @@ class Relay {
   bool fetchAndSign(RoundStats& st, int64_t now);  // true: the ACKs wait until after submit
   void reportState(RoundStats& st, int64_t now);
   Status refreshChain(int64_t now);
-  void followRuntime(const ChainHead& head);
+  void followRuntime(const ChainHead& head, int64_t now);
+  bool signedForOldRuntime(const SubmissionRecord& sub) const;
+  enum class BadSignature { kChainNotAsked, kNodeBehind, kRuntimeUpgraded, kKeyOrChainMismatch };
+  BadSignature whyBadSignature(AccountPool::Account& acc, Store::RetryUpdate& retry, int64_t now);
   void handshake(int64_t now);
   void resolveAcks(RoundStats& st, int64_t now);
   void checkSubmissions(RoundStats& st, int64_t now);
@@ -371,7 +374,12 @@ class Relay {
   size_t source_ = 0;                           // preferred worker to fetch from
   std::map<uint64_t, Slot> refill_;             // by the released run's first sn
   std::map<int64_t, uint32_t> rebroadcast_at_;  // submission id -> block it was last re-sent at
-  int64_t chain_read_ms_ = 0;  // when the head this round uses was read (a shared view is older)
+  int64_t chain_read_ms_ = 0;       // when the head this round uses was read (a view: older)
+  int64_t runtime_changed_ms_ = 0;  // when this relay last saw the runtime version change
+  std::string runtime_change_;      // "spec 1000 -> 1001, tx 1 -> 2 at block 57"
+  // A bad signature with the chain's own runtime: why; kept until something goes through.
+  std::string
+      signature_refused_;  // when the head this round uses was read (a shared view is older)
   uint64_t dead_reported_below_ = 0;  // dead reports were made for the sns below this
   uint64_t dead_head_sn_ = 0;
   int64_t head_dead_since_ms_ = 0;

@@ -3,7 +3,9 @@
 // who claims another hash for the sn, who does not have it yet, whose request failed. From
 // them: a quorum (the first `threshold` distinct registered signers), the sign that our source
 // diverged (another hash that `threshold` workers claim), and a line that says why an sn has no
-// quorum. Pure: no I/O, no clock; signatures come in already recovered.
+// quorum. Pure: no I/O, no clock; signatures come in already recovered. item() and indexOf()
+// read only what the constructor set, so other threads may call them while the counting methods
+// run (the signing pipeline does).
 #include <cstddef>
 #include <cstdint>
 #include <map>

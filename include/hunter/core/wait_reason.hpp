@@ -20,7 +20,8 @@ enum class WaitReason : uint8_t {
   kUnprofitable,       // the best batch at hand earns less than fees.min_profit per message
   kBatching,           // a batch not yet full waits up to fees.max_batch_delay_ms for more
   kBalanceFloor,       // every account's free balance is below fees.min_balance
-  kRuntimeChanged,     // the chain's runtime version changed: re-reading before signing again
+  kRuntimeChanged,     // the runtime was upgraded: open submissions are signed again for it
+  kSignatureRefused,   // "bad signature" with the chain's own runtime: a key or chain mismatch
   kBackingOff,         // an error put the head on hold until a retry time
   kDead,               // the head failed for longer than the dead threshold
   kStoreFailed,        // the database refused a write
@@ -28,13 +29,25 @@ enum class WaitReason : uint8_t {
   kBreaksRules,        // the head message breaks the chain's rules and can never be accepted
 };
 
-inline constexpr WaitReason kAllWaitReasons[] = {
-    WaitReason::kMoving,           WaitReason::kWaitingAck,        WaitReason::kShortOfSignatures,
-    WaitReason::kWorkersDisagree,  WaitReason::kNoWorkerReachable, WaitReason::kSourceBehind,
-    WaitReason::kChainUnreachable, WaitReason::kPoolFuture,        WaitReason::kCannotPay,
-    WaitReason::kUnprofitable,     WaitReason::kBatching,          WaitReason::kBalanceFloor,
-    WaitReason::kRuntimeChanged,   WaitReason::kBackingOff,        WaitReason::kDead,
-    WaitReason::kStoreFailed,      WaitReason::kUnknownCluster,    WaitReason::kBreaksRules};
+inline constexpr WaitReason kAllWaitReasons[] = {WaitReason::kMoving,
+                                                 WaitReason::kWaitingAck,
+                                                 WaitReason::kShortOfSignatures,
+                                                 WaitReason::kWorkersDisagree,
+                                                 WaitReason::kNoWorkerReachable,
+                                                 WaitReason::kSourceBehind,
+                                                 WaitReason::kChainUnreachable,
+                                                 WaitReason::kPoolFuture,
+                                                 WaitReason::kCannotPay,
+                                                 WaitReason::kUnprofitable,
+                                                 WaitReason::kBatching,
+                                                 WaitReason::kBalanceFloor,
+                                                 WaitReason::kRuntimeChanged,
+                                                 WaitReason::kSignatureRefused,
+                                                 WaitReason::kBackingOff,
+                                                 WaitReason::kDead,
+                                                 WaitReason::kStoreFailed,
+                                                 WaitReason::kUnknownCluster,
+                                                 WaitReason::kBreaksRules};
 
 // "waiting_ack", "short_of_signatures", ...: the metric label and the JSON value.
 std::string_view label(WaitReason r);

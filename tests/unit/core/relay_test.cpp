@@ -67,6 +67,126 @@ TEST(Relay, ARuntimeUpgradeInTheHeadIsFollowedWithoutARejection) {
   EXPECT_TRUE(said) << "the upgrade is reported";
 }
 
+// The upgrade lands between signing and submitting: the chain refuses the signature once; the
+// relay asks the runtime, signs again at once for the new one, and books no rejection.
+TEST(Relay, AnUpgradeBetweenSigningAndSubmittingIsSignedAgainAtOnce) {
+  Harness h(4, 3, 8);
+  h.chain.head_runtime = true;
+  h.chain.verify_signatures = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.settle(2);
+  ASSERT_EQ(h.chain.q.next_sn, 8u);
+  h.workers.grow(12);
+  h.chain.before_submit = [&] { h.chain.p.spec_version += 1; };
+  h.relay->round();
+  EXPECT_EQ(h.relay->chainParams()->spec_version, h.chain.p.spec_version);
+  h.settle(3);
+  EXPECT_EQ(h.chain.q.next_sn, 12u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u) << "a refusal, not an outcome";
+}
+
+// Transactions in the pool signed for the old runtime are dropped by the upgrade: they are signed
+// again (on their own nonces) as soon as the relay sees it, not left to their era, and their
+// old bytes are never sent again (they would be refused).
+TEST(Relay, SubmissionsTheUpgradeInvalidatedAreSignedAgainAtOnce) {
+  Harness h(4, 3, 8);
+  h.chain.head_runtime = true;
+  h.chain.verify_signatures = true;
+  h.cfg.lost_after_ms = 600'000;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 2u);
+  const auto nonces = std::make_pair(h.chain.pool[0].extra.nonce, h.chain.pool[1].extra.nonce);
+  h.chain.upgradeRuntime();
+  h.clock.now += 1000;
+  h.events.clear();
+  h.relay->round();
+  size_t resigned = 0;
+  for (auto& e : h.events) {
+    resigned += e.text.find("signed for the runtime before the upgrade") != std::string::npos;
+  }
+  EXPECT_EQ(resigned, 2u) << "each released, saying why";
+  ASSERT_EQ(h.chain.pool.size(), 2u) << "both signed again in the round that saw the upgrade";
+  EXPECT_EQ(h.chain.pool[0].extra.nonce, nonces.first) << "on their own nonces";
+  EXPECT_EQ(h.chain.pool[1].extra.nonce, nonces.second);
+  h.chain.include();
+  EXPECT_EQ(h.chain.q.next_sn, 8u);
+  h.settle(2);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u);
+}
+
+// A "bad signature" although the chain's runtime is the one signed for is not an upgrade: the
+// relay says it is a key or chain mismatch, and does not sign again every round.
+TEST(Relay, ABadSignatureWithTheChainsOwnRuntimeIsReportedAsAMismatch) {
+  Harness h(4, 3, 1);
+  h.cfg.backoff_max_ms = 60'000;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.scripted.push_back(makeError("1010", "Transaction has a bad signature"));
+  h.relay->round();
+  EXPECT_EQ(h.relay->reason(), WaitReason::kSignatureRefused);
+  EXPECT_EQ(h.relay->state(), ClusterState::kStuck);
+  bool said = false;
+  for (auto& e : h.events) {
+    said =
+        said || (e.level == "error" && e.text.find("key or chain mismatch") != std::string::npos);
+  }
+  EXPECT_TRUE(said);
+  const size_t submits = h.chain.submits;
+  for (int i = 0; i < 5; ++i) {
+    h.clock.now += 1000;
+    h.relay->round();
+  }
+  EXPECT_EQ(h.chain.submits, submits) << "not signed again every round";
+  EXPECT_EQ(h.relay->reason(), WaitReason::kSignatureRefused);
+  h.clock.now += 60'000;
+  h.settle(2);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 1u) << "tried again after backoff_max_ms";
+  EXPECT_NE(h.relay->reason(), WaitReason::kSignatureRefused);
+}
+
+// A head read at an older block than the version in use (the shared view can lag the node) does
+// not take the relay back to the old runtime.
+TEST(Relay, AnOlderRuntimeInALaggingHeadIsNotFollowed) {
+  Harness h(4, 3, 4);
+  h.chain.head_runtime = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.p.spec_version -= 1;
+  h.relay->round();
+  EXPECT_EQ(h.relay->chainParams()->spec_version, h.chain.p.spec_version + 1);
+  for (auto& e : h.events) EXPECT_EQ(e.text.find("runtime upgraded"), std::string::npos);
+}
+
+// Killed while sending, the extrinsic was included all the same; then the runtime is upgraded,
+// and re-sending those bytes answers "bad signature" (checked before the nonce). Its nonce shows
+// used, so the ACKs decide: accepted once, not declared lost, no rejected outcome.
+TEST(Relay, ResendingIncludedBytesAfterAnUpgradeLetsTheAcksDecide) {
+  Harness h(4, 3, 1);
+  h.chain.head_runtime = true;
+  h.chain.verify_signatures = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 1u);
+  h.restartAsIfKilledWhileSending();
+  h.chain.include();
+  h.chain.upgradeRuntime();
+  const size_t submits = h.chain.submits;
+  h.chain.acks_absent = true;  // a node that does not show the ACK yet: the resend comes first
+  h.clock.now += 1000;
+  h.relay->round();
+  h.chain.acks_absent = false;
+  h.settle(3);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 1u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 1u);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u);
+  EXPECT_LE(h.chain.submits, submits + 1) << "at most the resend, never a new signature";
+  for (auto& e : h.events) {
+    EXPECT_EQ(e.text.find("lost"), std::string::npos) << "not declared lost: " << e.text;
+  }
+}
+
 TEST(Relay, SingleMessageUsesSyncClusterMessage) {
   Harness h(4, 3, 1);
   ASSERT_TRUE(h.relay->start().ok());
