@@ -344,10 +344,7 @@ struct Devnet::Impl {
     for (size_t ci = 0; ci < clusters.size(); ++ci) {
       slots.emplace_back();
       for (size_t i = 0; i < clusters[ci]->workerCount(); ++i) {
-        auto slot = std::make_unique<WorkerSlot>();
-        slot->cluster = clusters[ci].get();
-        slot->cluster_index = ci;
-        slot->index = i;
+        auto slot = makeSlot(ci, i);
         slot->port = cfg.worker_base_port == 0 ? 0 : static_cast<uint16_t>(next_port++);
         auto st = startWorkerServer(*slot);
         if (!st.ok()) {
@@ -360,6 +357,14 @@ struct Devnet::Impl {
     return okStatus();
   }
 
+  std::unique_ptr<WorkerSlot> makeSlot(size_t ci, size_t i) {
+    auto slot = std::make_unique<WorkerSlot>();
+    slot->cluster = clusters[ci].get();
+    slot->cluster_index = ci;
+    slot->index = i;
+    return slot;
+  }
+
   // workers_on_one_port: one server for every worker, on worker_base_port or a free port. Every
   // slot exists before the server can call sharedWorkerHandle, which reads `slots` without a
   // lock (they never change after this).
@@ -367,10 +372,7 @@ struct Devnet::Impl {
     for (size_t ci = 0; ci < clusters.size(); ++ci) {
       slots.emplace_back();
       for (size_t i = 0; i < clusters[ci]->workerCount(); ++i) {
-        auto slot = std::make_unique<WorkerSlot>();
-        slot->cluster = clusters[ci].get();
-        slot->cluster_index = ci;
-        slot->index = i;
+        auto slot = makeSlot(ci, i);
         slot->offline = clusters[ci]->worker(i).faults().offline;
         slots.back().push_back(std::move(slot));
       }
