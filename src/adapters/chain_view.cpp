@@ -85,7 +85,6 @@ void ChainView::refresh(std::unique_lock<std::mutex>& lock) {
   got.resize(toRead.size(), makeError("bad_response", "chain head: no answer for this cluster"));
   const int64_t answered = now_ms_();
   lock.lock();
-  if (check) ++checks_;
   if (!toRead.empty()) ++block_reads_;
   failed_.reset();
   if (!best.ok()) {
@@ -102,11 +101,6 @@ void ChainView::refresh(std::unique_lock<std::mutex>& lock) {
   busy_ = false;
   ++refreshes_;
   cv_.notify_all();
-}
-
-uint64_t ChainView::checks() const {
-  std::lock_guard lock(mu_);
-  return checks_;
 }
 
 uint64_t ChainView::blockReads() const {

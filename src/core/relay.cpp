@@ -326,15 +326,18 @@ Status Relay::refreshChain(int64_t now) {
 // made us ask) must not take the relay back.
 void Relay::followRuntime(const ChainHead& head, int64_t now) {
   if (head.spec_version == 0 || !params_ || head.spec_version <= params_->spec_version) return;
-  runtime_change_ =
-      "spec " + std::to_string(params_->spec_version) + " -> " + std::to_string(head.spec_version) +
-      ", tx " + std::to_string(params_->transaction_version) + " -> " +
-      std::to_string(head.transaction_version) + " at block " + std::to_string(head.best.number);
+  adoptRuntime(head.spec_version, head.transaction_version, head.best.number, now);
+}
+
+void Relay::adoptRuntime(uint32_t spec, uint32_t tx, uint32_t block, int64_t now) {
+  runtime_change_ = "spec " + std::to_string(params_->spec_version) + " -> " +
+                    std::to_string(spec) + ", tx " + std::to_string(params_->transaction_version) +
+                    " -> " + std::to_string(tx) + " at block " + std::to_string(block);
   runtime_changed_ms_ = now;
   emit(RelayEvent::Kind::kChain, "info", cfg_.name + ": runtime upgraded: " + runtime_change_);
   signature_refused_.clear();
-  params_->spec_version = head.spec_version;
-  params_->transaction_version = head.transaction_version;
+  params_->spec_version = spec;
+  params_->transaction_version = tx;
 }
 
 // An open submission signed before this relay saw the runtime change, neither included nor
@@ -1922,12 +1925,7 @@ Relay::BadSignature Relay::whyBadSignature(AccountPool::Account& acc, Store::Ret
   if (!fresh.ok() || !params_) return BadSignature::kChainNotAsked;
   if (fresh->spec_version < params_->spec_version) return BadSignature::kNodeBehind;
   if (fresh->spec_version > params_->spec_version) {
-    ChainHead head;
-    head.spec_version = fresh->spec_version;
-    head.transaction_version = fresh->transaction_version;
-    head.best = best_;
-    followRuntime(head, now);
-    signature_refused_.clear();
+    adoptRuntime(fresh->spec_version, fresh->transaction_version, best_.number, now);
     retry.next_attempt_ms = now;
     return BadSignature::kRuntimeUpgraded;
   }

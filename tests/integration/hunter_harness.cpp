@@ -348,14 +348,20 @@ std::string apiUrlFromLog(const HunterService& svc, std::chrono::milliseconds de
   return url;
 }
 
-std::pair<long, nlohmann::json> getJson(const std::string& url) {
+std::pair<long, std::string> getText(const std::string& url) {
   adapters::HttpClient http;
   adapters::HttpCall call;
   call.url = url;
   call.timeout = std::chrono::seconds(5);
   auto r = http.get(call);
-  if (!r.ok()) return {0, nlohmann::json()};
-  return {r->status, nlohmann::json::parse(r->body, nullptr, false)};
+  if (!r.ok()) return {0, std::string()};
+  return {r->status, r->body};
+}
+
+std::pair<long, nlohmann::json> getJson(const std::string& url) {
+  auto [status, body] = getText(url);
+  if (status == 0) return {0, nlohmann::json()};
+  return {status, nlohmann::json::parse(body, nullptr, false)};
 }
 
 }  // namespace hunter::testing

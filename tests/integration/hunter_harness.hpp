@@ -119,5 +119,7 @@ std::string apiUrlFromLog(const HunterService& svc,
 // GET url: the HTTP status (0 when there was no answer) and the body as JSON (discarded when it
 // is not JSON).
 std::pair<long, nlohmann::json> getJson(const std::string& url);
+// GET url: the HTTP status (0 when there was no answer) and the body as it came.
+std::pair<long, std::string> getText(const std::string& url);
 
 }  // namespace hunter::testing

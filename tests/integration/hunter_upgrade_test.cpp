@@ -8,7 +8,6 @@
 #include <chrono>
 #include <string>
 
-#include "hunter/adapters/http.hpp"
 #include "integration/hunter_harness.hpp"
 
 namespace hunter::testing {
@@ -30,15 +29,6 @@ int64_t countRows(const std::string& database, const std::string& sql) {
   }
   sqlite3_close(db);
   return n;
-}
-
-std::string getText(const std::string& url) {
-  adapters::HttpClient http;
-  adapters::HttpCall call;
-  call.url = url;
-  call.timeout = 5s;
-  auto r = http.get(call);
-  return r.ok() ? r->body : std::string();
 }
 
 uint64_t rejectionsFor(DevnetProcess& d, const std::string& data) {
@@ -94,7 +84,8 @@ TEST(RuntimeUpgrade, AnUpgradeMidRunCostsNoRejectedOutcomeAndTheBooksStayExact) 
 
   EXPECT_NE(svc.log().find("runtime upgraded: spec 1000 -> 1001, tx 1 -> 2"), std::string::npos)
       << svc.log();
-  EXPECT_NE(getText(api + "/metrics").find("hunter_runtime_spec_version 1001"), std::string::npos);
+  EXPECT_NE(getText(api + "/metrics").second.find("hunter_runtime_spec_version 1001"),
+            std::string::npos);
   EXPECT_LE(rejectionsFor(*d, "Transaction has a bad signature"), 2u)
       << "at most one round signed in the instant before hunter saw the upgrade";
   EXPECT_EQ(svc.terminate(), 0);

@@ -41,7 +41,6 @@ class ChainView {
   // long ago it was read.
   Result<core::ChainHead> head(const H256& cluster);
 
-  uint64_t checks() const;      // best-block checks made so far
   uint64_t blockReads() const;  // block reads made so far (each one batch for its clusters)
   size_t waiting() const;       // calls waiting for a read on the wire (for tests)
 
@@ -68,7 +67,6 @@ class ChainView {
   uint64_t refreshes_ = 0;
   std::optional<Error> failed_;  // the last refresh's check failed with this
   size_t waiting_ = 0;
-  uint64_t checks_ = 0;
   uint64_t block_reads_ = 0;
 };
 

@@ -242,6 +242,7 @@ class Relay {
   void reportState(RoundStats& st, int64_t now);
   Status refreshChain(int64_t now);
   void followRuntime(const ChainHead& head, int64_t now);
+  void adoptRuntime(uint32_t spec, uint32_t tx, uint32_t block, int64_t now);
   bool signedForOldRuntime(const SubmissionRecord& sub) const;
   enum class BadSignature { kChainNotAsked, kNodeBehind, kRuntimeUpgraded, kKeyOrChainMismatch };
   BadSignature whyBadSignature(AccountPool::Account& acc, Store::RetryUpdate& retry, int64_t now);
