@@ -313,6 +313,10 @@ Status Relay::refreshChain(int64_t now) {
   followRuntime(head, now);
   chain_read_ms_ = now - head.age_ms;
   best_ = head.best;
+  if (best_.number >= anchor_.number) {
+    anchor_ = best_;
+    anchor_read_ms_ = chain_read_ms_;
+  }
   queue_ = head.queue;
   chain_next_ = std::max(head.next_sn, queue_.next_sn);
   return okStatus();
@@ -338,6 +342,40 @@ void Relay::adoptRuntime(uint32_t spec, uint32_t tx, uint32_t block, int64_t now
   signature_refused_.clear();
   params_->spec_version = spec;
   params_->transaction_version = tx;
+}
+
+// The block a new extrinsic's mortal era starts at: the round's head, or, once that is more
+// than kEraAnchorMaxAgeMs old (a backlog's round on a busy host lasts seconds), the chain's head
+// of now. An era anchored at an old head may end before the pool checks it: "bad signature".
+// Through the shared chain view this costs no request most of the time.
+BlockRef Relay::eraAnchor() {
+  constexpr int64_t kEraAnchorMaxAgeMs = 1000;
+  const int64_t now = clock_.nowMs();
+  if (now - anchor_read_ms_ <= kEraAnchorMaxAgeMs) return anchor_;
+  auto head = chain_.head(cfg_.cluster);
+  if (!head.ok()) return anchor_;
+  followRuntime(*head, now);
+  if (head->best.number >= anchor_.number) {
+    anchor_ = head->best;
+    anchor_read_ms_ = now - head->age_ms;
+  }
+  return anchor_;
+}
+
+// Refused as "bad signature" or "ancient birth block" while its era is over by the block the
+// pool checks it for (the best block + 1): the era ended, not the key. Signed again at once, at
+// a fresh block (the anchor is read again), and not booked as an outcome.
+bool Relay::eraEnded(const SubmissionRecord& sub, Store::RetryUpdate& retry) {
+  auto best = chain_.bestBlock();
+  if (!best.ok() || uint64_t{best->number} + 1 < sub.era_death) return false;
+  anchor_read_ms_ = 0;
+  retry.next_attempt_ms = clock_.nowMs();
+  emit(RelayEvent::Kind::kChain, "warn",
+       cfg_.name + " " + snRange(sub.first_sn, sub.last_sn) +
+           ": era ended before the pool checked it (valid for blocks " +
+           std::to_string(sub.era_birth) + " to " + std::to_string(sub.era_death - 1) +
+           ", best block now " + std::to_string(best->number) + "); signed again at once");
+  return true;
 }
 
 // An open submission signed before this relay saw the runtime change, neither included nor
@@ -1770,10 +1808,11 @@ void Relay::submit(RoundStats& st, int64_t now) {
            cfg_.name + ": reading the account nonce failed: " + nonce.error().message);
       return;
     }
-    Era era = Era::mortal(cfg_.era_period, best_.number);
-    uint64_t birth = era.birth(best_.number);
-    H256 eraHash = best_.hash;
-    if (birth != best_.number) {
+    const BlockRef at = eraAnchor();
+    Era era = Era::mortal(cfg_.era_period, at.number);
+    uint64_t birth = era.birth(at.number);
+    H256 eraHash = at.hash;
+    if (birth != at.number) {
       auto h = chain_.blockHash(static_cast<uint32_t>(birth));
       if (!h.ok()) {
         emit(RelayEvent::Kind::kChain, "warn", cfg_.name + ": " + h.error().message);
@@ -1794,7 +1833,7 @@ void Relay::submit(RoundStats& st, int64_t now) {
     sub.account = acc.id;
     sub.nonce = *nonce;
     sub.era_birth = birth;
-    sub.era_death = era.death(best_.number);
+    sub.era_death = era.death(at.number);
     sub.first_sn = run.front().sn;
     sub.last_sn = run.back().sn;
     auto fee = queryFee(xt, run.size(), now);
@@ -1941,27 +1980,17 @@ Relay::BadSignature Relay::whyBadSignature(AccountPool::Account& acc, Store::Ret
   return BadSignature::kKeyOrChainMismatch;
 }
 
-void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc,
-                              const Error& err, RoundStats& st, int64_t now) {
-  const std::string& data = err.message;
-  std::string reason = err.code + ": " + data;
-  auto attemptsOf = [&]() -> uint32_t {
-    auto m = store_.message(cfg_.cluster, sub.first_sn);
-    return m.ok() && *m ? (*m)->attempts + 1 : 1;
-  };
-  uint32_t attempts = attemptsOf();
-  Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(attempts), reason};
-  // A rejection outcome row for each message, unless another transaction only holds the slot.
-  bool report = true;
-  const ChainAnswer answer = classify(err);
+// What a refusal changes before the messages are released (their next try, the accounts'
+// nonces, the runtime); false when it is no outcome of the messages (they are signed again).
+bool Relay::reactToRefusal(const ChainAnswer& answer, AccountPool::Account& acc,
+                           const std::string& data, Store::RetryUpdate& retry, int64_t now) {
   switch (answer.kind) {
     case Rejection::kPriorityTooLow:
       // Another transaction holds this nonce, or another hunter's transaction carries these
       // sns. Re-read the nonce; the ACK will tell whose messages got in.
-      report = false;
       accounts_.invalidate(acc.id);
       retry.next_attempt_ms = now + cfg_.backoff_base_ms;
-      break;
+      return false;
     case Rejection::kOutdated:
       accounts_.invalidate(acc.id);
       retry.next_attempt_ms = now + cfg_.backoff_base_ms;
@@ -1976,8 +2005,7 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
           break;
         case BadSignature::kRuntimeUpgraded:
         case BadSignature::kNodeBehind:
-          report = false;  // signed again (at once, or after a backoff): not an outcome
-          break;
+          return false;  // signed again (at once, or after a backoff): not an outcome
         case BadSignature::kKeyOrChainMismatch:
           break;
       }
@@ -2000,6 +2028,25 @@ void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account&
     case Rejection::kTransport:        // kept as `sending` before
       break;
   }
+  return true;
+}
+
+void Relay::handleSubmitError(const SubmissionRecord& sub, AccountPool::Account& acc,
+                              const Error& err, RoundStats& st, int64_t now) {
+  std::string reason = err.code + ": " + err.message;
+  auto attemptsOf = [&]() -> uint32_t {
+    auto m = store_.message(cfg_.cluster, sub.first_sn);
+    return m.ok() && *m ? (*m)->attempts + 1 : 1;
+  };
+  uint32_t attempts = attemptsOf();
+  Store::RetryUpdate retry{0, MsgState::kSigned, 0, now + backoff(attempts), reason};
+  // A rejection outcome row for each message, unless the refusal is one that signing again
+  // fixes (an ended era, a runtime upgrade) or another transaction only holds the slot.
+  const ChainAnswer answer = classify(err);
+  const bool mortality =
+      answer.kind == Rejection::kBadSignature || answer.kind == Rejection::kAncientBirth;
+  const bool report =
+      !(mortality && eraEnded(sub, retry)) && reactToRefusal(answer, acc, err.message, retry, now);
   if (auto r = store_.releaseSubmission(sub.id, SubmissionStatus::kRejected, reason, retry, now);
       !r.ok()) {
     storeFailed(r.error());

@@ -79,6 +79,9 @@ struct FakeWorkers : WorkerClient {
   int yields = 0;
   std::mutex calls_mu;
   std::vector<std::pair<size_t, uint64_t>> calls;  // (workers asked, first sn), in call order
+  // Runs once, at the start of the next signAll (on the caller's thread when a gathering has
+  // a single chunk): for time that passes while the workers sign.
+  std::function<void()> on_sign;
 
   FakeWorkers(const H256& c, size_t m, size_t n) : cluster(c), w(m) {
     auto s = makeStream(c, n);
@@ -138,6 +141,7 @@ struct FakeWorkers : WorkerClient {
                                             const std::vector<SignItem>& items,
                                             size_t enough = SIZE_MAX) override {
     enough_asked.push_back(enough);
+    if (on_sign) std::exchange(on_sign, nullptr)();
     if (inside.fetch_add(1) != 0) overlapped = true;
     for (int i = 0; i < yields; ++i) std::this_thread::yield();
     {

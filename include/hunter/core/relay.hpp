@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "hunter/core/chain_answer.hpp"
 #include "hunter/core/ports.hpp"
 #include "hunter/core/vote_count.hpp"
 
@@ -244,8 +245,12 @@ class Relay {
   void followRuntime(const ChainHead& head, int64_t now);
   void adoptRuntime(uint32_t spec, uint32_t tx, uint32_t block, int64_t now);
   bool signedForOldRuntime(const SubmissionRecord& sub) const;
+  BlockRef eraAnchor();
+  bool eraEnded(const SubmissionRecord& sub, Store::RetryUpdate& retry);
   enum class BadSignature { kChainNotAsked, kNodeBehind, kRuntimeUpgraded, kKeyOrChainMismatch };
   BadSignature whyBadSignature(AccountPool::Account& acc, Store::RetryUpdate& retry, int64_t now);
+  bool reactToRefusal(const ChainAnswer& answer, AccountPool::Account& acc, const std::string& data,
+                      Store::RetryUpdate& retry, int64_t now);
   void handshake(int64_t now);
   void resolveAcks(RoundStats& st, int64_t now);
   void checkSubmissions(RoundStats& st, int64_t now);
@@ -376,6 +381,8 @@ class Relay {
   std::map<uint64_t, Slot> refill_;             // by the released run's first sn
   std::map<int64_t, uint32_t> rebroadcast_at_;  // submission id -> block it was last re-sent at
   int64_t chain_read_ms_ = 0;       // when the head this round uses was read (a view: older)
+  BlockRef anchor_;                 // the block new extrinsics' eras start at (see eraAnchor)
+  int64_t anchor_read_ms_ = 0;      // when anchor_ was read
   int64_t runtime_changed_ms_ = 0;  // when this relay last saw the runtime version change
   std::string runtime_change_;      // "spec 1000 -> 1001, tx 1 -> 2 at block 57"
   // A bad signature with the chain's own runtime: why; kept until something goes through.

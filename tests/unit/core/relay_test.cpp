@@ -85,6 +85,76 @@ TEST(Relay, AnUpgradeBetweenSigningAndSubmittingIsSignedAgainAtOnce) {
   EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u) << "a refusal, not an outcome";
 }
 
+namespace {
+bool saidIn(const std::vector<RelayEvent>& events, const std::string& text) {
+  for (auto& e : events) {
+    if (e.text.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
+// A round that outlives its mortal era (a backlog gathered on a busy host: 10 s, 100 blocks,
+// against an era of 64): what it signs after that is anchored at the chain's head of then, not
+// at the round's. Anchored at the round's head the pool refused it as "bad signature" (another
+// birth block), which was booked `rejected` and blamed on the key (A10 on 2026-12-07: 4,608
+// rejected rows, ten clusters stalled for a minute each).
+TEST(Relay, ARoundThatOutlivesItsEraSignsAtTheChainsHeadOfThen) {
+  Harness h(4, 3, 8);
+  h.chain.verify_signatures = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.workers.on_sign = [&] {
+    h.clock.now += 10'000;
+    h.chain.best += 100;
+  };
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 2u) << "both extrinsics taken in the round that signed them";
+  for (auto& x : h.chain.pool) EXPECT_EQ(x.extra.era.birth(h.chain.best), h.chain.best);
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u);
+  h.settle(3);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+}
+
+// The era ends between signing and the pool's check (a node that stalled): "bad signature", with
+// the runtime unchanged. That is an era that ended, not a key or chain mismatch: the relay says
+// so, signs again at once at a fresh block, and books no outcome.
+TEST(Relay, AnEraThatEndsBeforeThePoolChecksItIsSignedAgainNotBlamedOnTheKey) {
+  Harness h(4, 3, 8);
+  h.chain.verify_signatures = true;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.before_submit = [&] {
+    h.clock.now += 10'000;
+    h.chain.best += 100;
+  };
+  h.relay->round();
+  h.relay->round();  // the very next round, no backoff
+  EXPECT_EQ(h.chain.pool.size(), 2u) << "signed again at once";
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u) << "a refusal, not an outcome";
+  EXPECT_TRUE(saidIn(h.events, "era ended")) << "the log says what happened";
+  EXPECT_FALSE(saidIn(h.events, "key or chain mismatch"));
+  EXPECT_NE(h.relay->reason(), WaitReason::kSignatureRefused);
+  h.settle(3);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+}
+
+// Likewise when the birth block the era names is not there (Substrate's "ancient birth block":
+// the era's next birth is the block being built): signed again at once, nothing booked.
+TEST(Relay, AnAncientBirthBlockFromAnEndedEraIsSignedAgainAtOnce) {
+  Harness h(4, 3, 8);
+  ASSERT_TRUE(h.relay->start().ok());
+  h.chain.before_submit = [&] {
+    h.clock.now += 10'000;
+    h.chain.best += 100;
+  };
+  h.chain.scripted.push_back(makeError("1010", "Transaction has an ancient birth block"));
+  h.relay->round();
+  h.relay->round();
+  EXPECT_EQ(h.chain.pool.size(), 2u) << "signed again at once";
+  EXPECT_EQ(h.outcomes(OutcomeKind::kRejected).size(), 0u);
+  h.settle(3);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+}
+
 // Transactions in the pool signed for the old runtime are dropped by the upgrade: they are signed
 // again (on their own nonces) as soon as the relay sees it, not left to their era, and their
 // old bytes are never sent again (they would be refused).
