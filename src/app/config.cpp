@@ -127,14 +127,16 @@ Status parseHunter(const Ctx& c, const toml::table& t, Config& cfg) {
 
 Status parseLimits(const Ctx& c, const toml::table& t, Config& cfg) {
   const std::string p = "limits.";
-  HUNTER_CHECK(c.checkKeys(
-      t, p,
-      {"batch_size", "max_in_flight", "max_pending", "fetch_limit", "request_timeout_ms",
-       "max_response_bytes", "max_message_age_s", "lost_after_s", "backoff_base_ms",
-       "backoff_max_ms", "progress_timeout_s", "stuck_after_s", "cluster_threads"}));
+  HUNTER_CHECK(
+      c.checkKeys(t, p,
+                  {"batch_size", "max_in_flight", "max_pending", "fetch_limit",
+                   "request_timeout_ms", "max_response_bytes", "max_message_age_s", "lost_after_s",
+                   "backoff_base_ms", "backoff_max_ms", "progress_timeout_s", "stuck_after_s",
+                   "cluster_threads", "backlog_rounds"}));
   HUNTER_CHECK(c.readInt(t, p, "batch_size", cfg.batch_size, 1, 4096));
   HUNTER_CHECK(c.readInt(t, p, "max_in_flight", cfg.max_in_flight, 1, 1024));
   HUNTER_CHECK(c.readInt(t, p, "cluster_threads", cfg.cluster_threads, 1, 256));
+  HUNTER_CHECK(c.readInt(t, p, "backlog_rounds", cfg.backlog_rounds, 1, 256));
   HUNTER_CHECK(c.readInt(t, p, "max_pending", cfg.max_pending, 1, 1'000'000));
   HUNTER_CHECK(c.readInt(t, p, "fetch_limit", cfg.fetch_limit, 1, 4096));
   HUNTER_CHECK(c.readInt(t, p, "request_timeout_ms", cfg.request_timeout_ms, 10, 600'000));

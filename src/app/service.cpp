@@ -68,6 +68,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
     seen.emplace_back(k.publicKey());
   }
   s->accounts_ = std::make_unique<core::AccountPool>(std::move(keys));
+  s->backlogs_ = std::make_unique<core::BacklogGate>(config.backlog_rounds);
 
   HUNTER_TRY(auto lock, adapters::WriterLock::acquire(config.database));
   s->lock_.emplace(std::move(lock));
@@ -129,6 +130,7 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
                      config.idle_after_s * 1000);
     rt->relay = std::make_unique<core::Relay>(rc, *rt->workers, *s->chain_, *s->store_, s->clock_,
                                               *s->accounts_, relaySink, seed++);
+    rt->relay->shareBacklogGate(*s->backlogs_);
     s->clusters_.push_back(std::move(rt));
   }
   s->describeMetrics();

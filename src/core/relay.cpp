@@ -476,12 +476,18 @@ void Relay::greetWorkers(int64_t now) {
 // submission when they can wait (acksCanWait, then true): they would only delay it, by a chain
 // read and the outcomes' write, and that was the steady state's p99 delay to submission.
 // (A round that does not fetch first has more than one chunk, so gather runs `meanwhile`.)
+// A backlog larger than one chunk is gathered whole only with a place at the shared
+// BacklogGate; without one, this round signs its first chunk and leaves the rest to later rounds.
 bool Relay::fetchAndSign(RoundStats& st, int64_t now) {
+  const size_t chunk = std::max<size_t>(1, cfg_.sign_chunk);
   auto ask = toSign(now);
-  if (ask.size() <= std::max<size_t>(1, cfg_.sign_chunk)) {
+  if (ask.size() <= chunk) {
     fetch(st, now);
     ask = toSign(now);
   }
+  const auto place =
+      ask.size() > chunk && backlogs_ ? backlogs_->tryTake() : std::optional<BacklogGate::Place>();
+  if (ask.size() > chunk && backlogs_ && !place) ask.resize(chunk);
   bool settled = false;
   gather(st, now, std::move(ask), [&] {
     fetch(st, now);

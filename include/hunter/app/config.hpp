@@ -52,6 +52,9 @@ struct Config {
   // Threads that run the clusters' rounds (at most one per cluster): a cluster whose round waits
   // (slow workers, a hanging answer) holds one; the others go on on the rest.
   size_t cluster_threads = 8;
+  // Clusters that may clear a backlog (more than one sign chunk) at once; the others sign one
+  // chunk a round meanwhile. Bounds the memory of many backlogs (core::BacklogGate).
+  size_t backlog_rounds = 2;
   size_t max_pending = 8192;
   uint32_t fetch_limit = 1024;
   int64_t request_timeout_ms = 5000;

@@ -110,6 +110,7 @@ class Service {
   std::unique_ptr<adapters::SqliteStore> store_;
   std::unique_ptr<adapters::JsonRpcChainClient> chain_;
   std::unique_ptr<core::AccountPool> accounts_;
+  std::unique_ptr<core::BacklogGate> backlogs_;  // limits.backlog_rounds, shared by the relays
   SystemClock clock_;
   std::vector<std::unique_ptr<ClusterRuntime>> clusters_;
   core::EventSink sink_;

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "hunter/core/backlog_gate.hpp"
 #include "hunter/core/chain_answer.hpp"
 #include "hunter/core/ports.hpp"
 #include "hunter/core/vote_count.hpp"
@@ -182,6 +183,9 @@ class Relay {
   // One pass of the pipeline. Never throws; every failure becomes an event and a stat.
   RoundStats round();
 
+  // The bound on concurrent backlogs this relay shares with the other clusters' (BacklogGate);
+  // it must outlive the relay.
+  void shareBacklogGate(BacklogGate& gate) { backlogs_ = &gate; }
   // Messages this relay has submitted (for `submit`: what to wait for).
   uint64_t submittedMessages() const { return submitted_total_; }
   void setMaxSubmit(uint64_t max) { cfg_.max_submit = max; }
@@ -357,6 +361,7 @@ class Relay {
   Store& store_;
   Clock& clock_;
   AccountPool& accounts_;
+  BacklogGate* backlogs_ = nullptr;  // shared by the clusters (shareBacklogGate); none: no bound
   EventSink sink_;
   std::mt19937_64 rng_;
 
