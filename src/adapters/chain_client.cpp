@@ -621,6 +621,8 @@ std::vector<Result<core::ChainHead>> JsonRpcChainClient::headsAt(
   if (!best.ok()) return Heads(clusters.size(), best.error());
   auto runtime = Impl::runtimeOf(*this, Impl::Got{i, std::move(r[1])});
   if (!runtime.ok()) return Heads(clusters.size(), runtime.error());
+  auto settled = settledBlock(*best);
+  if (!settled.ok()) return Heads(clusters.size(), settled.error());
   Heads out;
   for (size_t k = 0; k < clusters.size(); ++k) {
     auto q = Impl::storageOf(*this, Impl::Got{i, std::move(r[2 + 2 * k])}, &core::decodeQueueState,
@@ -641,9 +643,36 @@ std::vector<Result<core::ChainHead>> JsonRpcChainClient::headsAt(
     h.next_sn = static_cast<uint64_t>(*n);
     h.spec_version = runtime->first;
     h.transaction_version = runtime->second;
+    h.settled = *settled;
     out.emplace_back(std::move(h));
   }
   return out;
+}
+
+Result<core::BlockRef> JsonRpcChainClient::settledBlock(const core::BlockRef& best) {
+  switch (options_.ack_depth) {
+    case core::AckDepth::kBest:
+      return best;
+    case core::AckDepth::kBlocks: {
+      const uint32_t n = best.number - std::min(options_.ack_confirmations, best.number);
+      HUNTER_TRY(H256 h, blockHash(n));
+      return core::BlockRef{n, h};
+    }
+    case core::AckDepth::kFinalized:
+      break;
+  }
+  HUNTER_TRY(Impl::Got g, Impl::call(*this, "chain_getFinalizedHead", json::array()));
+  HUNTER_TRY(H256 f, Impl::hash(*this, "chain_getFinalizedHead", g));
+  {
+    std::lock_guard lock(state_mutex_);
+    if (finalized_ && finalized_->hash == f)
+      return finalized_->number <= best.number ? *finalized_ : best;
+  }
+  HUNTER_TRY(Impl::Got header, Impl::call(*this, "chain_getHeader", json::array({toHex(f)})));
+  HUNTER_TRY(core::BlockRef ref, Impl::blockAt(*this, header, f));
+  std::lock_guard lock(state_mutex_);
+  finalized_ = ref;
+  return ref.number <= best.number ? ref : best;  // a node finalizing past the block we read
 }
 
 Result<H256> JsonRpcChainClient::blockHash(uint32_t number) {

@@ -72,10 +72,29 @@ Status readStringList(const Ctx& c, const toml::table& tbl, const std::string& p
   return okStatus();
 }
 
+// chain.ack_confirmations: a number of blocks below the best (0: the best block) or "finalized".
+Status readAckDepth(const Ctx& c, const toml::table& t, Config& cfg) {
+  const toml::node* n = t.get("ack_confirmations");
+  if (!n) return okStatus();
+  if (n->is_string()) {
+    if (n->as_string()->get() != "finalized") {
+      return c.err(n->source(), "chain.ack_confirmations",
+                   "must be a number of blocks (0 .. 4096) or \"finalized\", not \"" +
+                       n->as_string()->get() + "\"");
+    }
+    cfg.ack_depth = core::AckDepth::kFinalized;
+    return okStatus();
+  }
+  HUNTER_CHECK(c.readInt(t, "chain.", "ack_confirmations", cfg.ack_confirmations, 0, 4096));
+  cfg.ack_depth = cfg.ack_confirmations == 0 ? core::AckDepth::kBest : core::AckDepth::kBlocks;
+  return okStatus();
+}
+
 Status parseChain(const Ctx& c, const toml::table& t, Config& cfg) {
-  HUNTER_CHECK(c.checkKeys(t, "chain.", {"endpoints", "head_check_ms"}));
+  HUNTER_CHECK(c.checkKeys(t, "chain.", {"endpoints", "head_check_ms", "ack_confirmations"}));
   HUNTER_CHECK(readStringList(c, t, "chain.", "endpoints", cfg.chain_endpoints, true));
   HUNTER_CHECK(c.readInt(t, "chain.", "head_check_ms", cfg.head_check_ms, 10, 60'000));
+  HUNTER_CHECK(readAckDepth(c, t, cfg));
   return okStatus();
 }
 

@@ -86,6 +86,8 @@ Result<std::unique_ptr<Service>> Service::create(const Config& config,
   copt.max_response = config.max_response_bytes;
   copt.ca_file = config.ca_file;
   copt.head_check_ms = config.head_check_ms;
+  copt.ack_depth = config.ack_depth;
+  copt.ack_confirmations = config.ack_confirmations;
   s->chain_ = std::make_unique<adapters::JsonRpcChainClient>(config.chain_endpoints, copt);
   HUNTER_CHECK(s->checkChainIdentity());
 

@@ -313,6 +313,7 @@ Status Relay::refreshChain(int64_t now) {
   followRuntime(head, now);
   chain_read_ms_ = now - head.age_ms;
   best_ = head.best;
+  settled_ = head.settled.value_or(head.best);
   if (best_.number >= anchor_.number) {
     anchor_ = best_;
     anchor_read_ms_ = chain_read_ms_;
@@ -537,6 +538,10 @@ void Relay::reportState(RoundStats& st, int64_t now) {
 // Messages the chain has moved past get their outcome from Acks[cluster][sn].
 void Relay::resolveAcks(RoundStats& st, int64_t now) {
   if (queue_.next_sn <= acked_below_) return;  // nothing new behind the chain since last time
+  // Read at a settled block below the best (chain.ack_confirmations), the sns between it and the
+  // best wait for it to move: no second read at the same block.
+  if (settled_.hash != best_.hash && acks_read_at_ == settled_.hash) return;
+  acks_read_at_ = settled_.hash;
   const std::vector<MsgState> open = {MsgState::kPending, MsgState::kSigned, MsgState::kSubmitted};
   for (;;) {
     // Sns are unique, so at most next_sn - acked_below_ open messages lie behind the chain.
@@ -556,13 +561,15 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     }
     std::vector<uint64_t> sns;
     for (auto& m : behind) sns.push_back(m.sn);
-    // At the block the round's head came from: a node that lags it answers an error (not
-    // yet), never "absent" for an sn the head's queue has passed.
-    auto acks = chain_.acks(cfg_.cluster, sns, best_.hash);
+    // At the block the round's head came from, or the settled one below it: a node that lags it
+    // answers an error (not yet), never "absent" for an sn the head's queue has passed. Read at
+    // a settled block, an sn the best block's queue passed may be absent: not yet either.
+    auto acks = chain_.acks(cfg_.cluster, sns, settled_.hash);
     if (!acks.ok() || acks->size() != sns.size()) {
       emit(RelayEvent::Kind::kChain, "warn",
            cfg_.name + ": reading ACKs failed: " +
                (acks.ok() ? std::string("wrong count") : acks.error().message));
+      acks_read_at_.reset();  // read again next round
       return;
     }
     // Fee shares per submission: split its fee over its messages, remainder on the first.
@@ -729,12 +736,15 @@ void Relay::resolveAcks(RoundStats& st, int64_t now) {
     }
     if (unresolved) {
       acked_below_ = *unresolved;
-      if (*unresolved != ack_wait_reported_) {
+      if (!noFee.empty()) acks_read_at_.reset();  // the fee is asked again next round
+      // Below the best block (chain.ack_confirmations) an ACK not there yet is the rule.
+      if (*unresolved != ack_wait_reported_ && settled_.hash == best_.hash) {
         ack_wait_reported_ = *unresolved;
         emit(RelayEvent::Kind::kChain, "warn",
              cfg_.name + ": the chain's queue is past sn " + std::to_string(*unresolved) +
                  " but its outcome is not known yet (no ACK at block " +
-                 std::to_string(best_.number) + ", or the fee could not be read); reading again");
+                 std::to_string(settled_.number) +
+                 ", or the fee could not be read); reading again");
       }
       return;
     }
@@ -800,7 +810,7 @@ bool Relay::auditRange(uint64_t from, uint64_t to, bool missing_too, int64_t now
     }
     at += n;
     if (sns.empty()) continue;
-    auto acks = chain_.acks(cfg_.cluster, sns, best_.hash);
+    auto acks = chain_.acks(cfg_.cluster, sns, settled_.hash);
     if (!acks.ok() || acks->size() != sns.size()) return false;  // tried again later
     for (size_t i = 0; i < sns.size(); ++i) {
       const auto& ack = (*acks)[i];
@@ -953,7 +963,9 @@ void Relay::checkSubmissions(RoundStats& st, int64_t now) {
       if (!resend(**full, now)) break;  // chain unreachable: try again next round
       continue;
     }
-    if (best_.number >= sub.era_death) {
+    // Its sns behind the best block's queue were included: the ACKs (read at the settled block,
+    // chain.ack_confirmations) decide, whatever its era says now.
+    if (best_.number >= sub.era_death && sub.first_sn >= queue_.next_sn) {
       std::string why =
           "its era expired at block " + std::to_string(sub.era_death) + " before inclusion";
       release(sub, SubmissionStatus::kLost, why, now, now);

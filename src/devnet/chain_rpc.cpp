@@ -212,7 +212,10 @@ class Dispatcher {
   }
   json getFinalizedHead(const json& p) {
     expectCount(p, 0, 0);
-    return toHex(*chain_.blockHash(chain_.bestNumber()));  // instant finality
+    std::lock_guard lock(impl_.mu);
+    const uint32_t lag = impl_.config.finality_lag_blocks;
+    const uint32_t finalized = impl_.best() - std::min(lag, impl_.best());
+    return toHex(impl_.headers[std::min(finalized, viewBestLocked())].hash);
   }
   json runtimeVersion(const json& p) {
     expectCount(p, 0, 1);

@@ -132,10 +132,10 @@ Result<DevnetConfig> parseDevnetConfig(std::string_view text, const std::string&
   HUNTER_TRY(const toml::table* fees, c.readTable(root, "", "fees"));
   HUNTER_TRY(const toml::table* chain_faults, c.readTable(root, "", "chain_faults"));
   if (const toml::table* t = chain) {
-    HUNTER_CHECK(
-        c.checkKeys(*t, "chain.",
-                    {"name", "spec_version", "transaction_version", "max_block_extrinsics",
-                     "upgrade_at_block", "upgrade_spec_version", "upgrade_transaction_version"}));
+    HUNTER_CHECK(c.checkKeys(
+        *t, "chain.",
+        {"name", "spec_version", "transaction_version", "max_block_extrinsics", "upgrade_at_block",
+         "upgrade_spec_version", "upgrade_transaction_version", "finality_lag_blocks"}));
     HUNTER_CHECK(c.readString(*t, "chain.", "name", cfg.chain.chain_name));
     HUNTER_CHECK(c.readInt(*t, "chain.", "spec_version", cfg.chain.spec_version, 0, UINT32_MAX));
     HUNTER_CHECK(c.readInt(*t, "chain.", "transaction_version", cfg.chain.transaction_version, 0,
@@ -148,6 +148,8 @@ Result<DevnetConfig> parseDevnetConfig(std::string_view text, const std::string&
                            UINT32_MAX));
     HUNTER_CHECK(c.readInt(*t, "chain.", "upgrade_transaction_version",
                            cfg.chain.upgrade_transaction_version, 0, UINT32_MAX));
+    HUNTER_CHECK(c.readInt(*t, "chain.", "finality_lag_blocks", cfg.chain.finality_lag_blocks, 0,
+                           1'000'000));
     if (cfg.chain.upgrade_at_block != 0 && cfg.chain.upgrade_spec_version == 0) {
       return c.err(t->source(), "chain.upgrade_spec_version",
                    "required with chain.upgrade_at_block");

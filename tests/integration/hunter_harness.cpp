@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <fstream>
 #include <map>
 #include <regex>
@@ -102,7 +104,8 @@ CommandResult runHunter(const std::vector<std::string>& args, std::chrono::milli
 std::string writeHunterConfig(const DevnetProcess& devnet, const std::string& dir,
                               const HunterConfigOptions& o) {
   std::ostringstream t;
-  t << "[chain]\nendpoints = [" << tomlString(devnet.chainUrl()) << "]\n\n[hunter]\n";
+  t << "[chain]\nendpoints = [" << tomlString(devnet.chainUrl()) << "]\n"
+    << o.extra_chain << "\n[hunter]\n";
   std::vector<std::string> keys = o.key_files;
   if (keys.empty()) keys.push_back(devnet.hunterKeyPath());
   t << "key_files = [";
@@ -362,6 +365,21 @@ std::pair<long, nlohmann::json> getJson(const std::string& url) {
   auto [status, body] = getText(url);
   if (status == 0) return {0, nlohmann::json()};
   return {status, nlohmann::json::parse(body, nullptr, false)};
+}
+
+int64_t queryInt(const std::string& database, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* q = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
 }
 
 }  // namespace hunter::testing

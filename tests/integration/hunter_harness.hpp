@@ -38,6 +38,7 @@ struct HunterConfigOptions {
   int64_t backoff_max_ms = 2000;
   std::string extra_limits;  // more lines for [limits]
   std::string extra_hunter;  // more lines for [hunter] (e.g. "era_period = 8\n")
+  std::string extra_chain;   // more lines for [chain] (e.g. "ack_confirmations = 2\n")
   // The [api] table: a free port by default, so hunters of parallel tests never collide.
   std::string api_toml = "[api]\nlisten = \"127.0.0.1:0\"\n";
 };
@@ -111,6 +112,10 @@ uint64_t expectBooksExact(DevnetProcess& d, const std::string& database, const H
 // The same over several clusters whose fees the same accounts paid.
 uint64_t expectBooksExact(DevnetProcess& d, const std::string& database,
                           const std::vector<H256>& clusters, const std::vector<Account>& accounts);
+
+// The first column of the first row of `sql` on the database, opened read-only; -1 when that
+// fails or there is no row (a NULL reads 0).
+int64_t queryInt(const std::string& database, const std::string& sql);
 
 // The URL `hunter run` logs as "api listening on http://HOST:PORT" (empty if not in time).
 std::string apiUrlFromLog(const HunterService& svc,

@@ -3,7 +3,6 @@
 // runtime in its chain view, signs for it from then on and signs again what the upgrade made
 // invalid in the pool.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <string>
@@ -15,21 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
-
-int64_t countRows(const std::string& database, const std::string& sql) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-      n = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return n;
-}
 
 uint64_t rejectionsFor(DevnetProcess& d, const std::string& data) {
   auto s = d.state();
@@ -89,7 +73,7 @@ TEST(RuntimeUpgrade, AnUpgradeMidRunCostsNoRejectedOutcomeAndTheBooksStayExact) 
   EXPECT_LE(rejectionsFor(*d, "Transaction has a bad signature"), 2u)
       << "at most one round signed in the instant before hunter saw the upgrade";
   EXPECT_EQ(svc.terminate(), 0);
-  EXPECT_EQ(countRows(db, "SELECT count(*) FROM outcomes WHERE kind = 'rejected'"), 0)
+  EXPECT_EQ(queryInt(db, "SELECT count(*) FROM outcomes WHERE kind = 'rejected'"), 0)
       << "an upgrade is not a rejection of the messages";
   reconcile(*d, cfg);
   EXPECT_GT(expectBooksExact(*d, db, alpha, accounts), atUpgrade);

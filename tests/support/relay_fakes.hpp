@@ -219,6 +219,9 @@ struct FakeChain : ChainClient {
   bool head_runtime = false;       // head() carries p's runtime version (as JsonRpcChainClient)
   bool verify_signatures = false;  // submit() refuses a signature not made for p
   int64_t head_age_ms = 0;         // head() answers from a view read this long ago
+  // head() names a settled block this many below the best (chain.ack_confirmations), and
+  // acks() read at it answer as of it (a block's number is its hash's byte: keep best < 256).
+  uint32_t settled_lag = 0;
 
   Result<ChainHead> head(const H256& c) override {
     HUNTER_TRY(auto h, ChainClient::head(c));
@@ -227,6 +230,10 @@ struct FakeChain : ChainClient {
       h.transaction_version = p.transaction_version;
     }
     h.age_ms = head_age_ms;
+    if (settled_lag > 0) {
+      const uint32_t n = h.best.number - std::min(settled_lag, h.best.number);
+      h.settled = BlockRef{n, h256(static_cast<uint8_t>(n))};
+    }
     return h;
   }
 
@@ -267,6 +274,9 @@ struct FakeChain : ChainClient {
     std::vector<std::optional<AckRecord>> out;
     for (auto sn : sns) {
       auto it = acks_absent ? ackmap.end() : ackmap.find(sn);
+      if (settled_lag > 0 && at && it != ackmap.end() && it->second.block > (*at)[0]) {
+        it = ackmap.end();  // not in the block read at yet
+      }
       out.push_back(it == ackmap.end() ? std::nullopt : std::optional<AckRecord>(it->second));
     }
     return out;

@@ -40,6 +40,10 @@ struct ChainClientOptions {
   std::chrono::milliseconds backoff_max{30000};
   size_t acks_chunk = 512;      // state_getStorage calls per JSON-RPC batch request (min 1)
   int64_t head_check_ms = 100;  // how often head() may ask whether the best block moved
+  // Where head() says ACKs are read (ChainHead::settled): kBlocks is ack_confirmations below
+  // the best block.
+  core::AckDepth ack_depth = core::AckDepth::kBest;
+  uint32_t ack_confirmations = 0;
   // Monotonic clock for the backoff, in ms; empty = std::chrono::steady_clock. For tests.
   std::function<int64_t()> now_ms;
   std::string ca_file;      // CA bundle for https:// endpoints; empty = the system's
@@ -91,6 +95,10 @@ class JsonRpcChainClient : public core::ChainClient {
   std::vector<Result<core::ChainHead>> headsAt(const H256& at, const std::vector<H256>& clusters);
   // chain_getBlockHash with no number: the best block's hash.
   Result<H256> bestHash();
+  // The block ACKs are read at when `best` is the best block (options' ack_depth), never above
+  // it: `best` itself; chain_getBlockHash(best - ack_confirmations); or chain_getFinalizedHead
+  // (and its chain_getHeader when it is a block not seen before).
+  Result<core::BlockRef> settledBlock(const core::BlockRef& best);
   // Clusters the shared view reads at every new block, in its one batch, from the start.
   void watch(const std::vector<H256>& clusters) { view_.watch(clusters); }
   // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage [key, at]).
@@ -138,7 +146,8 @@ class JsonRpcChainClient : public core::ChainClient {
   std::vector<EndpointState> state_;
   std::vector<ChainEndpointStats> stats_;
   size_t current_ = 0;
-  std::optional<H256> genesis_;  // pinned
+  std::optional<H256> genesis_;              // pinned
+  std::optional<core::BlockRef> finalized_;  // the last finalized head read (settledBlock)
   ChainView view_;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hunter/core/ports.hpp"
 #include "hunter/util/bytes.hpp"
 #include "hunter/util/result.hpp"
 
@@ -26,6 +27,10 @@ struct Config {
   std::vector<std::string> chain_endpoints;
   // How often the shared chain view asks whether a block came; unset: min(100, poll_interval_ms).
   int64_t head_check_ms = 0;
+  // Where ACKs are read: the best block (0, the default), that many blocks below it, or the
+  // finalized head ("finalized").
+  core::AckDepth ack_depth = core::AckDepth::kBest;
+  uint32_t ack_confirmations = 0;
   // [hunter]
   std::vector<std::string> key_files;
   std::string database = "hunter.db";

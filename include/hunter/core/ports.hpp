@@ -80,6 +80,10 @@ struct BlockRef {
   H256 hash{};
 };
 
+// Where ACKs are read (chain.ack_confirmations): at the best block, a number of blocks below
+// it, or at the finalized head. Below the best, a reorg cannot take back an outcome once booked.
+enum class AckDepth { kBest, kBlocks, kFinalized };
+
 struct ChainHead {
   BlockRef best;
   QueueState queue;
@@ -88,6 +92,8 @@ struct ChainHead {
   uint32_t spec_version = 0;
   uint32_t transaction_version = 0;
   int64_t age_ms = 0;  // how long ago it was read (a view shared by clusters); 0 = just now
+  // The block ACKs are read at (AckDepth), at or below `best`; none: `best`.
+  std::optional<BlockRef> settled;
 };
 
 // JSON-RPC errors come back as Error{code = "<jsonrpc code>" e.g. "1010", message = the error's

@@ -385,11 +385,13 @@ class Relay {
   size_t source_ = 0;                           // preferred worker to fetch from
   std::map<uint64_t, Slot> refill_;             // by the released run's first sn
   std::map<int64_t, uint32_t> rebroadcast_at_;  // submission id -> block it was last re-sent at
-  int64_t chain_read_ms_ = 0;       // when the head this round uses was read (a view: older)
-  BlockRef anchor_;                 // the block new extrinsics' eras start at (see eraAnchor)
-  int64_t anchor_read_ms_ = 0;      // when anchor_ was read
-  int64_t runtime_changed_ms_ = 0;  // when this relay last saw the runtime version change
-  std::string runtime_change_;      // "spec 1000 -> 1001, tx 1 -> 2 at block 57"
+  int64_t chain_read_ms_ = 0;         // when the head this round uses was read (a view: older)
+  BlockRef settled_;                  // where ACKs are read (ChainHead::settled): best_ or below
+  std::optional<H256> acks_read_at_;  // below best_: the settled block the ACKs were last read at
+  BlockRef anchor_;                   // the block new extrinsics' eras start at (see eraAnchor)
+  int64_t anchor_read_ms_ = 0;        // when anchor_ was read
+  int64_t runtime_changed_ms_ = 0;    // when this relay last saw the runtime version change
+  std::string runtime_change_;        // "spec 1000 -> 1001, tx 1 -> 2 at block 57"
   // A bad signature with the chain's own runtime: why; kept until something goes through.
   std::string
       signature_refused_;  // when the head this round uses was read (a shared view is older)

@@ -53,6 +53,9 @@ struct ChainConfig {
   uint32_t upgrade_at_block = 0;
   uint32_t upgrade_spec_version = 0;
   uint32_t upgrade_transaction_version = 0;
+  // chain_getFinalizedHead answers the block this many below the best (0: finality is instant),
+  // as a chain whose finality gadget trails block production does.
+  uint32_t finality_lag_blocks = 0;
 };
 
 // Protocol limits the chain enforces (additions).

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -311,6 +312,72 @@ TEST(ChainClientTest, FiftyClustersPollingWithinABlockCostTwoRequests) {
   now += 100;
   for (const auto& c : clusters) ASSERT_TRUE(client.head(c).ok());
   EXPECT_EQ(node.hits(), 5) << "a new block: a check and one batch";
+}
+
+// chain.ack_confirmations: the head names the block ACKs are read at. "finalized" asks the
+// finalized head with each new block, and its header only when it is a block not seen before;
+// a number of blocks asks that block's hash. Neither is ever above the best block.
+TEST(ChainClientTest, TheHeadNamesTheSettledBlockTheAcksAreReadAt) {
+  std::atomic<uint8_t> best{0x26};
+  std::atomic<uint8_t> finalized{0x23};
+  std::mutex mu;
+  std::vector<std::string> asked;
+  FakeNode node([&](const std::string& m, const json& p) -> json {
+    {
+      std::lock_guard lock(mu);
+      asked.push_back(m);
+    }
+    if (m == "chain_getBlockHash" && p.empty()) return result(toHex(filled(best)));
+    if (m == "chain_getBlockHash") return result(toHex(filled(p.at(0).get<uint8_t>())));
+    if (m == "chain_getFinalizedHead") return result(toHex(filled(finalized)));
+    if (m == "chain_getHeader") {
+      const uint8_t n = p.at(0) == toHex(filled(finalized)) ? finalized.load() : best.load();
+      return result({{"number", toHex(Bytes{n})}, {"digest", {}}});
+    }
+    if (m == "state_getRuntimeVersion") {
+      return result({{"specVersion", 1}, {"transactionVersion", 1}});
+    }
+    if (m == "state_getStorage") return result(nullptr);
+    if (m == "pha_clusterMqNextSn") return result(3);
+    return {{"error", {{"code", -32601}, {"message", "Method not found"}}}};
+  });
+  auto count = [&](const std::string& m) {
+    std::lock_guard lock(mu);
+    return std::count(asked.begin(), asked.end(), m);
+  };
+  std::atomic<int64_t> now{1000};
+  auto options = fastOptions();
+  options.now_ms = [&] { return now.load(); };
+  options.ack_depth = core::AckDepth::kFinalized;
+  JsonRpcChainClient client({node.url()}, options);
+  auto h = client.head(filled(1));
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  ASSERT_TRUE(h->settled.has_value());
+  EXPECT_EQ(h->settled->number, 0x23u);
+  EXPECT_EQ(h->settled->hash, filled(0x23));
+  EXPECT_EQ(h->best.number, 0x26u);
+  best = 0x27;  // a new block, the same finalized head: no header asked for it again
+  now += 100;
+  const auto headers = count("chain_getHeader");
+  h = client.head(filled(1));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->settled->number, 0x23u);
+  EXPECT_EQ(count("chain_getHeader"), headers + 1) << "only the best block's, in the batch";
+  EXPECT_EQ(count("chain_getFinalizedHead"), 2);
+
+  options.ack_depth = core::AckDepth::kBlocks;
+  options.ack_confirmations = 3;
+  JsonRpcChainClient below({node.url()}, options);
+  h = below.head(filled(1));
+  ASSERT_TRUE(h.ok()) << h.error().message;
+  EXPECT_EQ(h->settled->number, 0x24u);
+  EXPECT_EQ(h->settled->hash, filled(0x24));
+
+  options.ack_depth = core::AckDepth::kBest;
+  JsonRpcChainClient atBest({node.url()}, options);
+  h = atBest.head(filled(1));
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->settled->hash, h->best.hash);
 }
 
 TEST(ChainClientTest, AccountIndexFeeNextSnSubmit) {

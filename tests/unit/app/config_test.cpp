@@ -127,6 +127,30 @@ TEST(Config, PollingAndThreadsHaveDefaultsAndBounds) {
             std::string::npos);
 }
 
+TEST(Config, AckConfirmationsAreBlocksOrFinalized) {
+  auto c = parseConfig(kGood, "h.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->ack_depth, core::AckDepth::kBest) << "the default: ACKs at the best block";
+  auto blocks = parseConfig("[chain]\nack_confirmations = 3\n", "h.toml");
+  ASSERT_TRUE(blocks.ok()) << blocks.error().message;
+  EXPECT_EQ(blocks->ack_depth, core::AckDepth::kBlocks);
+  EXPECT_EQ(blocks->ack_confirmations, 3u);
+  auto zero = parseConfig("[chain]\nack_confirmations = 0\n", "h.toml");
+  ASSERT_TRUE(zero.ok());
+  EXPECT_EQ(zero->ack_depth, core::AckDepth::kBest);
+  auto fin = parseConfig("[chain]\nack_confirmations = \"finalized\"\n", "h.toml");
+  ASSERT_TRUE(fin.ok()) << fin.error().message;
+  EXPECT_EQ(fin->ack_depth, core::AckDepth::kFinalized);
+  EXPECT_NE(errorOf("[chain]\nack_confirmations = \"finalised\"\n")
+                .find("h.toml:2: chain.ack_confirmations: must be a number of blocks (0 .. 4096) "
+                      "or \"finalized\", not \"finalised\""),
+            std::string::npos);
+  EXPECT_NE(errorOf("[chain]\nack_confirmations = -1\n").find("chain.ack_confirmations"),
+            std::string::npos);
+  EXPECT_NE(errorOf("[chain]\nack_confirmations = true\n").find("chain.ack_confirmations"),
+            std::string::npos);
+}
+
 TEST(Config, ClusterMistakes) {
   std::string base = "[[clusters]]\nworkers = [\"http://w\"]\n";
   EXPECT_NE(errorOf(base).find("clusters[0].id: missing"), std::string::npos);

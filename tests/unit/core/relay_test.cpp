@@ -155,6 +155,59 @@ TEST(Relay, AnAncientBirthBlockFromAnEndedEraIsSignedAgainAtOnce) {
   EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
 }
 
+// chain.ack_confirmations (here 2 blocks): an outcome is booked once its ACK's block is that deep,
+// not at the best block, so a reorg of the newest blocks cannot take back a booked outcome. Until
+// then the sns wait without a warning, and the ACKs are read once per settled block, not every
+// round.
+TEST(Relay, AcksAreBookedOnlyAtTheSettledBlock) {
+  Harness h(4, 3, 8);
+  h.chain.settled_lag = 2;
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 2u);
+  h.chain.include();  // best 101: the ACKs are in it
+  h.clock.now += 1000;
+  h.events.clear();
+  h.relay->round();
+  EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 0u) << "not booked at the best block";
+  ASSERT_FALSE(h.chain.acks_at.empty());
+  EXPECT_EQ(h.chain.acks_at.back(), std::optional<H256>(h256(99)));
+  const size_t reads = h.chain.acks_at.size();
+  h.relay->round();
+  EXPECT_EQ(h.chain.acks_at.size(), reads) << "the same settled block is not read again";
+  EXPECT_FALSE(saidIn(h.events, "not known yet")) << "waiting for depth is no fault";
+  h.chain.include();
+  h.chain.include();  // best 103, settled 101
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 8u);
+  EXPECT_EQ(h.count(MsgState::kAccepted), 8u);
+}
+
+// Included in the last block of its era, while the settled block is further back than the era's
+// rest: the era's end is no reason to call the submission lost, its ACKs decide once settled.
+TEST(Relay, AnIncludedSubmissionWaitingForTheSettledBlockIsNotLostAtItsEra) {
+  Harness h(4, 3, 8);
+  h.cfg.era_period = 4;  // blocks 100 .. 103
+  h.chain.settled_lag = 4;
+  h.rebuild();
+  ASSERT_TRUE(h.relay->start().ok());
+  h.relay->round();
+  ASSERT_EQ(h.chain.pool.size(), 2u);
+  h.chain.include();             // block 101
+  for (int i = 0; i < 3; ++i) {  // best 104: past the era, settled 100
+    h.chain.include();
+    h.clock.now += 1000;
+    h.relay->round();
+  }
+  EXPECT_FALSE(saidIn(h.events, "era expired")) << "included, not lost";
+  h.chain.include();  // best 105, settled 101
+  h.clock.now += 1000;
+  h.relay->round();
+  EXPECT_EQ(h.outcomes(OutcomeKind::kAccepted).size(), 8u);
+  EXPECT_EQ(h.chain.submits, 2u) << "nothing signed or sent again";
+}
+
 // Transactions in the pool signed for the old runtime are dropped by the upgrade: they are signed
 // again (on their own nonces) as soon as the relay sees it, not left to their era, and their
 // old bytes are never sent again (they would be refused).
