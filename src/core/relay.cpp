@@ -483,7 +483,7 @@ bool Relay::fetchAndSign(RoundStats& st, int64_t now) {
   const size_t chunk = std::max<size_t>(1, cfg_.sign_chunk);
   auto ask = toSign(now);
   if (ask.size() <= chunk) {
-    fetch(st, now);
+    fetch(st, now, false);
     ask = toSign(now);
   }
   const auto place =
@@ -491,7 +491,7 @@ bool Relay::fetchAndSign(RoundStats& st, int64_t now) {
   if (ask.size() > chunk && backlogs_ && !place) ask.resize(chunk);
   bool settled = false;
   gather(st, now, std::move(ask), [&] {
-    fetch(st, now);
+    fetch(st, now, place.has_value());
     resolveAcks(st, now);
     checkSubmissions(st, now);
     settled = true;
@@ -1184,7 +1184,9 @@ void Relay::reportDead(const std::vector<StoredMessage>& dead, int64_t now) {
   if (sink_) sink_(e);
 }
 
-void Relay::fetch(RoundStats& st, int64_t now) {
+// While every backlog place is taken by other clusters, a round fetches one chunk at most: it
+// signs no more than that (fetchAndSign), and the fetched messages are memory too.
+void Relay::fetch(RoundStats& st, int64_t now, bool holds_place) {
   auto pendingCount = store_.countMessages(
       cfg_.cluster, {MsgState::kPending, MsgState::kSigned, MsgState::kSubmitted});
   if (!pendingCount.ok()) return;
@@ -1197,6 +1199,9 @@ void Relay::fetch(RoundStats& st, int64_t now) {
         std::clamp<uint64_t>(cfg_.max_response_bytes * 3 / 4 / msg_answer_bytes_, 1, limit));
   }
   limit = std::min(limit, fetch_cap_);
+  if (!holds_place && backlogs_ && backlogs_->taken() >= backlogs_->places()) {
+    limit = std::min<uint32_t>(limit, static_cast<uint32_t>(std::max<size_t>(1, cfg_.sign_chunk)));
+  }
 
   auto tip = store_.tip(cfg_.cluster);
   if (!tip.ok()) return;

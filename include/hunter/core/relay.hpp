@@ -259,7 +259,7 @@ class Relay {
   void resolveAcks(RoundStats& st, int64_t now);
   void checkSubmissions(RoundStats& st, int64_t now);
   bool acksCanWait();
-  void fetch(RoundStats& st, int64_t now);
+  void fetch(RoundStats& st, int64_t now, bool holds_place);
   // The pending messages due to be signed, from the chain's next sn (at most sign_batch).
   std::vector<StoredMessage> toSign(int64_t now);
   // Signs `ask` (from toSign); runs `meanwhile` on this thread while the first workers' answers

@@ -103,9 +103,10 @@ TEST(RelayConcurrency, OneBacklogAtATimeWhileOthersMoveAChunkARound) {
   EXPECT_EQ(takenMeanwhile, 1u) << "a holds the place while it signs";
   EXPECT_EQ(first.signed_now, 20u) << "a cleared its backlog in one round";
   EXPECT_EQ(meanwhile.signed_now, 4u) << "b signed one chunk meanwhile";
+  EXPECT_EQ(meanwhile.fetched, 4u) << "and fetched no more than that";
   EXPECT_EQ(gate.taken(), 0u) << "the place is given back";
   const RoundStats next = b.relay->round();
-  EXPECT_EQ(next.signed_now, 16u) << "with the place free, b clears the rest";
+  EXPECT_EQ(next.signed_now, 16u) << "with the place free, b fetches and clears the rest";
   a.settle(3);
   b.settle(3);
   EXPECT_EQ(a.count(MsgState::kAccepted), 20u);
