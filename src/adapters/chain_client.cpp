@@ -623,6 +623,10 @@ std::vector<Result<core::ChainHead>> JsonRpcChainClient::headsAt(
   if (!runtime.ok()) return Heads(clusters.size(), runtime.error());
   auto settled = settledBlock(*best);
   if (!settled.ok()) return Heads(clusters.size(), settled.error());
+  {
+    std::lock_guard lock(ahead_mutex_);
+    ahead_.blocks[settled->hash] = settled->number;  // acks() may be asked at it
+  }
   Heads out;
   for (size_t k = 0; k < clusters.size(); ++k) {
     auto q = Impl::storageOf(*this, Impl::Got{i, std::move(r[2 + 2 * k])}, &core::decodeQueueState,
@@ -646,6 +650,7 @@ std::vector<Result<core::ChainHead>> JsonRpcChainClient::headsAt(
     h.settled = *settled;
     out.emplace_back(std::move(h));
   }
+  readAcksAhead(*best, clusters, out);
   return out;
 }
 
@@ -705,14 +710,23 @@ Result<uint64_t> JsonRpcChainClient::nextSn(const H256& cluster) {
 
 Result<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::acks(
     const H256& cluster, const std::vector<uint64_t>& sns, const std::optional<H256>& at) {
+  if (auto ahead = readAhead(cluster, sns, at)) return std::move(*ahead);
+  std::vector<std::pair<H256, uint64_t>> keys;
+  keys.reserve(sns.size());
+  for (uint64_t sn : sns) keys.emplace_back(cluster, sn);
+  return readAcks(keys, at);
+}
+
+Result<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::readAcks(
+    const std::vector<std::pair<H256, uint64_t>>& keys, const std::optional<H256>& at) {
   std::vector<std::optional<core::AckRecord>> out;
-  out.reserve(sns.size());
-  for (size_t start = 0; start < sns.size(); start += options_.acks_chunk) {
-    const size_t end = std::min(sns.size(), start + options_.acks_chunk);
+  out.reserve(keys.size());
+  for (size_t start = 0; start < keys.size(); start += options_.acks_chunk) {
+    const size_t end = std::min(keys.size(), start + options_.acks_chunk);
     std::vector<json> params;
     params.reserve(end - start);
     for (size_t k = start; k < end; ++k) {
-      json p = json::array({toHex(core::acksKey(cluster, sns[k]))});
+      json p = json::array({toHex(core::acksKey(keys[k].first, keys[k].second))});
       if (at) p.push_back(toHex(*at));
       params.push_back(std::move(p));
     }
@@ -726,12 +740,75 @@ Result<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::acks(
       }
       auto ack = core::decodeAckRecord(*v);
       if (!ack.ok()) {
-        return Impl::bad(*this, i, "state_getStorage",
-                         "Acks sn " + std::to_string(sns[start + k]) + ": " + ack.error().message);
+        return Impl::bad(
+            *this, i, "state_getStorage",
+            "Acks sn " + std::to_string(keys[start + k].second) + ": " + ack.error().message);
       }
       out.emplace_back(*ack);
     }
   }
+  return out;
+}
+
+// The sns each cluster's queue passed since the view's previous block (at most kMaxPerCluster of
+// them, none at the first block), their ACKs read at `block` in one batch for every cluster. A
+// failed read is left to acks().
+void JsonRpcChainClient::readAcksAhead(const core::BlockRef& block,
+                                       const std::vector<H256>& clusters,
+                                       const std::vector<Result<core::ChainHead>>& heads) {
+  constexpr uint64_t kMaxPerCluster = 4096;
+  constexpr size_t kMaxKept = 1 << 16;
+  std::vector<std::pair<H256, uint64_t>> keys;
+  {
+    std::lock_guard lock(ahead_mutex_);
+    if (ahead_.blocks.size() >= 256) ahead_.blocks.clear();
+    ahead_.blocks[block.hash] = block.number;
+    for (size_t k = 0; k < clusters.size() && k < heads.size(); ++k) {
+      if (!heads[k].ok()) continue;
+      const uint64_t next = heads[k]->queue.next_sn;
+      auto it = ahead_.queue_next.find(clusters[k]);
+      if (it != ahead_.queue_next.end() && next > it->second) {
+        for (uint64_t sn = std::max(it->second, next - std::min(next, kMaxPerCluster)); sn < next;
+             ++sn) {
+          keys.emplace_back(clusters[k], sn);
+        }
+      }
+      ahead_.queue_next[clusters[k]] = next;
+    }
+    if (ahead_.kept + keys.size() > kMaxKept) {  // relays that never asked: start over
+      ahead_.acks.clear();
+      ahead_.kept = 0;
+    }
+  }
+  if (keys.empty()) return;
+  auto got = readAcks(keys, block.hash);
+  if (!got.ok()) return;
+  std::lock_guard lock(ahead_mutex_);
+  for (size_t k = 0; k < keys.size() && k < got->size(); ++k) {
+    if (!(*got)[k]) continue;
+    if (ahead_.acks[keys[k].first].insert_or_assign(keys[k].second, *(*got)[k]).second) {
+      ahead_.kept++;
+    }
+  }
+}
+
+// Every sn's ACK from what the view read ahead, when all are there and were in block `at` (a
+// block the view read); then they are handed over (removed). Else none: acks() reads them.
+std::optional<std::vector<std::optional<core::AckRecord>>> JsonRpcChainClient::readAhead(
+    const H256& cluster, const std::vector<uint64_t>& sns, const std::optional<H256>& at) {
+  std::lock_guard lock(ahead_mutex_);
+  if (sns.empty() || !at) return std::nullopt;
+  auto number = ahead_.blocks.find(*at);
+  auto kept = ahead_.acks.find(cluster);
+  if (number == ahead_.blocks.end() || kept == ahead_.acks.end()) return std::nullopt;
+  std::vector<std::optional<core::AckRecord>> out;
+  out.reserve(sns.size());
+  for (uint64_t sn : sns) {
+    auto it = kept->second.find(sn);
+    if (it == kept->second.end() || it->second.block > number->second) return std::nullopt;
+    out.emplace_back(it->second);
+  }
+  for (uint64_t sn : sns) ahead_.kept -= kept->second.erase(sn);
   return out;
 }
 

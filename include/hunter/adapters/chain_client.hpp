@@ -101,7 +101,9 @@ class JsonRpcChainClient : public core::ChainClient {
   Result<core::BlockRef> settledBlock(const core::BlockRef& best);
   // Clusters the shared view reads at every new block, in its one batch, from the start.
   void watch(const std::vector<H256>& clusters) { view_.watch(clusters); }
-  // One HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage [key, at]).
+  // Served from the view's read-ahead (readAcksAhead) when every sn's ACK is there and in block
+  // `at`; else one HTTP request per acks_chunk sns (a JSON-RPC batch of state_getStorage
+  // [key, at]).
   Result<std::vector<std::optional<core::AckRecord>>> acks(
       const H256& cluster, const std::vector<uint64_t>& sns,
       const std::optional<H256>& at = std::nullopt) override;
@@ -148,6 +150,22 @@ class JsonRpcChainClient : public core::ChainClient {
   size_t current_ = 0;
   std::optional<H256> genesis_;              // pinned
   std::optional<core::BlockRef> finalized_;  // the last finalized head read (settledBlock)
+
+  // ACKs read ahead with the view's block reads, for acks() to hand over without a request.
+  struct AcksAhead {
+    std::map<H256, std::map<uint64_t, core::AckRecord>> acks;  // by cluster, by sn
+    size_t kept = 0;
+    std::map<H256, uint64_t> queue_next;  // each cluster's queue at the view's last block
+    std::map<H256, uint32_t> blocks;      // the blocks the view read, by hash: their numbers
+  };
+  std::mutex ahead_mutex_;  // guards ahead_
+  AcksAhead ahead_;
+  Result<std::vector<std::optional<core::AckRecord>>> readAcks(
+      const std::vector<std::pair<H256, uint64_t>>& keys, const std::optional<H256>& at);
+  void readAcksAhead(const core::BlockRef& block, const std::vector<H256>& clusters,
+                     const std::vector<Result<core::ChainHead>>& heads);
+  std::optional<std::vector<std::optional<core::AckRecord>>> readAhead(
+      const H256& cluster, const std::vector<uint64_t>& sns, const std::optional<H256>& at);
   ChainView view_;
 };
 

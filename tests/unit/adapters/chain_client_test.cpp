@@ -380,6 +380,74 @@ TEST(ChainClientTest, TheHeadNamesTheSettledBlockTheAcksAreReadAt) {
   EXPECT_EQ(h->settled->hash, h->best.hash);
 }
 
+// Issue #18, item 3: ACK reads go in with the view too. At each new block the view reads, for
+// every cluster whose queue moved since its previous block, the ACKs of the sns it passed, in one
+// batch for all clusters; a relay's acks() at that block is then answered without a request.
+// Fifty clusters whose queues each passed 3 sns: the check, the heads and one ACK batch, where
+// each cluster read its own before (50 requests more).
+TEST(ChainClientTest, TheAcksOfWhatEachQueuePassedComeWithTheView) {
+  Storage storage;
+  std::atomic<uint8_t> best{0x26};
+  std::vector<H256> clusters;
+  for (uint8_t k = 1; k <= 50; ++k) clusters.push_back(filled(k));
+  auto queuesAt = [&](uint64_t next) {
+    for (const auto& c : clusters)
+      storage.put(core::queuesKey(c), core::encode(core::QueueState{next, filled(0x77)}));
+  };
+  auto ackOf = [](uint64_t sn) {
+    core::AckRecord a;
+    a.hash = filled(static_cast<uint8_t>(sn));
+    a.hunter = filled(0xaa);
+    a.block = 0x27;
+    a.reward = 7;
+    return a;
+  };
+  FakeNode node([&](const std::string& m, const json& p) -> json {
+    if (m == "chain_getBlockHash" && p.empty()) return result(toHex(filled(best)));
+    if (m == "chain_getHeader")
+      return result({{"number", toHex(Bytes{best.load()})}, {"digest", {}}});
+    if (m == "state_getRuntimeVersion") {
+      return result({{"specVersion", 1}, {"transactionVersion", 1}});
+    }
+    if (m == "state_getStorage") return result(storage.get(p));
+    if (m == "pha_clusterMqNextSn") return result(0);
+    return {{"error", {{"code", -32601}, {"message", "Method not found"}}}};
+  });
+  std::atomic<int64_t> now{1000};
+  auto options = fastOptions();
+  options.now_ms = [&] { return now.load(); };
+  JsonRpcChainClient client({node.url()}, options);
+  client.watch(clusters);
+  queuesAt(5);
+  for (const auto& c : clusters) ASSERT_TRUE(client.head(c).ok());
+  EXPECT_EQ(node.hits(), 2) << "the first block: nothing passed since a block read before";
+
+  best = 0x27;
+  queuesAt(8);
+  for (const auto& c : clusters) {
+    for (uint64_t sn = 5; sn < 8; ++sn) storage.put(core::acksKey(c, sn), core::encode(ackOf(sn)));
+  }
+  now += 100;
+  std::vector<core::ChainHead> heads;
+  for (const auto& c : clusters) {
+    auto h = client.head(c);
+    ASSERT_TRUE(h.ok()) << h.error().message;
+    heads.push_back(*h);
+  }
+  EXPECT_EQ(node.hits(), 5) << "a check, the heads and one ACK batch (150 reads)";
+  for (size_t k = 0; k < clusters.size(); ++k) {
+    auto got = client.acks(clusters[k], {5, 6, 7}, heads[k].best.hash);
+    ASSERT_TRUE(got.ok()) << got.error().message;
+    ASSERT_EQ(got->size(), 3u);
+    for (uint64_t sn = 5; sn < 8; ++sn) EXPECT_EQ((*got)[sn - 5], std::optional(ackOf(sn)));
+  }
+  EXPECT_EQ(node.hits(), 5) << "every cluster's ACKs handed over without a request";
+  auto again = client.acks(clusters[0], {5, 6, 7}, heads[0].best.hash);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(node.hits(), 6) << "handed over once: asked again, they are read";
+  EXPECT_EQ((*again)[1], std::optional(ackOf(6)));
+}
+
 TEST(ChainClientTest, AccountIndexFeeNextSnSubmit) {
   const crypto::AccountId32 who = filled(0xaa);
   const Bytes xt = {0x01, 0x02, 0xff};
