@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -246,6 +247,54 @@ TEST(HunterFaults, ExpiredTransactionsRecoverWithinThreeBlocksAtSixSecondBlocks)
   }
   reconcile(*d, cfg);
   EXPECT_GE(expectBooksExact(*d, d->dir() + "/hunter.db", cluster, accounts), 1u);
+}
+
+// A node that answers 4.5 s late, against eras of 4 blocks at 1 s blocks: every extrinsic's era
+// is over by the time the pool checks it ("bad signature" or "ancient birth block"). That is an
+// era that ended, not a key or chain mismatch and not an outcome of the messages: the log says
+// so, nothing is booked `rejected`, and once the node answers in time again the cluster moves
+// within three blocks, the books exact. (Before: each refusal booked `rejected` rows and blamed
+// the key.)
+TEST(HunterFaults, ErasThatEndBeforeALateNodeChecksThemAreSignedAgainNotRejected) {
+  auto d = devnetAt(1000, 0, 10);
+  ASSERT_TRUE(d);
+  const H256 cluster = d->clusters()[0].id;
+  auto accounts = accountsBefore(*d, {devHunter(*d)});
+  HunterConfigOptions ho;
+  ho.request_timeout_ms = 12'000;
+  ho.lost_after_s = 60;
+  ho.extra_hunter = "era_period = 4\n";
+  const std::string cfg = writeHunterConfig(*d, d->dir(), ho);
+  const std::string db = d->dir() + "/hunter.db";
+  {
+    HunterService svc(cfg, d->dir() + "/hunter.log");
+    ASSERT_TRUE(DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) >= 20; }, 30s))
+        << svc.log();
+    ASSERT_TRUE(d->setFault({{"chain", {{"latency_ms", 4500}}}}).ok());
+    EXPECT_TRUE(DevnetProcess::waitUntil(
+        [&] { return svc.log().find("era ended before the pool checked it") != std::string::npos; },
+        40s, 250ms))
+        << svc.log();
+    ASSERT_TRUE(d->setFault({{"chain", {{"clear", true}}}}).ok());
+    // Answers already on their way come 4.5 s late still; then three blocks.
+    const uint64_t atClear = chainNextSn(*d, cluster);
+    const auto cleared = std::chrono::steady_clock::now();
+    EXPECT_TRUE(
+        DevnetProcess::waitUntil([&] { return chainNextSn(*d, cluster) > atClear; }, 4500ms + 3s))
+        << "the cluster did not move within three blocks of the node answering in time\n"
+        << svc.log();
+    std::cout << "moved "
+              << std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - cleared)
+                     .count()
+              << " ms after the fault ended\n";
+    EXPECT_EQ(svc.log().find("key or chain mismatch"), std::string::npos) << svc.log();
+    EXPECT_EQ(svc.terminate(), 0) << svc.log();
+  }
+  EXPECT_EQ(queryInt(db, "SELECT count(*) FROM outcomes WHERE kind = 'rejected'"), 0)
+      << "an ended era is no outcome of the messages";
+  reconcile(*d, cfg);
+  EXPECT_GE(expectBooksExact(*d, db, cluster, accounts), 20u);
 }
 
 // The same key twice (a path and a symlink to it) is refused by `config check` and by `run`: one

@@ -66,7 +66,7 @@ TEST(AckFinality, OutcomesAreBookedOnlyOnceTheirBlockIsFinalized) {
   const int64_t last = std::stoll(best->value("number", std::string("0")), nullptr, 16) + 2;
   ASSERT_TRUE(DevnetProcess::waitUntil([&] { return finalizedNumber(*d) >= last; }, 15s));
   reconcile(*d, cfg);
-  EXPECT_GT(expectBooksExact(*d, db, alpha, accounts), 100u);
+  EXPECT_GE(expectBooksExact(*d, db, alpha, accounts), 40u);
 }
 
 }  // namespace
